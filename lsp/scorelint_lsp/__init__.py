@@ -1,0 +1,1 @@
+"""scorelint language server (pygls): see issue 5."""

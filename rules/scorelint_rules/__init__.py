@@ -1,0 +1,26 @@
+"""scorelint's built-in rules, one per module, registered through the `scorelint.rules` entry point.
+
+Codes are grouped by hundreds and never reused:
+SL0xx loading (init/run structure), SL1xx schema and Power BI names, SL2xx responses and HTTP,
+SL3xx sensitive sample data, SL4xx CORS, SL5xx models, SL6xx batch scripts, SL9xx sandbox.
+"""
+
+from .sl001_syntax_error import SyntaxErrorRule
+from .sl002_missing_init import MissingInit
+from .sl003_missing_run import MissingRun
+from .sl004_init_required_params import InitRequiredParams
+from .sl005_run_unsupported_params import RunUnsupportedParams
+from .sl006_run_no_input_param import RunNoInputParam
+from .sl007_rawhttp_with_input_schema import RawhttpWithInputSchema
+from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
+
+ALL_RULES = (
+    SyntaxErrorRule,
+    MissingInit,
+    MissingRun,
+    InitRequiredParams,
+    RunUnsupportedParams,
+    RunNoInputParam,
+    RawhttpWithInputSchema,
+    RawhttpNotOnRun,
+)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from scorelint.model import Severity
+from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
+
+
+class InitRequiredParams(Rule):
+    """`init` has a parameter without a default, but the server calls `init()` with no arguments.
+
+    ## What it does
+    Reports each parameter of `init` that has no default value (`*args` and `**kwargs` are fine).
+
+    ## Why is this bad?
+    The server calls `init()` once at start-up without arguments. A required parameter raises a
+    `TypeError` there, and the deployment fails before serving any request.
+
+    ## Example
+    ```python
+    def init(model_path):
+        global model
+        model = joblib.load(model_path)
+    ```
+
+    ## Use instead
+    ```python
+    def init():
+        global model
+        model_path = os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl")
+        model = joblib.load(model_path)
+    ```
+    """
+
+    code = "SL004"
+    name = "init-required-params"
+    severity = Severity.ERROR
+    contract = "1. Loading: init() is called once, with no arguments"
+    kinds = ANY_SCRIPT
+
+    VALID = [
+        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n"),
+        Valid("def init(model_name='model.pkl', *args, **kwargs):\n    pass\n\ndef run(data):\n    return data\n"),
+        Valid("def init(*, verbose=False):\n    pass\n\ndef run(data):\n    return data\n"),
+    ]
+    INVALID = [
+        Invalid("def init(model_path):\n    pass\n\ndef run(data):\n    return data\n", line=1,
+                message_contains="model_path"),
+        Invalid("def init(a, b=1, *, c):\n    pass\n\ndef run(data):\n    return data\n", expected=2, line=1),
+        Invalid("def init(self):\n    pass\n\ndef run(data):\n    return data\n", line=1, message_contains="self"),
+    ]
+
+    def check(self) -> None:
+        for param in self.facts.params(self.facts.init.definition):
+            if param.kind in ("var_positional", "var_keyword") or param.has_default:
+                continue
+            self.report(param.node.name, f"`init` is called with no arguments, so its parameter `{param.name}` "
+                        "without a default makes the deployment fail at start-up with a TypeError; give it a "
+                        "default or read the value inside init.")

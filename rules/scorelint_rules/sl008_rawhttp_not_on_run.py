@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+_HEADER = """\
+from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+
+def init():
+    pass
+
+"""
+
+
+class RawhttpNotOnRun(Rule):
+    """`@rawhttp` is applied to something other than `run`, which switches the whole service to raw mode.
+
+    ## What it does
+    Reports every application of `rawhttp` (as a decorator or a call) whose target is not the function the
+    module's `run` is bound to.
+
+    ## Why is this bad?
+    `rawhttp` does not mark the function it decorates: it sets a single module-wide flag in the server.
+    Applied to a helper, it still makes the server pass the raw request object to `run`, whose code
+    expects a JSON string or parsed parameters, so every request fails or is misread.
+
+    ## Example
+    ```python
+    @rawhttp
+    def parse(request):
+        return request.get_json()
+
+    def run(data):
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    def parse(request):
+        return request.get_json()
+
+    @rawhttp
+    def run(request):
+        data = parse(request)
+        ...
+    ```
+    """
+
+    code = "SL008"
+    name = "rawhttp-not-on-run"
+    severity = Severity.ERROR
+    contract = "1. Loading: @rawhttp applied to ANY function switches the server to raw mode"
+
+    VALID = [
+        Valid(_HEADER + "@rawhttp\ndef run(request):\n    return request.get_data()\n"),
+        Valid(_HEADER + "def predict(request):\n    return request.get_data()\n\nrun = rawhttp(predict)\n"),
+        Valid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
+              "@req.rawhttp\ndef run(request):\n    return 1\n"),
+    ]
+    INVALID = [
+        Invalid(_HEADER + "@rawhttp\ndef parse(request):\n    return request.get_json()\n\ndef run(data):\n"
+                "    return data\n", line=6, message_contains="parse"),
+        Invalid("from azureml_inference_server_http.api.aml_request import rawhttp as raw\n\ndef init():\n"
+                "    pass\n\nclass Handler:\n    @raw\n    def handle(self, request):\n        return 1\n\n"
+                "def run(data):\n    return data\n", line=7),
+        Invalid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
+                "def helper(r):\n    return r\n\nhelper = req.rawhttp(helper)\n\ndef run(data):\n    return data\n",
+                line=9),
+    ]
+
+    def check(self) -> None:
+        for use in self.facts.rawhttp_uses:
+            if use.on_module_run:
+                continue
+            target = f"`{use.target_name}`" if use.target_name else "something other than `run`"
+            self.report(use.node, f"`rawhttp` is applied to {target}, not to `run`: it switches the whole "
+                        "service to raw mode, so the server passes the raw request object to `run`. Apply "
+                        "`@rawhttp` to `run` itself, or remove it.")

@@ -1,0 +1,181 @@
+"""The command line: `scorelint [check] PATH...`, `scorelint rule`, and the sandbox and server commands.
+
+Exit codes (as ruff): 0 nothing found, 1 findings, 2 a usage or configuration error or a file that could
+not be checked (the other files are still checked and reported).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError
+from .report import FORMATS, Summary, make_reporter
+from .runner import CheckOptions, FileOutcome, SettingsResolver, check_file, check_text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class DefaultToCheck(click.Group):
+    """`scorelint score.py` means `scorelint check score.py` (ruff's old spelling users still type)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scorelint")
+def main() -> None:
+    """scorelint: check Azure Machine Learning entry scripts (score.py) before you deploy them."""
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              envvar="SCORELINT_OUTPUT_FORMAT", help="How to print findings.")
+@click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (SL1) or names; comma-separated.")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the configured selection.")
+@click.option("--ignore", multiple=True, help="Rules to disable: codes, prefixes or names.")
+@click.option("--kind", type=click.Choice(["auto", "online", "batch"]), default=None,
+              help="Treat scripts as online (HTTP) or batch scripts; default: detect.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes and write the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--stdin-filename", default=None, help="The file name to report for input read from '-'.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Use this pyproject.toml (or scorelint.toml) instead of searching for one.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ignore, kind, fix: bool,
+          unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
+          config_file: Path | None, color: bool | None) -> None:
+    """Check entry scripts (files, folders, or - for standard input)."""
+    if not paths:
+        paths = (Path("."),)
+    overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind}
+    if extend_select:
+        overrides["extend_select"] = _split(extend_select)
+    options = CheckOptions(fix=fix and not diff, unsafe_fixes=unsafe_fixes, diff=diff,
+                           overrides={k: v for k, v in overrides.items() if v is not None},
+                           config_file=config_file)
+    resolver = SettingsResolver(options)
+    try:
+        first = resolver.linter_for(Path(stdin_filename) if stdin_filename else paths[0].absolute() / "x")
+    except ConfigError as exc:
+        click.echo(f"scorelint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    stream = click.get_text_stream("stdout")
+    use_color = color if color is not None else (output_format == "text" and stream.isatty())
+    reporter = make_reporter(output_format, stream, first.registry, color=use_color)
+    summary = Summary()
+    outcomes: list[FileOutcome] = []
+    exit_code = EXIT_CLEAN
+
+    if any(str(p) == "-" for p in paths):
+        outcomes.append(_check_stdin(stdin_filename, resolver, options))
+        paths = tuple(p for p in paths if str(p) != "-")
+
+    from .discovery import discover
+
+    settings = first.settings
+    targets, path_errors = discover(list(paths), settings)
+    for error in path_errors:
+        click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
+        exit_code = EXIT_ERROR
+    for target in targets:
+        outcomes.append(check_file(target.path, resolver, options))
+
+    for outcome in outcomes:
+        result = outcome.result
+        if outcome.write_error:
+            result.internal_errors.append(outcome.write_error)
+        if result.error:
+            click.echo(f"scorelint: error: {result.path}: {result.error}", err=True)
+            exit_code = EXIT_ERROR
+        if result.internal_errors:
+            exit_code = EXIT_ERROR
+        summary.add(result)
+        summary.fixed += outcome.fixed
+        if outcome.diff:
+            click.echo(outcome.diff, nl=False)
+        reporter.file(result.path, result)
+    reporter.finish(summary)
+
+    if exit_code == EXIT_CLEAN and not exit_zero:
+        if summary.diagnostics or any(o.diff for o in outcomes):
+            exit_code = EXIT_FINDINGS
+    sys.exit(exit_code)
+
+
+def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
+    from .api import LintResult
+    from .source import SourceDecodeError, SourceFile
+
+    display = Path(stdin_filename or "-")
+    data = click.get_binary_stream("stdin").read()
+    try:
+        source = SourceFile.from_bytes(data)
+    except SourceDecodeError as exc:
+        return FileOutcome(display, LintResult(str(display), error=f"cannot decode input: {exc}"))
+    linter = resolver.linter_for(display if stdin_filename else Path.cwd() / "score.py")
+    outcome = check_text(source, display, linter, options, write=False)
+    if options.fix and not options.diff:
+        # Like ruff: with --fix, the fixed source goes to stdout and the findings to stderr.
+        text = outcome.result.text if outcome.result.text is not None else source.text
+        sys.stdout.buffer.write(source.to_bytes(text))
+        sys.stdout.flush()
+    return outcome
+
+
+@main.command()
+@click.argument("code_or_name", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option("--output-format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+def rule(code_or_name: str | None, show_all: bool, fmt: str) -> None:
+    """Show a rule's documentation (by code or name), or list every rule with --all."""
+    from .docs import rule_json, rule_markdown, rules_table
+    from .registry import default_registry
+
+    registry = default_registry()
+    if show_all:
+        if fmt == "json":
+            import json
+
+            click.echo(json.dumps([rule_json(r) for r in registry.rules], indent=2))
+        elif fmt == "markdown":
+            click.echo(rules_table(registry.rules))
+        else:
+            for r in registry.rules:
+                fixable = " (fixable)" if r.fixable else ""
+                click.echo(f"{r.code}  {r.name:<34} {r.severity.value:<8}{r.summary}{fixable}")
+        return
+    if not code_or_name:
+        raise click.UsageError("give a rule code or name, or --all")
+    found = registry.lookup(code_or_name)
+    if found is None:
+        click.echo(f"scorelint: error: no rule has the code or name {code_or_name!r} "
+                   "(`scorelint rule --all` lists them)", err=True)
+        sys.exit(EXIT_ERROR)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rule_json(found), indent=2))
+    else:
+        click.echo(rule_markdown(found))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,473 @@
+"""Facts about an entry script, computed once per file and shared by every rule.
+
+What the server cares about is decided at module level: which names `init` and `run` are bound to,
+what `run` is decorated with, and which decorators are applied anywhere (`@rawhttp` flips a global
+switch wherever it is applied). The facts see through the ways real scripts are written: aliased
+imports (`from ... import rawhttp as raw`, `import ...aml_request as req` then `@req.rawhttp`), both
+azureml import paths, init/run assigned or imported rather than defined, and definitions inside
+module-level `if`/`try`/`with` blocks. Everything is computed lazily: a rule that never asks for a
+fact costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import libcst as cst
+
+from .rule import ScriptKind
+from .source import ParsedSource
+
+RAWHTTP = frozenset(
+    {
+        "azureml.contrib.services.aml_request.rawhttp",
+        "azureml_inference_server_http.api.aml_request.rawhttp",
+    }
+)
+INPUT_SCHEMA = frozenset({"inference_schema.schema_decorators.input_schema"})
+OUTPUT_SCHEMA = frozenset({"inference_schema.schema_decorators.output_schema"})
+AML_RESPONSE = frozenset(
+    {
+        "azureml.contrib.services.aml_response.AMLResponse",
+        "azureml_inference_server_http.api.aml_response.AMLResponse",
+    }
+)
+PARAMETER_TYPES = {
+    "inference_schema.parameter_types.standard_py_parameter_type.StandardPythonParameterType": "standard",
+    "inference_schema.parameter_types.numpy_parameter_type.NumpyParameterType": "numpy",
+    "inference_schema.parameter_types.pandas_parameter_type.PandasParameterType": "pandas",
+    "inference_schema.parameter_types.spark_parameter_type.SparkParameterType": "spark",
+    "inference_schema.parameter_types.abstract_parameter_type.AbstractParameterType": "abstract",
+}
+
+# What `from X import *` binds, for the modules entry scripts star-import.
+STAR_EXPORTS = {
+    "azureml.contrib.services.aml_request": ("rawhttp", "AMLRequest"),
+    "azureml_inference_server_http.api.aml_request": ("rawhttp", "AMLRequest"),
+    "azureml.contrib.services.aml_response": ("AMLResponse",),
+    "azureml_inference_server_http.api.aml_response": ("AMLResponse",),
+    "inference_schema.schema_decorators": ("input_schema", "output_schema"),
+}
+
+BindingKind = Literal["def", "class", "assign", "import", "other"]
+
+_COMPOUND_BLOCKS = (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler,
+                    cst.Finally, cst.With, cst.For, cst.While)
+
+
+@dataclass
+class Binding:
+    """One module-level statement that binds a name."""
+
+    name: str
+    kind: BindingKind
+    node: cst.CSTNode  # FunctionDef, ClassDef, the assignment's target Name, or the ImportAlias
+    value: cst.BaseExpression | None = None  # for assignments
+    qualified: str | None = None  # for imports: what the name refers to
+    conditional: bool = False  # inside a module-level if/try/with/for
+
+
+@dataclass
+class Decorator:
+    node: cst.Decorator
+    qualified: str | None  # the decorator's callee, resolved through imports
+    call: cst.Call | None  # when written as @name(args)
+
+
+@dataclass
+class SchemaDecorator:
+    decorator: Decorator
+    param_name: str | None  # input_schema's first argument, when it is a literal or constant
+    name_node: cst.BaseExpression | None
+    param_type: cst.BaseExpression | None  # the ParameterType(...) expression or a name for it
+
+
+@dataclass
+class EntryFunction:
+    """What a module-level name (`init` or `run`) is bound to."""
+
+    name: str
+    binding: Binding | None
+    definition: cst.FunctionDef | None  # the def the name ends up at, when it is a local def
+
+    @property
+    def exists(self) -> bool:
+        return self.binding is not None
+
+    @property
+    def is_local_def(self) -> bool:
+        return self.definition is not None
+
+
+@dataclass
+class Param:
+    name: str
+    node: cst.Param
+    kind: Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
+    has_default: bool
+
+
+@dataclass
+class RawhttpUse:
+    """`rawhttp` applied to something: as a decorator, or called as rawhttp(func)."""
+
+    node: cst.CSTNode  # the Decorator or the Call
+    target_name: str | None  # the decorated function's name
+    target: cst.CSTNode | None  # the decorated FunctionDef/ClassDef
+    on_module_run: bool  # applied to the function the module's `run` is bound to
+
+
+@dataclass
+class EntryScriptFacts:
+    source: ParsedSource
+    kind_setting: str = "auto"  # "online" | "batch" | "auto"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # --- module-level bindings and name resolution --------------------------------------------------
+    @cached_property
+    def bindings(self) -> dict[str, list[Binding]]:
+        found: dict[str, list[Binding]] = {}
+        for stmt, conditional in _module_level_statements(self.source.module):
+            for binding in _bindings_of(stmt, conditional):
+                found.setdefault(binding.name, []).append(binding)
+        return found
+
+    @cached_property
+    def imports(self) -> dict[str, str]:
+        """Local name -> qualified name, for every module-level import (the last one wins)."""
+        return {
+            name: bindings[-1].qualified
+            for name, bindings in self.bindings.items()
+            if bindings[-1].kind == "import" and bindings[-1].qualified
+        }
+
+    @cached_property
+    def has_unknown_star_import(self) -> bool:
+        """`from somewhere import *` of a module we cannot see into: any name may come from it."""
+        for stmt, _ in _module_level_statements(self.source.module):
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+                        module = ("." * len(small.relative)) + (_dotted(small.module) if small.module else "")
+                        if module not in STAR_EXPORTS:
+                            return True
+        return False
+
+    def qualified_name(self, expr: cst.BaseExpression | None) -> str | None:
+        """The dotted name an expression refers to, through imports: `req.rawhttp` ->
+        `azureml.contrib.services.aml_request.rawhttp`. Local names resolve to themselves."""
+        if expr is None:
+            return None
+        if isinstance(expr, cst.Call):
+            return None
+        if isinstance(expr, cst.Name):
+            return self.imports.get(expr.value, expr.value)
+        if isinstance(expr, cst.Attribute):
+            base = self.qualified_name(expr.value)
+            return f"{base}.{expr.attr.value}" if base else None
+        return None
+
+    def module_value(self, name: str) -> cst.BaseExpression | None:
+        """The value a module-level name was last assigned (None if not a plain assignment)."""
+        bindings = self.bindings.get(name)
+        if bindings and bindings[-1].kind == "assign":
+            return bindings[-1].value
+        return None
+
+    def resolve_value(self, expr: cst.BaseExpression | None, depth: int = 5) -> cst.BaseExpression | None:
+        """Follow names to the module-level value they were assigned, a few steps deep."""
+        while depth and isinstance(expr, cst.Name):
+            value = self.module_value(expr.value)
+            if value is None:
+                return expr
+            expr, depth = value, depth - 1
+        return expr
+
+    def literal_string(self, expr: cst.BaseExpression | None) -> str | None:
+        """The value of a string literal, or of a module-level constant holding one."""
+        expr = self.resolve_value(expr)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            value = expr.evaluated_value
+            return value if isinstance(value, str) else None
+        return None
+
+    # --- init and run -----------------------------------------------------------------------------
+    def _entry(self, name: str) -> EntryFunction:
+        bindings = self.bindings.get(name)
+        if not bindings:
+            return EntryFunction(name, None, None)
+        binding = bindings[-1]
+        return EntryFunction(name, binding, self._function_for(binding))
+
+    def _function_for(self, binding: Binding, depth: int = 5) -> cst.FunctionDef | None:
+        if binding.kind == "def":
+            return binding.node  # type: ignore[return-value]
+        if binding.kind == "assign" and depth:
+            value = binding.value
+            # run = rawhttp(predict)  /  run = predict
+            while isinstance(value, cst.Call) and len(value.args) == 1:
+                value = value.args[0].value
+            if isinstance(value, cst.Name) and value.value != binding.name:
+                target = self.bindings.get(value.value)
+                if target:
+                    return self._function_for(target[-1], depth - 1)
+        return None
+
+    @cached_property
+    def init(self) -> EntryFunction:
+        return self._entry("init")
+
+    @cached_property
+    def run(self) -> EntryFunction:
+        return self._entry("run")
+
+    @cached_property
+    def has_driver_module(self) -> bool:
+        """`driver_module = ...`: the server calls that module's run instead (CONTRACT 1)."""
+        return "driver_module" in self.bindings
+
+    def decorators(self, func: cst.FunctionDef | cst.ClassDef | None) -> list[Decorator]:
+        if func is None:
+            return []
+        key = ("decorators", func)
+        if key not in self._cache:
+            found = []
+            for dec in func.decorators:
+                expr = dec.decorator
+                call = expr if isinstance(expr, cst.Call) else None
+                callee = call.func if call is not None else expr
+                found.append(Decorator(dec, self.qualified_name(callee), call))
+            self._cache[key] = found
+        return self._cache[key]
+
+    @cached_property
+    def run_decorators(self) -> list[Decorator]:
+        return self.decorators(self.run.definition)
+
+    @cached_property
+    def input_schemas(self) -> list[SchemaDecorator]:
+        found = []
+        for dec in self.run_decorators:
+            if dec.qualified in INPUT_SCHEMA and dec.call is not None:
+                name_arg = _argument(dec.call, 0, "param_name")
+                type_arg = _argument(dec.call, 1, "param_type")
+                found.append(SchemaDecorator(dec, self.literal_string(name_arg), name_arg, type_arg))
+        return found
+
+    @cached_property
+    def output_schema(self) -> SchemaDecorator | None:
+        for dec in self.run_decorators:
+            if dec.qualified in OUTPUT_SCHEMA and dec.call is not None:
+                type_arg = _argument(dec.call, 0, "output_type")
+                return SchemaDecorator(dec, None, None, type_arg)
+        return None
+
+    @cached_property
+    def is_schema_decorated(self) -> bool:
+        return bool(self.input_schemas) or any(d.qualified in INPUT_SCHEMA for d in self.run_decorators)
+
+    @cached_property
+    def rawhttp_uses(self) -> list[RawhttpUse]:
+        """Every application of rawhttp in the file, anywhere (it flips a server-wide switch)."""
+        run_def = self.run.definition
+        uses: list[RawhttpUse] = []
+        for node in self.source.nodes(cst.Decorator):
+            expr = node.decorator
+            callee = expr.func if isinstance(expr, cst.Call) else expr
+            if self.qualified_name(callee) in RAWHTTP:
+                target = self.source.parent.get(node)
+                target_name = target.name.value if isinstance(target, (cst.FunctionDef, cst.ClassDef)) else None
+                uses.append(RawhttpUse(node, target_name, target, target is not None and target is run_def))
+        for call in self.source.nodes(cst.Call):
+            if self.qualified_name(call.func) in RAWHTTP and call.args:
+                arg = call.args[0].value
+                target_name = arg.value if isinstance(arg, cst.Name) else None
+                target = None
+                on_run = False
+                if target_name:
+                    bindings = self.bindings.get(target_name)
+                    target = self._function_for(bindings[-1]) if bindings else None
+                    on_run = target is not None and target is run_def
+                    if not on_run:
+                        # run = rawhttp(run) or run = rawhttp(predict): the result becomes run.
+                        assign = self.source.enclosing(call, cst.Assign)
+                        on_run = assign is not None and any(
+                            isinstance(t.target, cst.Name) and t.target.value == "run" for t in assign.targets
+                        )
+                uses.append(RawhttpUse(call, target_name, target, on_run))
+        return uses
+
+    @cached_property
+    def is_rawhttp(self) -> bool:
+        return bool(self.rawhttp_uses)
+
+    # --- parameters -------------------------------------------------------------------------------
+    def params(self, func: cst.FunctionDef | None) -> list[Param]:
+        if func is None:
+            return []
+        p = func.params
+        out: list[Param] = []
+        for param in p.posonly_params:
+            out.append(Param(param.name.value, param, "positional_only", param.default is not None))
+        for param in p.params:
+            out.append(Param(param.name.value, param, "positional_or_keyword", param.default is not None))
+        if isinstance(p.star_arg, cst.Param):
+            out.append(Param(p.star_arg.name.value, p.star_arg, "var_positional", False))
+        for param in p.kwonly_params:
+            out.append(Param(param.name.value, param, "keyword_only", param.default is not None))
+        if p.star_kwarg is not None:
+            out.append(Param(p.star_kwarg.name.value, p.star_kwarg, "var_keyword", False))
+        return out
+
+    @cached_property
+    def run_params(self) -> list[Param]:
+        return self.params(self.run.definition)
+
+    # --- kind: online or batch --------------------------------------------------------------------
+    @cached_property
+    def kind(self) -> ScriptKind:
+        if self.kind_setting in ("online", "batch"):
+            return ScriptKind(self.kind_setting)
+        return ScriptKind.BATCH if self._looks_like_batch() else ScriptKind.ONLINE
+
+    def _looks_like_batch(self) -> bool:
+        if any(p.name in ("mini_batch", "minibatch", "batch") for p in self.run_params):
+            return True
+        # Batch endpoints' and ParallelRunStep's init typically parse arguments or use the
+        # parallel-run helpers; online servers never pass command-line arguments to init.
+        for qualified in self.imports.values():
+            if qualified.startswith(("azureml_user.parallel_run", "entry_script")):
+                return True
+        init_def = self.init.definition
+        if init_def is not None:
+            for call in self.source.walk(init_def, cst.Call):
+                name = self.qualified_name(call.func) or ""
+                if name.startswith("argparse.") or name.endswith((".parse_known_args", ".parse_args")):
+                    return True
+        return False
+
+    # --- function bodies ---------------------------------------------------------------------------
+    def own_nodes(self, func: cst.FunctionDef, node_type: type) -> list:
+        """Nodes of a type inside a function, not counting nested functions, classes or lambdas."""
+        key = ("own", func, node_type)
+        if key not in self._cache:
+            nested = [
+                n for n in self.source.walk(func)
+                if n is not func and isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+            ]
+            nodes = self.source.walk(func.body, node_type)
+            if nested:
+                inner = set()
+                for n in nested:
+                    inner.update(self.source.walk(n))
+                nodes = [n for n in nodes if n not in inner]
+            self._cache[key] = nodes
+        return self._cache[key]
+
+    def returns(self, func: cst.FunctionDef) -> list[cst.Return]:
+        return self.own_nodes(func, cst.Return)
+
+    def global_names(self, func: cst.FunctionDef) -> set[str]:
+        return {item.name.value for g in self.own_nodes(func, cst.Global) for item in g.names}
+
+    def inside(self, node: cst.CSTNode, func: cst.FunctionDef | None) -> bool:
+        if func is None:
+            return False
+        return any(a is func for a in self.source.ancestors(node))
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[position].value if position < len(positional) else None
+
+
+def _module_level_statements(module: cst.Module) -> Iterator[tuple[cst.BaseStatement, bool]]:
+    """Statements that run at import time, descending into if/try/with/for but not functions."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(stmt, False) for stmt in reversed(module.body)]
+    while stack:
+        node, conditional = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine) or isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            yield node, conditional  # type: ignore[misc]
+            continue
+        if isinstance(node, _COMPOUND_BLOCKS):
+            inner: list[cst.CSTNode] = []
+            body = getattr(node, "body", None)
+            if isinstance(body, cst.IndentedBlock):
+                inner.extend(body.body)
+            elif isinstance(body, cst.SimpleStatementSuite):
+                inner.append(cst.SimpleStatementLine(body=body.body))
+            for attr in ("handlers", ):
+                inner.extend(getattr(node, attr, ()) or ())
+            for attr in ("orelse", "finalbody"):
+                extra = getattr(node, attr, None)
+                if extra is not None:
+                    inner.append(extra)
+            for child in reversed(inner):
+                stack.append((child, True))
+
+
+def _bindings_of(stmt: cst.CSTNode, conditional: bool) -> Iterator[Binding]:
+    if isinstance(stmt, cst.FunctionDef):
+        yield Binding(stmt.name.value, "def", stmt, conditional=conditional)
+        return
+    if isinstance(stmt, cst.ClassDef):
+        yield Binding(stmt.name.value, "class", stmt, conditional=conditional)
+        return
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return
+    for small in stmt.body:
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                if isinstance(target.target, cst.Name):
+                    yield Binding(target.target.value, "assign", target.target, small.value, conditional=conditional)
+                else:
+                    for name in _target_names(target.target):
+                        yield Binding(name.value, "other", name, conditional=conditional)
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            kind: BindingKind = "assign" if small.value is not None else "other"
+            yield Binding(small.target.value, kind, small.target, small.value, conditional=conditional)
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    yield Binding(alias.asname.name.value, "import", alias, qualified=dotted, conditional=conditional)
+                else:
+                    top = dotted.split(".", 1)[0]
+                    yield Binding(top, "import", alias, qualified=top, conditional=conditional)
+        elif isinstance(small, cst.ImportFrom):
+            module = ("." * len(small.relative)) + (_dotted(small.module) if small.module else "")
+            if isinstance(small.names, cst.ImportStar):
+                for name in STAR_EXPORTS.get(module, ()):
+                    yield Binding(name, "import", small, qualified=f"{module}.{name}", conditional=conditional)
+                continue
+            for alias in small.names:
+                imported = _dotted(alias.name)
+                local = imported
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                sep = "" if module.endswith(".") else "."
+                yield Binding(local, "import", alias, qualified=f"{module}{sep}{imported}", conditional=conditional)
+
+
+def _target_names(expr: cst.BaseExpression) -> Iterator[cst.Name]:
+    if isinstance(expr, cst.Name):
+        yield expr
+    elif isinstance(expr, (cst.Tuple, cst.List)):
+        for element in expr.elements:
+            yield from _target_names(element.value)
+    elif isinstance(expr, cst.StarredElement):
+        yield from _target_names(expr.value)
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""

@@ -1,0 +1,81 @@
+"""Every rule scorelint knows, loaded from the `scorelint.rules` entry-point group.
+
+Built-in rules are registered through the same group an outside rule pack would use
+(`[project.entry-points."scorelint.rules"] mypack = "mypack:RULES"`, a sequence of Rule classes), so
+the built-ins get no privilege a plugin could not have. Codes and names must be unique.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from .rule import Rule
+
+GROUP = "scorelint.rules"
+
+
+class RegistryError(Exception):
+    pass
+
+
+class Registry:
+    def __init__(self, rules: Iterable[type[Rule]]) -> None:
+        self.rules: list[type[Rule]] = sorted(rules, key=lambda r: r.code)
+        self.by_code: dict[str, type[Rule]] = {}
+        self.by_name: dict[str, type[Rule]] = {}
+        for rule in self.rules:
+            problems = rule.validate_definition()
+            if problems:
+                raise RegistryError(f"rule {rule.__name__}: " + "; ".join(problems))
+            for table, key in ((self.by_code, rule.code), (self.by_name, rule.name)):
+                if key in table and table[key] is not rule:
+                    raise RegistryError(f"{key!r} is claimed by both {table[key].__name__} and {rule.__name__}")
+                table[key] = rule
+
+    def lookup(self, code_or_name: str) -> type[Rule] | None:
+        return self.by_code.get(code_or_name.upper()) or self.by_name.get(code_or_name.lower())
+
+    def matching(self, selector: str) -> tuple[list[type[Rule]], int]:
+        """Rules a selector names, and how specific the selector is (longer wins).
+
+        A selector is ALL, a name, a full code, or a code prefix such as SL or SL1.
+        """
+        sel = selector.strip()
+        if sel.upper() == "ALL":
+            return list(self.rules), 0
+        rule = self.by_name.get(sel.lower())
+        if rule is not None:
+            return [rule], 100  # a name is as specific as it gets
+        code = sel.upper()
+        if re.fullmatch(r"SL\d{0,3}", code):
+            return [r for r in self.rules if r.code.startswith(code)], len(code)
+        return [], -1
+
+
+def load_entry_point_rules() -> list[type[Rule]]:
+    from importlib.metadata import entry_points
+
+    rules: list[type[Rule]] = []
+    for ep in entry_points(group=GROUP):
+        loaded = ep.load()
+        items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
+        for item in items:
+            if not (isinstance(item, type) and issubclass(item, Rule)):
+                raise RegistryError(f"entry point {ep.name!r} of {GROUP} yields {item!r}, not a Rule class")
+            rules.append(item)
+    return rules
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    rules = load_entry_point_rules()
+    if not rules:
+        # Running from a source tree that was never installed: fall back to the built-ins.
+        from scorelint_rules import ALL_RULES
+
+        rules = list(ALL_RULES)
+    # The same class may be reachable through two distributions (editable installs); keep one.
+    unique = list({id(r): r for r in rules}.values())
+    return Registry(unique)

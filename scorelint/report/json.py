@@ -1,0 +1,23 @@
+"""A JSON array of findings; the fields are documented in README ("JSON output")."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from ..api import LintResult
+from ..registry import Registry
+from . import Summary
+
+
+class JsonReporter:
+    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+        self.out = out
+        self.items: list[dict] = []
+
+    def file(self, display_path: str, result: LintResult) -> None:
+        self.items.extend(d.to_json(display_path) for d in result.diagnostics)
+
+    def finish(self, summary: Summary) -> None:
+        json.dump(self.items, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")

@@ -1,0 +1,97 @@
+"""SARIF 2.1.0, with rule metadata and fixes (what code-scanning services and IDE viewers read)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from .. import __version__
+from ..api import LintResult
+from ..model import Range, Severity
+from ..registry import Registry
+from . import Summary
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _region(rng: Range) -> dict[str, int]:
+    return {
+        "startLine": rng.start.line,
+        "startColumn": rng.start.column + 1,
+        "endLine": rng.end.line,
+        "endColumn": rng.end.column + 1,
+    }
+
+
+def _uri(display_path: str) -> str:
+    path = Path(display_path)
+    return path.as_posix() if not path.is_absolute() else path.as_uri()
+
+
+class SarifReporter:
+    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+        self.out = out
+        self.registry = registry
+        self.results: list[dict[str, Any]] = []
+        self.notifications: list[dict[str, Any]] = []
+        self.index = {rule.code: i for i, rule in enumerate(registry.rules)}
+
+    def file(self, display_path: str, result: LintResult) -> None:
+        uri = _uri(display_path)
+        if result.error:
+            self.notifications.append({
+                "level": "error",
+                "message": {"text": result.error},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+            })
+        for d in result.diagnostics:
+            item: dict[str, Any] = {
+                "ruleId": d.code,
+                "ruleIndex": self.index[d.code],
+                "level": LEVELS[d.severity],
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": _region(d.range)}}],
+            }
+            if d.fix is not None:
+                item["fixes"] = [{
+                    "description": {"text": f"{d.fix.message} ({d.fix.applicability.value})"},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": uri},
+                        "replacements": [
+                            {"deletedRegion": _region(e.range), "insertedContent": {"text": e.content}}
+                            for e in d.fix.edits
+                        ],
+                    }],
+                }]
+            self.results.append(item)
+
+    def finish(self, summary: Summary) -> None:
+        rules = [{
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.documentation.split("\n## ")[0].strip() or rule.summary},
+            "help": {"text": rule.documentation, "markdown": rule.documentation},
+            "helpUri": rule.url(),
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+            "properties": {"contract": rule.contract, "fixable": rule.fixable},
+        } for rule in self.registry.rules]
+        run: dict[str, Any] = {
+            "tool": {"driver": {
+                "name": "scorelint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://github.com/scorelint/scorelint",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": self.results,
+        }
+        if self.notifications:
+            run["invocations"] = [{"executionSuccessful": False,
+                                   "toolExecutionNotifications": self.notifications}]
+        json.dump({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, self.out, indent=2,
+                  ensure_ascii=False)
+        self.out.write("\n")

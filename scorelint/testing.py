@@ -1,0 +1,75 @@
+"""Tests generated from the rules' own examples (Fixit's idea): every VALID example must produce no
+finding of its rule, every INVALID example exactly the findings it declares, and its fix exactly the
+text it declares, which must parse. `pytest` collects them through tests/test_rule_examples.py; an
+outside rule pack can use the same helpers on its own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .api import Linter, parses
+from .config import Settings
+from .registry import Registry
+from .rule import Invalid, Rule, Valid
+
+
+@dataclass
+class ExampleCase:
+    rule: type[Rule]
+    example: Valid | Invalid
+    index: int
+
+    @property
+    def id(self) -> str:
+        kind = "valid" if isinstance(self.example, Valid) else "invalid"
+        return f"{self.rule.code}-{self.rule.name}-{kind}-{self.index}"
+
+
+def example_cases(rules: list[type[Rule]]) -> Iterator[ExampleCase]:
+    for rule in rules:
+        for i, example in enumerate(rule.VALID):
+            yield ExampleCase(rule, example, i)
+        for i, example in enumerate(rule.INVALID):
+            yield ExampleCase(rule, example, i)
+
+
+def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
+    """Raise AssertionError with a readable explanation when the example does not hold."""
+    rule, example = case.rule, case.example
+    linter = Linter(Settings(select=(rule.code,)), registry)
+    kind = example.kind.value if example.kind is not None else None
+    result = linter.lint_text(example.code, example.filename, kind=kind)
+    assert not result.internal_errors, result.internal_errors
+    assert result.error is None, result.error
+    found = [d for d in result.diagnostics if d.code == rule.code]
+    listing = "\n".join(f"  {d.line}:{d.column + 1} {d.message}" for d in found) or "  (none)"
+    if isinstance(example, Valid):
+        assert not found, f"{case.id}: expected no finding, got:\n{listing}\n--- code ---\n{example.code}"
+        return
+    assert len(found) == example.expected, (
+        f"{case.id}: expected {example.expected} finding(s), got {len(found)}:\n{listing}\n--- code ---\n{example.code}"
+    )
+    first = found[0]
+    if example.line is not None:
+        assert first.line == example.line, f"{case.id}: expected line {example.line}, got:\n{listing}"
+    if example.message_contains is not None:
+        assert example.message_contains in first.message, (
+            f"{case.id}: message lacks {example.message_contains!r}:\n{listing}"
+        )
+    lines = example.code.splitlines() or [""]
+    for d in found:
+        assert 1 <= d.range.start.line <= d.range.end.line <= max(len(lines), 1) + 1, f"{case.id}: range {d.range}"
+    fixable = [d for d in found if d.fix is not None]
+    if example.fixed is None:
+        assert not fixable, f"{case.id}: a fix is offered but the example declares none: {fixable[0].fix}"
+        return
+    assert fixable, f"{case.id}: the example declares a fix but none is offered"
+    outcome = linter.fix_text(example.code, example.filename, unsafe=True)
+    assert parses(outcome.text), f"{case.id}: the fixed text does not parse:\n{outcome.text}"
+    assert outcome.text == example.fixed, (
+        f"{case.id}: fixed text differs.\n--- expected ---\n{example.fixed}\n--- got ---\n{outcome.text}"
+    )
+    again = linter.fix_text(outcome.text, example.filename, unsafe=True)
+    assert again.text == outcome.text, f"{case.id}: applying the fix twice changes the text again"
