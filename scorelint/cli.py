@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .config import ConfigError
 from .report import FORMATS, Summary, make_reporter
-from .runner import CheckOptions, FileOutcome, SettingsResolver, check_file, check_text
+from .runner import CheckOptions, FileOutcome, SettingsResolver, check_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -57,9 +57,15 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Use this pyproject.toml (or scorelint.toml) instead of searching for one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Processes to check files with (default 0: one per core).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="SCORELINT_CACHE_DIR", help="Where the result cache lives (default: the user cache folder).")
 def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ignore, kind, fix: bool,
           unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
-          config_file: Path | None, color: bool | None) -> None:
+          config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
+          cache_dir: Path | None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
     if not paths:
         paths = (Path("."),)
@@ -68,7 +74,7 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
         overrides["extend_select"] = _split(extend_select)
     options = CheckOptions(fix=fix and not diff, unsafe_fixes=unsafe_fixes, diff=diff,
                            overrides={k: v for k, v in overrides.items() if v is not None},
-                           config_file=config_file)
+                           config_file=config_file, cache_dir=None if no_cache else (cache_dir or _cache_dir()))
     resolver = SettingsResolver(options)
     try:
         first = resolver.linter_for(Path(stdin_filename) if stdin_filename else paths[0].absolute() / "x")
@@ -94,8 +100,7 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
     for error in path_errors:
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
-    for target in targets:
-        outcomes.append(check_file(target.path, resolver, options))
+    outcomes.extend(_check_all([t.path for t in targets], resolver, options, jobs))
 
     for outcome in outcomes:
         result = outcome.result
@@ -117,6 +122,27 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
         if summary.diagnostics or any(o.diff for o in outcomes):
             exit_code = EXIT_FINDINGS
     sys.exit(exit_code)
+
+
+def _cache_dir() -> Path:
+    from .cache import default_cache_dir
+
+    return default_cache_dir()
+
+
+def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, jobs: int) -> list[FileOutcome]:
+    import os
+
+    from .runner import check_files
+
+    if jobs == 0:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    stderr = click.get_text_stream("stderr")
+    if len(paths) < 50 or not stderr.isatty():
+        return check_files(paths, resolver, options, jobs=jobs)
+    # A progress bar on long runs, on the terminal only (never in pipes, CI logs or editors).
+    with click.progressbar(length=len(paths), label="Checking", file=stderr, show_pos=True) as bar:
+        return check_files(paths, resolver, options, jobs=jobs, on_done=bar.update)
 
 
 def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:

@@ -1,0 +1,131 @@
+"""A cache of lint results keyed by everything that can change them (ruff's idea).
+
+The key of one file's entry hashes: the file's bytes, its path (diagnostics carry it and per-file ignores
+depend on it), scorelint's version, the settings' fingerprint, and a fingerprint of the code of the engine
+and of every rule (module file sizes and modification times), so an edited rule or an upgrade can never
+serve a stale result. Entries are written to a temporary file and renamed into place, so concurrent runs
+(pre-commit in two terminals, `-j` workers) never see half an entry. The cache lives in the user cache
+folder (`$XDG_CACHE_HOME/scorelint`, else `~/.cache/scorelint`; `SCORELINT_CACHE_DIR` overrides it) and
+`--no-cache` skips it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .api import LintResult
+from .model import Applicability, Diagnostic, Edit, Fix, Range, Severity
+
+FORMAT = 1  # bump when the entry layout changes
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("SCORELINT_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "scorelint"
+
+
+@lru_cache(maxsize=None)
+def code_fingerprint(rule_modules: tuple[str, ...]) -> str:
+    """Size and mtime of the engine's and the rules' source files: changes whenever any of them does."""
+    digest = hashlib.sha256(f"{__version__}|{FORMAT}|{sys.version_info[:2]}".encode())
+    package_dir = Path(__file__).parent
+    files = sorted(package_dir.glob("*.py"))
+    for module_name in rule_modules:
+        module = sys.modules.get(module_name)
+        filename = getattr(module, "__file__", None)
+        if filename:
+            files.append(Path(filename))
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path, settings_fingerprint: str, rule_modules: tuple[str, ...]) -> None:
+        self.directory = directory
+        self.salt = f"{code_fingerprint(rule_modules)}|{settings_fingerprint}"
+        self._ready = False
+
+    def key(self, path: Path, data: bytes) -> str:
+        digest = hashlib.sha256(self.salt.encode())
+        digest.update(str(path).encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> LintResult | None:
+        try:
+            with open(self._entry(key), "rb") as handle:
+                raw = json.loads(handle.read())
+            return _result_from_json(raw)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or damaged: recompute
+
+    def put(self, key: str, result: LintResult) -> None:
+        if result.error or result.internal_errors:
+            return  # never cache a failure: the next run should try again
+        entry = self._entry(key)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(_result_to_json(result), handle)
+            os.replace(tmp, entry)
+        except OSError:
+            pass  # a read-only or full cache folder must never fail a lint
+
+
+def _range(r: Range) -> list[int]:
+    return [r.start.line, r.start.column, r.end.line, r.end.column]
+
+
+def _unrange(v: list[int]) -> Range:
+    return Range.of(*v)
+
+
+def _result_to_json(result: LintResult) -> dict:
+    return {
+        "path": result.path,
+        "diagnostics": [
+            {
+                "code": d.code, "name": d.name, "severity": d.severity.value, "message": d.message,
+                "range": _range(d.range), "noqa_line": d.noqa_line, "url": d.url,
+                "fix": None if d.fix is None else {
+                    "message": d.fix.message, "applicability": d.fix.applicability.value,
+                    "edits": [[_range(e.range), e.content] for e in d.fix.edits],
+                },
+            }
+            for d in result.diagnostics
+        ],
+    }
+
+
+def _result_from_json(raw: dict) -> LintResult:
+    diagnostics = []
+    for d in raw["diagnostics"]:
+        fix = None
+        if d["fix"] is not None:
+            fix = Fix(message=d["fix"]["message"], applicability=Applicability(d["fix"]["applicability"]),
+                      edits=tuple(Edit(_unrange(r), content) for r, content in d["fix"]["edits"]))
+        diagnostics.append(Diagnostic(
+            code=d["code"], name=d["name"], severity=Severity(d["severity"]), message=d["message"],
+            range=_unrange(d["range"]), fix=fix, noqa_line=d["noqa_line"], url=d["url"],
+        ))
+    return LintResult(raw["path"], diagnostics=diagnostics)
