@@ -111,6 +111,17 @@ class EntryFunction:
 
 
 @dataclass
+class LocalBinding:
+    """A name bound in a function's own scope (see `EntryScriptFacts.local_bindings`)."""
+
+    name: str
+    node: cst.Name  # the bound name as written
+    value: cst.BaseExpression | None  # what is assigned, for plain/annotated assignments and `:=`
+    how: Literal["assign", "augassign", "annassign", "walrus", "for", "with", "import", "except", "def"]
+    statement: cst.CSTNode  # the Assign, For, With, Import... that binds it
+
+
+@dataclass
 class Param:
     name: str
     node: cst.Param
@@ -453,6 +464,66 @@ class EntryScriptFacts:
         if func is None:
             return False
         return any(a is func for a in self.source.ancestors(node))
+
+    def local_bindings(self, func: cst.FunctionDef) -> dict[str, list[LocalBinding]]:
+        """Names a function binds in its own scope, in document order: assignment targets (also in
+        tuples, `+=`, annotated, `:=`), for/with targets, imports and `except ... as`. Nested functions,
+        classes, lambdas and comprehensions are their own scopes and are skipped (their names are bound
+        here; a `:=` inside a comprehension also binds here). `global` declarations are not applied: see `global_names`."""
+        key = ("locals", func)
+        if key in self._cache:
+            return self._cache[key]
+        found: dict[str, list[LocalBinding]] = {}
+
+        def bind(target: cst.BaseExpression | None, value, how, statement) -> None:
+            if target is None:
+                return
+            for name in _target_names(target):
+                found.setdefault(name.value, []).append(LocalBinding(name.value, name, value, how, statement))
+
+        nodes = self.source.walk(func.body)
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            index += 1
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                index += len(self.source.walk(node)) - 1  # skip the nested scope
+                if not isinstance(node, cst.Lambda):
+                    bind(node.name, None, "def", node)
+                continue
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    plain = isinstance(target.target, cst.Name)
+                    bind(target.target, node.value if plain else None, "assign", node)
+            elif isinstance(node, cst.AnnAssign):
+                bind(node.target, node.value, "annassign", node)
+            elif isinstance(node, cst.AugAssign):
+                bind(node.target, None, "augassign", node)
+            elif isinstance(node, cst.NamedExpr):
+                bind(node.target, node.value, "walrus", node)
+            elif isinstance(node, cst.For):
+                bind(node.target, None, "for", node)
+            elif isinstance(node, cst.WithItem):
+                if node.asname is not None:
+                    bind(node.asname.name, None, "with", node)
+            elif isinstance(node, cst.ExceptHandler):
+                if node.name is not None:
+                    bind(node.name.name, None, "except", node)
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                if isinstance(node.names, cst.ImportStar):
+                    continue
+                for alias in node.names:
+                    if alias.asname is not None:
+                        bind(alias.asname.name, None, "import", node)
+                    elif isinstance(alias.name, cst.Attribute) and isinstance(node, cst.Import):
+                        top = alias.name
+                        while isinstance(top, cst.Attribute):
+                            top = top.value
+                        bind(top, None, "import", node)
+                    else:
+                        bind(alias.name, None, "import", node)
+        self._cache[key] = found
+        return found
 
 
 def _is_batch_helper(module: str) -> bool:
