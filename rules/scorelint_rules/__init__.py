@@ -13,6 +13,8 @@ from .sl005_run_unsupported_params import RunUnsupportedParams
 from .sl006_run_no_input_param import RunNoInputParam
 from .sl007_rawhttp_with_input_schema import RawhttpWithInputSchema
 from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
+from .sl201_status_500 import Status500
+from .sl202_error_returned_as_success import ErrorReturnedAsSuccess
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -23,4 +25,6 @@ ALL_RULES = (
     RunNoInputParam,
     RawhttpWithInputSchema,
     RawhttpNotOnRun,
+    Status500,
+    ErrorReturnedAsSuccess,
 )

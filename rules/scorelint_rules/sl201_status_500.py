@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import (
+    handled_exception_names,
+    response_kind,
+    status_argument,
+    status_codes,
+    string_value,
+)
+
+_RAW = """\
+from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+from azureml.contrib.services.aml_response import AMLResponse
+
+def init():
+    pass
+
+"""
+
+# Exceptions that, caught around input handling, mean the client sent something unusable.
+_CLIENT_ERRORS = frozenset(
+    {"ValueError", "KeyError", "JSONDecodeError", "UnicodeDecodeError", "ValidationError", "BadRequest",
+     "DecodeError", "binascii.Error"}
+)
+
+
+class Status500(Rule):
+    """A response is built with status 500, which the Azure ML front end rewrites to 502.
+
+    ## What it does
+    Reports status 500 given to `AMLResponse(body, 500)`, `AMLResponse(body, status_code=...)`,
+    flask/werkzeug `Response(..., status=500)`, `make_response(body, 500)` and `response.status_code = 500`,
+    whether the 500 is written as a literal, `HTTPStatus.INTERNAL_SERVER_ERROR`, a module constant or a
+    local variable. When the 500 answers a client error (the `else` after checking `request.method`, an
+    `except ValueError` / `KeyError` / JSON decoding error, a content-type check), the message names the
+    4xx status that fits, and an unsafe fix puts it in.
+
+    ## Why is this bad?
+    The Azure ML inference router (`azureml-fe`) rewrites a 500 coming from the container into
+    `502 Bad Gateway`, so the client sees a gateway failure, not your status; the documents advise against
+    500 as a custom status. The reference server also marks any response of 500 or more as a failed run
+    (`x-ms-run-function-failed`). A client error answered with a 5xx makes callers retry a request that
+    can never succeed, and hides the real problem from them.
+
+    ## Example
+    ```python
+    @rawhttp
+    def run(request):
+        if request.method == "POST":
+            return AMLResponse(score(request.get_data()), 200)
+        else:
+            return AMLResponse("bad request", 500)
+    ```
+
+    ## Use instead
+    ```python
+    @rawhttp
+    def run(request):
+        if request.method == "POST":
+            return AMLResponse(score(request.get_data()), 200)
+        else:
+            return AMLResponse("Method not allowed", 405, {"Allow": "POST"})
+    ```
+    Use 400 for input that cannot be parsed, 415 for an unsupported content type, 422 for well-formed
+    input that fails validation, and 503 (or another specific 5xx) for a server-side failure.
+
+    ## Fix safety
+    The fix replaces the literal 500 with the 4xx the context calls for (405 after a method check, 400 in
+    an `except` for a parsing error, 415 after a content-type check). It is unsafe: clients see a
+    different status code.
+    """
+
+    code = "SL201"
+    name = "status-500"
+    severity = Severity.WARNING
+    contract = "2. How run is called: status 500 returned by the script is rewritten to 502 by azureml-fe"
+
+    VALID = [
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n"
+              "        return AMLResponse('Method not allowed', 405)\n    return AMLResponse('ok', 200)\n"),
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(predict(request), 200)\n"
+              "    except Exception:\n        return AMLResponse('model unavailable', 503)\n"),
+        Valid(_RAW + "STATUS = 200\n\n@rawhttp\ndef run(request):\n    return AMLResponse('ok', STATUS)\n"),
+        Valid("from flask import Response\n\ndef init():\n    pass\n\ndef run(data):\n"
+              "    return Response(data, status=200, mimetype='text/plain')\n"),
+        # a number 500 that is not a status
+        Valid("def init():\n    pass\n\ndef run(data):\n    rows = data[:500]\n    return {'n': len(rows), 'max': 500}\n"),
+        # the seed's CORS example ends with a 400, which is right
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
+              "        return AMLResponse(request.full_path, 200)\n    else:\n"
+              "        return AMLResponse('bad request', 400)\n"),
+    ]
+    INVALID = [
+        # the documents' @rawhttp image example
+        Invalid(_RAW + "import json\n\n@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
+                "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
+                "        return AMLResponse(json.dumps(1), 200)\n    else:\n"
+                "        return AMLResponse('bad request', 500)\n",
+                line=16, message_contains="405",
+                fixed=_RAW + "import json\n\n@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
+                "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
+                "        return AMLResponse(json.dumps(1), 200)\n    else:\n"
+                "        return AMLResponse('bad request', 405)\n"),
+        Invalid(_RAW + "import json\n\n@rawhttp\ndef run(request):\n    try:\n"
+                "        data = json.loads(request.get_data())\n    except json.JSONDecodeError as e:\n"
+                "        return AMLResponse(str(e), status_code=500)\n    return AMLResponse(data, 200, json_str=True)\n",
+                line=14, message_contains="400",
+                fixed=_RAW + "import json\n\n@rawhttp\ndef run(request):\n    try:\n"
+                "        data = json.loads(request.get_data())\n    except json.JSONDecodeError as e:\n"
+                "        return AMLResponse(str(e), status_code=400)\n    return AMLResponse(data, 200, json_str=True)\n"),
+        # a module constant: no fix (the constant may be used elsewhere)
+        Invalid(_RAW + "ERROR_STATUS = 500\n\n@rawhttp\ndef run(request):\n    try:\n"
+                "        return AMLResponse(predict(request), 200)\n    except Exception as e:\n"
+                "        return AMLResponse('scoring failed', ERROR_STATUS)\n", line=14, message_contains="502"),
+        # a local variable and HTTPStatus
+        Invalid("from http import HTTPStatus\nfrom azureml_inference_server_http.api.aml_response import AMLResponse "
+                "as Resp\n\ndef init():\n    pass\n\ndef run(data):\n    status = HTTPStatus.INTERNAL_SERVER_ERROR\n"
+                "    try:\n        result = predict(data)\n        status = 200\n    except RuntimeError:\n"
+                "        result = 'failed'\n    return Resp(result, status)\n", line=14, message_contains="`status` can be 500"),
+        # flask Response with status=, and an attribute assignment
+        Invalid("import flask\n\ndef init():\n    pass\n\ndef run(data):\n    if not data:\n"
+                "        resp = flask.Response('empty input', status=500)\n        return resp\n"
+                "    resp = flask.Response(predict(data))\n    resp.status_code = 500\n    return resp\n",
+                expected=2, line=8),
+        # a helper that builds the error response
+        Invalid(_RAW + "def error(message):\n    return AMLResponse(message, 500)\n\n@rawhttp\ndef run(request):\n"
+                "    if request.content_type != 'application/json':\n        return error('send JSON')\n"
+                "    return AMLResponse('ok', 200)\n", line=8),
+        # a content-type check answered with 500
+        Invalid(_RAW + "@rawhttp\ndef run(request):\n    if not request.is_json:\n"
+                "        return AMLResponse('send JSON', 500)\n    return AMLResponse('ok', 200)\n",
+                line=10, message_contains="415",
+                fixed=_RAW + "@rawhttp\ndef run(request):\n    if not request.is_json:\n"
+                "        return AMLResponse('send JSON', 415)\n    return AMLResponse('ok', 200)\n"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        kind = response_kind(self.facts, node)
+        if kind is None or kind == "jsonify":
+            return
+        status = status_argument(self.facts, node)
+        if status is None:
+            return
+        func = self.source.enclosing(node, cst.FunctionDef)
+        if 500 in status_codes(self.facts, status, func):
+            self._report(node, status, func)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Attribute) and expr.attr.value in ("status_code", "status"):
+                func = self.source.enclosing(node, cst.FunctionDef)
+                if func is not None and 500 in status_codes(self.facts, node.value, func):
+                    self._report(node, node.value, func)
+
+    def _report(self, where: cst.CSTNode, status: cst.BaseExpression, func: cst.FunctionDef | None) -> None:
+        client = self._client_error(where, func)
+        via = ""
+        if not isinstance(status, cst.Integer):
+            certain = status_codes(self.facts, status, func) == {500}
+            via = f" (`{self.source.code(status)}` {'is' if certain else 'can be'} 500)"
+        head = (f"This response has status 500{via}: the Azure ML front end rewrites it to 502 Bad Gateway, so "
+                "clients see a gateway failure instead of your error")
+        if client is not None:
+            code, reason = client
+            message = f"{head}; {reason}, so answer {code} instead."
+            fix = None
+            if isinstance(status, cst.Integer):
+                fix = self.fix(f"Use status {code}", self.replace(status, code.split()[0]), unsafe=True)
+            self.report(status, message, fix=fix)
+            return
+        self.report(status, f"{head}; use the 4xx that fits a client error (400, 405, 415, 422) or a specific "
+                            "5xx such as 503 for a server-side failure.")
+
+    def _client_error(self, node: cst.CSTNode, func: cst.FunctionDef | None) -> tuple[str, str] | None:
+        """Which 4xx the context of a 500 calls for, if it is clearly a client error."""
+        source = self.source
+        child: cst.CSTNode = node
+        for ancestor in source.ancestors(node):
+            if ancestor is func:
+                break
+            if isinstance(ancestor, cst.If):
+                test = source.code(ancestor.test)
+                in_else = isinstance(child, cst.Else) and child is ancestor.orelse
+                if ".method" in test and (in_else or "!=" in test or "not in" in test):
+                    return "405 Method Not Allowed", "this branch rejects an HTTP method"
+                if any(word in test for word in ("content_type", "mimetype", "is_json", "Content-Type")):
+                    return "415 Unsupported Media Type", "this branch rejects the request's content type"
+            if isinstance(ancestor, cst.ExceptHandler):
+                caught = handled_exception_names(self.facts, ancestor)
+                if caught and all(name in _CLIENT_ERRORS for name in caught):
+                    return ("400 Bad Request", f"this `except {', '.join(caught)}` handles input the client sent")
+                break
+            child = ancestor
+        call = node if isinstance(node, cst.Call) else None
+        if call is not None and call.args:
+            text = (string_value(call.args[0].value) or "").lower()
+            if "method" in text and "not allowed" in text:
+                return "405 Method Not Allowed", "its message says the method is not allowed"
+            if "bad request" in text or "invalid" in text or "missing" in text:
+                return "400 Bad Request", "its message says the request is bad"
+        return None

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import exception_name, handler_of, response_kind, status_argument, status_codes
+
+_ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
+                          re.IGNORECASE)
+
+_TEMPLATE = """\
+import json
+import numpy as np
+
+def init():
+    global model
+    model = load()
+
+"""
+
+
+class ErrorReturnedAsSuccess(Rule):
+    """An `except` block in `run` returns the error as an ordinary result, which the client receives as 200 OK.
+
+    ## What it does
+    Reports a `return` inside an `except` block of `run` that sends the error as a normal result:
+    the exception's text (`str(e)`, `repr(e)`, an f-string with `e`, `"..." + str(e)`), a variable holding it
+    (`error = str(e); return error`), `traceback.format_exc()`, or a string or dict that says it is an error
+    (`{"error": msg}`, `"Prediction failed"`), including through `json.dumps(...)`, `jsonify(...)` and
+    `AMLResponse(..., 200)`. A response built with another status (`AMLResponse(str(e), 400)`) is fine.
+
+    ## Why is this bad?
+    The server sends whatever `run` returns with status 200 (`json.dumps` of it). The client, a pipeline or
+    Power BI cannot tell this failure from a prediction: retries, alerts and the server's failure counters
+    never fire, and the endpoint's metrics show a healthy service. The exception text and tracebacks also
+    reveal internals (paths, library versions, parts of the input) to every caller. The documents' own
+    examples (`error = str(e); return error`) do this, and about half of real entry scripts copy it.
+
+    ## Example
+    ```python
+    def run(data):
+        try:
+            result = model.predict(np.array(json.loads(data)["data"]))
+            return result.tolist()
+        except Exception as e:
+            error = str(e)
+            return error
+    ```
+
+    ## Use instead
+    ```python
+    def run(data):
+        try:
+            result = model.predict(np.array(json.loads(data)["data"]))
+            return result.tolist()
+        except Exception:
+            logger.exception("scoring failed")
+            raise
+    ```
+    Re-raising lets the server answer with an error status and log the traceback. To tell the client what
+    was wrong with its input, return `AMLResponse(message, 400)` (or 422) with a precise, helpful message:
+    `AMLResponse` works in any `run`, not only with `@rawhttp`.
+
+    ## Fix safety
+    The fix replaces the `return` with `raise`. It is unsafe: clients that read the error from a 200 response
+    now receive an error status with a generic message instead.
+    """
+
+    code = "SL202"
+    name = "error-returned-as-success"
+    severity = Severity.WARNING
+    contract = "2. How run is called: returning str(e) from an except block sends the error message as a 200"
+
+    VALID = [
+        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+              "    except Exception:\n        logging.exception('scoring failed')\n        raise\n"),
+        Valid("from azureml.contrib.services.aml_request import rawhttp\n"
+              "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
+              "@rawhttp\ndef run(request):\n    try:\n        data = request.get_json()\n    except ValueError as e:\n"
+              "        return AMLResponse(f'body is not JSON: {e}', 400)\n    return {'n': len(data)}\n"),
+        # returning str(x) outside an except block is fine
+        Valid(_TEMPLATE + "def run(data):\n    label = model.predict(json.loads(data))[0]\n    return str(label)\n"),
+        # a fallback value without any error in it
+        Valid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['rows']\n    except KeyError:\n"
+              "        return {'predictions': []}\n    return {'predictions': model.predict(rows).tolist()}\n"),
+        # a nested function's return is not run's
+        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(data).tolist()\n"
+              "    except Exception as e:\n        def describe():\n            return str(e)\n"
+              "        log(describe())\n        raise\n"),
+        Valid("import json\nfrom azureml_inference_server_http.api.aml_response import AMLResponse\n\n"
+              "def init():\n    pass\n\ndef run(data):\n    try:\n        return json.loads(data)\n"
+              "    except json.JSONDecodeError as e:\n"
+              "        return AMLResponse(json.dumps({'error': str(e)}), 422, {'Content-Type': 'application/json'})\n"),
+    ]
+    INVALID = [
+        # the documents' template
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        data = np.array(json.loads(data))\n"
+                "        result = model.predict(data)\n        return result.tolist()\n    except Exception as e:\n"
+                "        error = str(e)\n        return error\n",
+                line=15, message_contains="200 OK",
+                fixed=_TEMPLATE + "def run(data):\n    try:\n        data = np.array(json.loads(data))\n"
+                "        result = model.predict(data)\n        return result.tolist()\n    except Exception as e:\n"
+                "        error = str(e)\n        raise\n"),
+        Invalid(_TEMPLATE + "def run(raw_data):\n    try:\n        return model.predict(json.loads(raw_data)).tolist()\n"
+                "    except Exception as e:\n        return str(e)\n", line=12,
+                fixed=_TEMPLATE + "def run(raw_data):\n    try:\n        return model.predict(json.loads(raw_data)).tolist()\n"
+                "    except Exception as e:\n        raise\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return {'result': model.predict(json.loads(data)).tolist()}\n"
+                "    except Exception as err:\n        return json.dumps({'error': str(err)})\n", line=12,
+                message_contains="exception's message",
+                fixed=_TEMPLATE + "def run(data):\n    try:\n        return {'result': model.predict(json.loads(data)).tolist()}\n"
+                "    except Exception as err:\n        raise\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+                "    except Exception as ex:\n        return f'Prediction failed: {ex}'\n", line=12,
+                fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+                "    except Exception as ex:\n        raise\n"),
+        Invalid("import traceback\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return score(data)\n"
+                "    except Exception:\n        return {'status': 'error', 'trace': traceback.format_exc()}\n",
+                line=10, message_contains="traceback",
+                fixed="import traceback\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return score(data)\n"
+                "    except Exception:\n        raise\n"),
+        # the message built in steps, a tuple of caught exceptions
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['data']\n"
+                "        return model.predict(rows).tolist()\n    except (ValueError, KeyError) as err:\n"
+                "        msg = 'Bad input: ' + repr(err)\n        payload = {'error': msg}\n        return payload\n",
+                line=15,
+                fixed=_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['data']\n"
+                "        return model.predict(rows).tolist()\n    except (ValueError, KeyError) as err:\n"
+                "        msg = 'Bad input: ' + repr(err)\n        payload = {'error': msg}\n        raise\n"),
+        # an error dict with no exception text still reports failure as success
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+                "    except Exception:\n        logging.exception('scoring')\n"
+                "        return {'status': 'failed', 'message': 'could not score the input'}\n", line=13,
+                message_contains="error message",
+                fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+                "    except Exception:\n        logging.exception('scoring')\n        raise\n"),
+        # AMLResponse with an explicit 200
+        Invalid("from azureml.contrib.services.aml_request import rawhttp\n"
+                "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
+                "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(score(request.get_data()), 200)\n"
+                "    except Exception as e:\n        return AMLResponse(str(e), 200)\n", line=12,
+                fixed="from azureml.contrib.services.aml_request import rawhttp\n"
+                "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
+                "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(score(request.get_data()), 200)\n"
+                "    except Exception as e:\n        raise\n"),
+    ]
+
+    def check(self) -> None:
+        run_def = self.facts.run.definition
+        if run_def is None:
+            return
+        for ret in self.facts.own_nodes(run_def, cst.Return):
+            if ret.value is None:
+                continue
+            handler = handler_of(self.facts, ret, run_def)
+            if handler is None or not isinstance(handler, cst.ExceptHandler):
+                continue
+            what = self._error_content(ret.value, handler, run_def)
+            if what is None:
+                continue
+            self.report(
+                ret,
+                f"This `except` block returns {what} as an ordinary result: the client gets 200 OK with the error "
+                "in the body and cannot tell the failure from a prediction; re-raise (`raise`) so the server "
+                "answers with an error status and logs the traceback, or return `AMLResponse(message, 400)` "
+                "with a precise message for bad input.",
+                fix=self.fix("Re-raise the exception instead (clients get an error status)",
+                             self.replace(ret, "raise"), unsafe=True),
+            )
+
+    def _error_content(self, value: cst.BaseExpression, handler: cst.ExceptHandler,
+                       run_def: cst.FunctionDef) -> str | None:
+        facts = self.facts
+        if isinstance(value, cst.Call):
+            kind = response_kind(facts, value)
+            if kind in ("aml", "flask", "make"):
+                status = status_argument(facts, value)
+                # flask's Response and make_response default to 200; AMLResponse requires a status.
+                codes = {200} if status is None and kind != "aml" else status_codes(facts, status, run_def)
+                if codes != {200}:
+                    return None  # an error status (or one we cannot see): not a success
+        tainted = self._tainted_names(handler, run_def)
+        return self._describe(value, tainted)
+
+    def _tainted_names(self, handler: cst.ExceptHandler, run_def: cst.FunctionDef) -> set[str]:
+        names = set()
+        exc = exception_name(handler)
+        if exc is not None:
+            names.add(exc)
+        handler_nodes = set(self.source.walk(handler))
+        for assign in self.facts.own_nodes(run_def, cst.Assign):
+            if assign not in handler_nodes:
+                continue
+            if self._describe(assign.value, names) is not None:
+                for target in assign.targets:
+                    if isinstance(target.target, cst.Name):
+                        names.add(target.target.value)
+        return names
+
+    def _describe(self, value: cst.BaseExpression, tainted: set[str]) -> str | None:
+        source = self.source
+        found_words = False
+        for node in source.walk(value):
+            if isinstance(node, cst.Name) and node.value in tainted:
+                parent = source.parent.get(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    continue
+                if isinstance(parent, cst.Arg) and parent.keyword is node:
+                    continue
+                return "the exception's message"
+            if isinstance(node, cst.Call):
+                name = self.facts.qualified_name(node.func) or ""
+                if name.startswith("traceback.") or name == "sys.exc_info":
+                    return "the traceback"
+            if isinstance(node, (cst.SimpleString, cst.FormattedStringText)) and not found_words:
+                text = node.value if isinstance(node, cst.FormattedStringText) else node.evaluated_value
+                if isinstance(text, str) and _ERROR_WORDS.search(text):
+                    found_words = True
+        return "an error message" if found_words else None
+
