@@ -62,6 +62,11 @@ _WEAK_BATCH_PARAM = re.compile(r"(?:^|_)(?:mini_?)?batch(?:es)?(?:_|$)")
 _BATCH_HELPER_MODULES = ("azureml_user", "entry_script")
 _KIND_DIRECTIVE = re.compile(r"#\s*scorelint:\s*kind\s*=\s*(?P<kind>online|batch)\b")
 
+# Expressions whose value is never a module (for `driver_module = ...`).
+_NOT_A_MODULE = (cst.BaseString, cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set,
+                 cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda, cst.BinaryOperation,
+                 cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
+
 _COMPOUND_BLOCKS = (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler,
                     cst.Finally, cst.With, cst.For, cst.While)
 
@@ -127,6 +132,14 @@ class Param:
     node: cst.Param
     kind: Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
     has_default: bool
+
+
+@dataclass
+class SignatureWrapper:
+    """A decorator on `run` that replaces it with a function of another signature."""
+
+    decorator: Decorator
+    wrapper: cst.FunctionDef  # the nested function the decorator returns
 
 
 @dataclass
@@ -245,8 +258,26 @@ class EntryScriptFacts:
 
     @cached_property
     def has_driver_module(self) -> bool:
-        """`driver_module = ...`: the server calls that module's run instead (CONTRACT 1)."""
-        return "driver_module" in self.bindings
+        """`driver_module` bound to a module: the server calls that module's run instead (CONTRACT 1).
+
+        The server checks `isinstance(driver_module, ModuleType)`, so an import (or a value computed at
+        run time, e.g. `importlib.import_module(...)`) counts, but a function, a class or a literal such as
+        `driver_module = None` does not: the server then inspects this module's own `run`."""
+        bindings = self.bindings.get("driver_module")
+        if not bindings:
+            return False
+        binding = bindings[-1]
+        if binding.kind in ("def", "class"):
+            return False
+        if binding.kind != "assign":
+            return True
+        value = self.resolve_value(binding.value)
+        if isinstance(value, cst.Name):
+            if value.value in ("None", "True", "False"):
+                return False
+            target = self.bindings.get(value.value)
+            return not (target and target[-1].kind in ("def", "class"))
+        return not isinstance(value, _NOT_A_MODULE)
 
     def decorators(self, func: cst.FunctionDef | cst.ClassDef | None) -> list[Decorator]:
         if func is None:
@@ -265,6 +296,54 @@ class EntryScriptFacts:
     @cached_property
     def run_decorators(self) -> list[Decorator]:
         return self.decorators(self.run.definition)
+
+    @cached_property
+    def run_signature_wrapper(self) -> SignatureWrapper | None:
+        """The decorator whose wrapper the server sees instead of `run`, if any.
+
+        The server reads `inspect.signature(run)`, which follows `__wrapped__` (set by `functools.wraps`,
+        and by inference-schema's and most libraries' decorators) down to the original function. A
+        decorator defined in this file that returns a nested function without `functools.wraps` stops that:
+        the server then sees the nested function's parameters, typically `(*args, **kwargs)`. Decorators
+        apply bottom-up, so the outermost one is looked at first; imported decorators are assumed to wrap
+        properly."""
+        for dec in self.run_decorators:
+            wrapper = self._unwrapped_wrapper(dec)
+            if wrapper is not None:
+                return SignatureWrapper(dec, wrapper)
+        return None
+
+    def _unwrapped_wrapper(self, dec: Decorator) -> cst.FunctionDef | None:
+        # @timed -> timed(run); @logged("label") -> logged("label")(run), one level of factory.
+        callee = dec.call.func if dec.call is not None else dec.node.decorator
+        if not isinstance(callee, cst.Name):
+            return None  # imported decorators (module.attr) are not followed
+        bindings = self.bindings.get(callee.value)
+        if not bindings or bindings[-1].kind != "def":
+            return None
+        factory: cst.FunctionDef = bindings[-1].node  # type: ignore[assignment]
+        decorator = self._returned_nested_def(factory) if dec.call is not None else factory
+        wrapper = self._returned_nested_def(decorator) if decorator is not None else None
+        if wrapper is None:
+            return None
+        for inner in wrapper.decorators:
+            inner_callee = inner.decorator.func if isinstance(inner.decorator, cst.Call) else inner.decorator
+            if (self.qualified_name(inner_callee) or "").rsplit(".", 1)[-1] == "wraps":
+                return None
+        code = self.source.code(factory)
+        if "__wrapped__" in code or "update_wrapper" in code or "__signature__" in code:
+            return None
+        return wrapper
+
+    def _returned_nested_def(self, func: cst.FunctionDef) -> cst.FunctionDef | None:
+        """The function defined directly in `func` that `func` returns (its only return)."""
+        if not isinstance(func.body, cst.IndentedBlock):
+            return None
+        nested = {stmt.name.value: stmt for stmt in func.body.body if isinstance(stmt, cst.FunctionDef)}
+        returned = [r.value for r in self.returns(func)]
+        if len(returned) != 1 or not isinstance(returned[0], cst.Name):
+            return None
+        return nested.get(returned[0].value)
 
     @cached_property
     def input_schemas(self) -> list[SchemaDecorator]:

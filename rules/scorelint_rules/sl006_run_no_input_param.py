@@ -50,6 +50,9 @@ class RunNoInputParam(Rule):
         if run_def is None or facts.has_driver_module:
             return
         params = facts.run_params
+        wrapped = facts.run_signature_wrapper  # the server sees the wrapper's parameters (no functools.wraps)
+        if wrapped is not None:
+            params = facts.params(wrapped.wrapper)
         if any(p.kind in ("var_positional", "var_keyword") for p in params):
             return  # run-unsupported-params says what is wrong
         if any(p.name != "request_headers" for p in params):
@@ -60,4 +63,4 @@ class RunNoInputParam(Rule):
         else:
             message = ("`run` takes no parameter: the server refuses to load the script (\"run() needs to accept "
                        "an argument for input data\"). Add a parameter for the request data, e.g. `def run(data):`.")
-        self.report(run_def.name, message)
+        self.report(run_def.name if wrapped is None else wrapped.decorator.node, message)
