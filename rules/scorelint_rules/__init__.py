@@ -16,6 +16,8 @@ from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
 from .sl009_contrib_submodule_import import ContribSubmoduleImport
 from .sl201_status_500 import Status500
 from .sl202_error_returned_as_success import ErrorReturnedAsSuccess
+from .sl203_response_not_serializable import ResponseNotSerializable
+from .sl204_double_encoded_json import DoubleEncodedJson
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -29,4 +31,6 @@ ALL_RULES = (
     ContribSubmoduleImport,
     Status500,
     ErrorReturnedAsSuccess,
+    ResponseNotSerializable,
+    DoubleEncodedJson,
 )

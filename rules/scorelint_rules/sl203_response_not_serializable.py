@@ -1,0 +1,360 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import flow_for, response_kind
+
+# numpy functions that return arrays (or numpy scalars), never plain Python values.
+_NUMPY_ARRAYS = frozenset(
+    {"array", "asarray", "asanyarray", "ascontiguousarray", "zeros", "ones", "empty", "full", "zeros_like",
+     "ones_like", "full_like", "arange", "linspace", "concatenate", "stack", "vstack", "hstack", "column_stack",
+     "squeeze", "reshape", "expand_dims", "argsort", "sort", "unique", "where", "round", "around", "clip", "exp",
+     "log", "abs", "absolute", "transpose", "flatnonzero", "nonzero", "argwhere", "digitize", "percentile"}
+)
+# numpy scalar types json cannot serialise (float64 is a subclass of float, str_ of str: those are fine).
+_NUMPY_SCALARS = frozenset(
+    {"float32", "float16", "half", "single", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
+     "uint8", "intc", "intp", "int_", "bool_", "longlong", "argmax", "argmin"}
+)
+# model methods that return numpy arrays (scikit-learn, Keras, XGBoost, LightGBM...) or DataFrames.
+_PREDICT_METHODS = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform", "fit_transform",
+     "inverse_transform", "score_samples", "kneighbors_graph", "staged_predict"}
+)
+# methods of arrays and frames that keep the result an array (or frame).
+_ARRAY_PRESERVING = frozenset(
+    {"reshape", "flatten", "ravel", "astype", "squeeze", "round", "clip", "copy", "transpose", "argsort",
+     "cumsum", "detach", "cpu", "numpy", "to_numpy"}
+)
+_BYTES_CALLS = frozenset(
+    {"base64.b64encode", "base64.b64decode", "base64.urlsafe_b64encode", "base64.urlsafe_b64decode",
+     "base64.standard_b64encode", "base64.encodebytes", "orjson.dumps", "pickle.dumps", "zlib.compress"}
+)
+_B64_ENCODE = frozenset({"base64.b64encode", "base64.urlsafe_b64encode", "base64.standard_b64encode"})
+
+_ADVICE = {
+    "array": "convert it with `.tolist()`",
+    "scalar": "convert it with `float(...)`, `int(...)` or `.item()`",
+    "frame": "convert it with `.to_dict(orient=\"records\")` or `json.loads(df.to_json(orient=\"records\"))`",
+    "series": "convert it with `.tolist()` or `.to_dict()`",
+    "tensor": "convert it with `.tolist()`",
+    "bytes": "return text instead (`.decode(...)`, or base64 text for binary data)",
+    "set": "return a list instead (`sorted(...)` or `list(...)`)",
+    "predict": "convert it with `.tolist()` (or `.to_dict(orient=\"records\")` if the model returns a DataFrame)",
+}
+
+
+@dataclass
+class Finding:
+    node: cst.BaseExpression  # the offending expression (as written at the return, or inside a container)
+    what: str  # human description
+    kind: str  # key of _ADVICE
+    holder: str | None = None  # the local name the value was returned through
+    fixable: str | None = None  # "tolist" | "decode" | "list" for a fix at `node`
+
+
+_TEMPLATE = """\
+import json
+import numpy as np
+import pandas as pd
+
+def init():
+    global model
+    model = load()
+
+"""
+
+
+class ResponseNotSerializable(Rule):
+    """`run` returns a value `json.dumps` cannot serialise, so every such request fails with a 500.
+
+    ## What it does
+    Reports a value returned by `run` that is a numpy array (`np.array(...)`, `model.predict(...)`,
+    `predict_proba`, `transform`, `df.values`, `.to_numpy()`), a numpy scalar (`np.float32(...)`,
+    `np.int64(...)`, `np.argmax(...)`), a pandas DataFrame or Series, a torch tensor, bytes (`b"..."`,
+    `base64.b64encode(...)`, `.encode()`), or a set, directly, inside a returned dict, list or tuple, or
+    through local variables. It follows calls to functions of the same module. A `flask`/`AMLResponse`
+    response is sent as it is and is not checked.
+
+    ## Why is this bad?
+    The server sends anything `run` returns that is not a response object through `json.dumps`. These
+    types are not JSON: `json.dumps` raises `TypeError`, and the server answers every such request with
+    `500 An unexpected internal error occurred`. `@output_schema(NumpyParameterType(...))` or
+    `PandasParameterType(...)` only describes the output in Swagger: it does not convert it. The mistake
+    hides in local tests that call `run` directly, because nothing serialises the result there.
+
+    ## Example
+    ```python
+    def run(data):
+        data = np.array(json.loads(data)["data"])
+        result = model.predict(data)
+        return {"predictions": result}
+    ```
+
+    ## Use instead
+    ```python
+    def run(data):
+        data = np.array(json.loads(data)["data"])
+        result = model.predict(data)
+        return {"predictions": result.tolist()}
+    ```
+
+    ## Fix safety
+    The fix appends `.tolist()` to a numpy array or a prediction, `.decode("ascii")` to base64 output, or
+    turns a set into a list. It is unsafe: a model whose `predict` returns a DataFrame has no `.tolist()`,
+    and code that calls `run` directly (tests) receives a different type.
+    """
+
+    code = "SL203"
+    name = "response-not-serializable"
+    severity = Severity.WARNING
+    contract = "2. How run is called: a return value json cannot serialise becomes a 500"
+
+    VALID = [
+        Valid(_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
+              "    result = model.predict(data)\n    return result.tolist()\n"),
+        Valid(_TEMPLATE + "def run(data):\n    df = pd.DataFrame(json.loads(data))\n"
+              "    return {'predictions': model.predict(df).tolist(), 'columns': list(df.columns)}\n"),
+        # reassigned to a plain value before returning
+        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(np.array(json.loads(data)))\n"
+              "    result = result.tolist()\n    return {'result': result}\n"),
+        # float64 is a float subclass: json accepts it
+        Valid(_TEMPLATE + "def run(data):\n    scores = model.predict(np.array(json.loads(data)))\n"
+              "    return {'mean': float(np.mean(scores)), 'first': np.float64(scores[0])}\n"),
+        # a response object is sent as it is
+        Valid("from azureml.contrib.services.aml_request import rawhttp\n"
+              "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
+              "@rawhttp\ndef run(request):\n    return AMLResponse(b'\\x89PNG', 200, {'Content-Type': 'image/png'})\n"),
+        # one branch converts: the value is not certainly an array
+        Valid(_TEMPLATE + "def run(data):\n    if data:\n        out = model.predict(data)\n    else:\n"
+              "        out = []\n    return out\n"),
+        Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
+              "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
+    ]
+    INVALID = [
+        # the documents' PandasParameterType tip: output_schema does not convert
+        Invalid("import pandas as pd\nfrom inference_schema.schema_decorators import output_schema\n"
+                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
+                "def init():\n    pass\n\noutput_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])\n\n"
+                "@output_schema(PandasParameterType(output_sample))\ndef run(data):\n"
+                "    result = model.predict(data)\n    return result\n",
+                line=13, message_contains="model.predict",
+                fixed="import pandas as pd\nfrom inference_schema.schema_decorators import output_schema\n"
+                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
+                "def init():\n    pass\n\noutput_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])\n\n"
+                "@output_schema(PandasParameterType(output_sample))\ndef run(data):\n"
+                "    result = model.predict(data)\n    return result.tolist()\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
+                "    result = model.predict(data)\n    return {'predictions': result}\n", line=12,
+                message_contains="'predictions'",
+                fixed=_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
+                "    result = model.predict(data)\n    return {'predictions': result.tolist()}\n"),
+        Invalid(_TEMPLATE + "def run(raw):\n    probs = model.predict_proba(pd.read_json(raw))[:, 1]\n"
+                "    return probs\n", line=11,
+                fixed=_TEMPLATE + "def run(raw):\n    probs = model.predict_proba(pd.read_json(raw))[:, 1]\n"
+                "    return probs.tolist()\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    df = pd.DataFrame(json.loads(data))\n    df['score'] = model.predict(df)\n"
+                "    return df\n", line=12, message_contains="DataFrame"),
+        Invalid(_TEMPLATE + "def run(data):\n    scores = model.predict(json.loads(data))\n"
+                "    return [np.float32(s) for s in scores][0], np.argmax(scores)\n", line=11,
+                message_contains="numpy scalar"),
+        Invalid("import base64\nimport io\n\ndef init():\n    pass\n\ndef run(data):\n    buf = io.BytesIO()\n"
+                "    render(data, buf)\n    return {'image': base64.b64encode(buf.getvalue())}\n", line=10,
+                message_contains="bytes",
+                fixed="import base64\nimport io\n\ndef init():\n    pass\n\ndef run(data):\n    buf = io.BytesIO()\n"
+                "    render(data, buf)\n    return {'image': base64.b64encode(buf.getvalue()).decode(\"ascii\")}\n"),
+        Invalid("def init():\n    pass\n\ndef run(data):\n    labels = {row['label'] for row in parse(data)}\n"
+                "    return {'labels': labels, 'raw': data.encode()}\n", expected=1, line=6,
+                message_contains="set"),
+        # a helper of the same module that returns an array
+        Invalid(_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
+                "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
+                "        raise\n    return out\n", line=17, message_contains="from `predict(...)`",
+                fixed=_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
+                "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
+                "        raise\n    return out.tolist()\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return x * 2\n", line=11,
+                fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return (x * 2).tolist()\n"),
+    ]
+
+    def check(self) -> None:
+        run_def = self.facts.run.definition
+        if run_def is None:
+            return
+        for ret in self.facts.own_nodes(run_def, cst.Return):
+            if ret.value is None:
+                continue
+            finding = self._classify(ret.value, run_def, depth=4, top=True)
+            if finding is None:
+                continue
+            self._report(ret.value, finding)
+
+    # --- reporting ---------------------------------------------------------------------------------
+    def _report(self, returned: cst.BaseExpression, finding: Finding) -> None:
+        where = "" if finding.node is returned else self._position_in(returned, finding.node)
+        thing = f"`{finding.holder}` ({finding.what})" if finding.holder else finding.what
+        message = (f"`run` returns {thing}{where}, which `json.dumps` cannot serialise: the server "
+                   f"answers every such request with a 500; {_ADVICE[finding.kind]}.")
+        fix = None
+        if finding.fixable is not None:
+            fix = self._fix(finding)
+        self.report(finding.node, message, fix=fix)
+
+    def _position_in(self, returned: cst.BaseExpression, node: cst.CSTNode) -> str:
+        parent = self.source.parent.get(node)
+        if isinstance(parent, cst.DictElement) and parent.value is node:
+            return f" under the key {self.source.code(parent.key)}"
+        return " inside the returned value"
+
+    def _fix(self, finding: Finding):
+        node = finding.node
+        text = self.source.code(node)
+        if not isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
+            text = f"({text})"
+        if finding.fixable == "tolist":
+            return self.fix("Convert with .tolist()", self.replace(node, f"{text}.tolist()"), unsafe=True)
+        if finding.fixable == "decode":
+            return self.fix("Decode the base64 bytes to text", self.replace(node, f'{text}.decode("ascii")'),
+                            unsafe=True)
+        if finding.fixable == "list" and isinstance(node, cst.Set):
+            inner = self.source.code(node)[1:-1]
+            return self.fix("Return a list", self.replace(node, f"[{inner}]"), unsafe=True)
+        return None
+
+    # --- classification ----------------------------------------------------------------------------
+    def _classify(self, expr: cst.BaseExpression, func: cst.FunctionDef, depth: int,
+                  top: bool = False) -> Finding | None:
+        if depth <= 0:
+            return None
+        facts = self.facts
+        if isinstance(expr, cst.Name):
+            values = flow_for(facts, func).values(expr.value, expr)
+            if not values or any(v is None for v in values):
+                return None
+            findings = [self._classify(v, func, depth - 1) for v in values]
+            if not findings or any(f is None for f in findings):
+                return None
+            first = findings[0]
+            return Finding(expr, first.what, first.kind, holder=expr.value,
+                           fixable="tolist" if first.kind in ("array", "predict", "tensor", "series") else None)
+        if isinstance(expr, (cst.Dict, cst.List, cst.Tuple)) and top is not None:
+            elements = expr.elements
+            for element in elements:
+                value = element.value if not isinstance(element, cst.StarredDictElement) else None
+                if value is None or isinstance(element, (cst.StarredElement,)):
+                    continue
+                found = self._classify(value, func, depth - 1)
+                if found is not None:
+                    return found
+            return None
+        if isinstance(expr, (cst.Set, cst.SetComp)):
+            return Finding(expr, "a set", "set", fixable="list" if isinstance(expr, cst.Set) else None)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            if isinstance(expr, cst.SimpleString) and "b" in expr.prefix.lower():
+                return Finding(expr, "bytes", "bytes")
+            return None
+        if isinstance(expr, cst.BinaryOperation):
+            for side in (expr.left, expr.right):
+                found = self._classify(side, func, depth - 1)
+                if found is not None and found.kind in ("array", "predict", "tensor"):
+                    return Finding(expr, found.what, found.kind, fixable="tolist")
+            return None
+        if isinstance(expr, cst.Subscript):
+            if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
+                found = self._classify(expr.value, func, depth - 1)
+                if found is not None and found.kind in ("array", "predict", "tensor", "frame"):
+                    return Finding(expr, found.what, found.kind, fixable="tolist" if found.kind != "frame" else None)
+            return None
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "values" and self._frame_like(expr.value, func, depth):
+                return Finding(expr, "a numpy array from `.values`", "array", fixable="tolist")
+            if expr.attr.value == "T":
+                found = self._classify(expr.value, func, depth - 1)
+                if found is not None and found.kind in ("array", "predict"):
+                    return Finding(expr, found.what, found.kind, fixable="tolist")
+            return None
+        if isinstance(expr, cst.Call):
+            return self._classify_call(expr, func, depth)
+        return None
+
+    def _frame_like(self, expr: cst.BaseExpression, func: cst.FunctionDef, depth: int) -> bool:
+        """`x.values` (not called) is a DataFrame's or Series' numpy array, unless x is a request."""
+        return "request" not in self.source.code(expr).lower()
+
+    def _classify_call(self, call: cst.Call, func: cst.FunctionDef, depth: int) -> Finding | None:
+        facts = self.facts
+        if response_kind(facts, call) is not None:
+            return None
+        name = facts.qualified_name(call.func) or ""
+        short = self.source.code(call.func)
+        module, _, last = name.rpartition(".")
+        if module == "numpy":
+            if last in _NUMPY_ARRAYS:
+                return Finding(call, f"a numpy array from `{short}(...)`", "array", fixable="tolist")
+            if last in _NUMPY_SCALARS:
+                return Finding(call, f"a numpy scalar from `{short}(...)`", "scalar")
+            return None
+        if module == "pandas":
+            if last in ("DataFrame", "concat", "merge", "pivot_table", "get_dummies") or last.startswith("read_"):
+                return Finding(call, f"a pandas DataFrame from `{short}(...)`", "frame")
+            if last == "Series":
+                return Finding(call, f"a pandas Series from `{short}(...)`", "series", fixable="tolist")
+            return None
+        if module == "torch" and last in ("tensor", "from_numpy", "stack", "cat", "zeros", "ones", "argmax",
+                                          "softmax", "sigmoid"):
+            return Finding(call, f"a torch tensor from `{short}(...)`", "tensor", fixable="tolist")
+        if name in _BYTES_CALLS:
+            return Finding(call, f"bytes from `{short}(...)`", "bytes",
+                           fixable="decode" if name in _B64_ENCODE else None)
+        if name in ("bytes", "bytearray") and name not in facts.bindings:
+            return Finding(call, "bytes", "bytes")
+        if name in ("set", "frozenset") and name not in facts.bindings:
+            return Finding(call, "a set", "set")
+        if isinstance(call.func, cst.Attribute):
+            attr = call.func.attr.value
+            receiver = call.func.value
+            if attr in _PREDICT_METHODS and not self._is_module(receiver):
+                return Finding(call, f"a numpy array from `{short}(...)`", "predict",
+                               fixable="tolist")
+            if attr == "encode" and not call.args[1:]:
+                return Finding(call, "bytes from `.encode()`", "bytes")
+            if attr in ("to_numpy",):
+                return Finding(call, "a numpy array from `.to_numpy()`", "array", fixable="tolist")
+            if attr in _ARRAY_PRESERVING:
+                found = self._classify(receiver, func, depth - 1)
+                if found is not None and found.kind in ("array", "predict", "tensor"):
+                    return Finding(call, found.what, found.kind, fixable="tolist")
+            return None
+        if isinstance(call.func, cst.Name):
+            return self._classify_helper(call, call.func.value, depth)
+        return None
+
+    def _is_module(self, expr: cst.BaseExpression) -> bool:
+        """`helpers.predict(...)` where `helpers` is an imported module, not a model object."""
+        if isinstance(expr, cst.Name):
+            bindings = self.facts.bindings.get(expr.value)
+            return bool(bindings) and bindings[-1].kind == "import"
+        return False
+
+    def _classify_helper(self, call: cst.Call, name: str, depth: int) -> Finding | None:
+        bindings = self.facts.bindings.get(name)
+        if not bindings or bindings[-1].kind != "def" or depth <= 1:
+            return None
+        helper = bindings[-1].node
+        if helper is self.facts.run.definition:
+            return None
+        returns = [r for r in self.facts.own_nodes(helper, cst.Return) if r.value is not None]
+        if not returns or len(returns) != len(self.facts.own_nodes(helper, cst.Return)):
+            return None
+        findings = [self._classify(r.value, helper, depth - 1) for r in returns]
+        if any(f is None for f in findings):
+            return None
+        first = findings[0]
+        fixable = "tolist" if first.kind in ("array", "predict", "tensor", "series") else None
+        kind_text = first.what.split(" from ")[0]
+        return Finding(call, f"{kind_text} from `{name}(...)`", first.kind, fixable=fixable)
