@@ -11,22 +11,11 @@ import libcst as cst
 
 from .config import RuleSelection, Settings
 from .context import FileContext
-from .model import Applicability, Diagnostic, Edit, Fix, Range
+from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range
 from .registry import Registry, default_registry
 from .rule import PendingFix, Report, Rule
 from .source import ParsedSource, SourceDecodeError, decode_source
 from .suppress import SuppressionIndex
-
-
-@dataclass
-class LintResult:
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    # A problem that stopped the file from being checked at all (unreadable, undecodable): exit 2.
-    error: str | None = None
-    # A rule that crashed: reported, the other rules' findings kept, exit 2.
-    internal_errors: list[str] = field(default_factory=list)
-    text: str | None = None
 
 
 @dataclass
@@ -68,7 +57,7 @@ class Linter:
     ) -> LintResult:
         path = PurePath(path)
         rules = rules if rules is not None else self.selection.rules_for(path)
-        result = LintResult(str(path), text=text)
+        result = LintResult(str(path))
         try:
             source = ParsedSource.parse(text)
         except cst.ParserSyntaxError as exc:

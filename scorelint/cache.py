@@ -12,6 +12,7 @@ folder (`$XDG_CACHE_HOME/scorelint`, else `~/.cache/scorelint`; `SCORELINT_CACHE
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -20,8 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .api import LintResult
-from .model import Applicability, Diagnostic, Edit, Fix, Range, Severity
+from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range, Severity
 
 FORMAT = 1  # bump when the entry layout changes
 
@@ -35,30 +35,69 @@ def default_cache_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def code_fingerprint(rule_modules: tuple[str, ...]) -> str:
-    """Size and mtime of the engine's and the rules' source files: changes whenever any of them does."""
+def code_fingerprint(memo_dir: Path) -> str:
+    """Size and mtime of every source file of the engine and of every rule pack: changes whenever any
+    of them does. Found without importing the rules, so a warm run never loads them (or libcst)."""
     digest = hashlib.sha256(f"{__version__}|{FORMAT}|{sys.version_info[:2]}".encode())
-    package_dir = Path(__file__).parent
-    files = sorted(package_dir.glob("*.py"))
-    for module_name in rule_modules:
-        module = sys.modules.get(module_name)
-        filename = getattr(module, "__file__", None)
-        if filename:
-            files.append(Path(filename))
-    for path in files:
-        try:
-            st = path.stat()
-        except OSError:
+    folders = [Path(__file__).parent]
+    for top_level in rule_packages(memo_dir):
+        spec = importlib.util.find_spec(top_level)  # finds a top-level package without running it
+        if spec is None:
             continue
-        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+        if spec.submodule_search_locations:
+            folders.extend(Path(p) for p in spec.submodule_search_locations)
+        elif spec.origin:
+            digest.update(_stat_line(Path(spec.origin)))
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(_stat_line(path))
     return digest.hexdigest()
 
 
+def _stat_line(path: Path) -> bytes:
+    try:
+        st = path.stat()
+    except OSError:
+        return b""
+    return f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode()
+
+
+def rule_packages(memo_dir: Path) -> list[str]:
+    """Top-level packages of the `scorelint.rules` entry points. Scanning every installed
+    distribution's metadata is slow in large environments, so the answer is kept beside the cache,
+    keyed by the modification times of the folders on sys.path (installing or removing a distribution
+    changes its folder's)."""
+    from .registry import GROUP
+
+    stamp = hashlib.sha256()
+    for entry in sys.path:
+        try:
+            stamp.update(f"{entry}|{os.stat(entry or '.').st_mtime_ns}".encode())
+        except OSError:
+            stamp.update(entry.encode())
+    memo = memo_dir / f"rule-packages-{stamp.hexdigest()[:24]}.json"
+    try:
+        return json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    from importlib.metadata import entry_points
+
+    packages = sorted({ep.value.split(":")[0].split(".")[0] for ep in entry_points(group=GROUP)} | {"scorelint_rules"})
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=memo.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(packages, handle)
+        os.replace(tmp, memo)
+    except OSError:
+        pass
+    return packages
+
+
 class ResultCache:
-    def __init__(self, directory: Path, settings_fingerprint: str, rule_modules: tuple[str, ...]) -> None:
+    def __init__(self, directory: Path, settings_fingerprint: str) -> None:
         self.directory = directory
-        self.salt = f"{code_fingerprint(rule_modules)}|{settings_fingerprint}"
-        self._ready = False
+        self.salt = f"{code_fingerprint(directory)}|{settings_fingerprint}"
 
     def key(self, path: Path, data: bytes) -> str:
         digest = hashlib.sha256(self.salt.encode())

@@ -77,14 +77,18 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
                            config_file=config_file, cache_dir=None if no_cache else (cache_dir or _cache_dir()))
     resolver = SettingsResolver(options)
     try:
-        first = resolver.linter_for(Path(stdin_filename) if stdin_filename else paths[0].absolute() / "x")
-    except ConfigError as exc:
-        click.echo(f"scorelint: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        settings = resolver.settings_for(Path(stdin_filename) if stdin_filename else paths[0].absolute() / "x")
+    except ConfigError:
+        # Reported once below for the files it concerns; folders are still searched with the defaults.
+        from .config import Settings
+
+        settings = Settings()
+
+    from .registry import LazyRegistry
 
     stream = click.get_text_stream("stdout")
     use_color = color if color is not None else (output_format == "text" and stream.isatty())
-    reporter = make_reporter(output_format, stream, first.registry, color=use_color)
+    reporter = make_reporter(output_format, stream, LazyRegistry(), color=use_color)
     summary = Summary()
     outcomes: list[FileOutcome] = []
     exit_code = EXIT_CLEAN
@@ -95,15 +99,22 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
 
     from .discovery import discover
 
-    settings = first.settings
     targets, path_errors = discover(list(paths), settings)
     for error in path_errors:
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
     outcomes.extend(_check_all([t.path for t in targets], resolver, options, jobs))
 
+    config_errors: set[str] = set()
     for outcome in outcomes:
         result = outcome.result
+        if outcome.config_error is not None:
+            if outcome.config_error not in config_errors:  # one message, not one per file
+                config_errors.add(outcome.config_error)
+                click.echo(f"scorelint: error: {outcome.config_error}", err=True)
+            exit_code = EXIT_ERROR
+            summary.errors += 1
+            continue
         if outcome.write_error:
             result.internal_errors.append(outcome.write_error)
         if result.error:
@@ -146,8 +157,8 @@ def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOpti
 
 
 def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
-    from .api import LintResult
-    from .source import SourceDecodeError, SourceFile
+    from .model import LintResult
+    from .encoding import SourceDecodeError, SourceFile
 
     display = Path(stdin_filename or "-")
     data = click.get_binary_stream("stdin").read()
@@ -155,7 +166,10 @@ def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options
         source = SourceFile.from_bytes(data)
     except SourceDecodeError as exc:
         return FileOutcome(display, LintResult(str(display), error=f"cannot decode input: {exc}"))
-    linter = resolver.linter_for(display if stdin_filename else Path.cwd() / "score.py")
+    try:
+        linter = resolver.linter_for(display if stdin_filename else Path.cwd() / "score.py")
+    except ConfigError as exc:
+        return FileOutcome(display, LintResult(str(display)), config_error=str(exc))
     outcome = check_text(source, display, linter, options, write=False)
     if options.fix and not options.diff:
         # Like ruff: with --fix, the fixed source goes to stdout and the findings to stderr.

@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .registry import Registry
-from .rule import Rule, RuleOptions
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the engine (and libcst) load only when a file must really be linted
+    from .registry import Registry
+    from .rule import Rule, RuleOptions
 
 DEFAULT_INCLUDE = ("*score*.py",)
 DEFAULT_EXCLUDE_DIRS = frozenset(

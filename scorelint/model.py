@@ -118,3 +118,17 @@ class Diagnostic:
             "noqa_line": self.noqa_line,
             "url": self.url,
         }
+
+
+@dataclass
+class LintResult:
+    """Everything found in one file."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # A problem that stopped the file from being checked at all (unreadable, undecodable): exit 2.
+    error: str | None = None
+    # A rule that crashed: reported, the other rules' findings kept, exit 2.
+    internal_errors: list[str] = field(default_factory=list)
+    # The file's text after --fix (None when nothing was fixed).
+    text: str | None = None

@@ -11,7 +11,10 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .rule import Rule
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rule import Rule
 
 GROUP = "scorelint.rules"
 
@@ -57,6 +60,8 @@ class Registry:
 def load_entry_point_rules() -> list[type[Rule]]:
     from importlib.metadata import entry_points
 
+    from .rule import Rule
+
     rules: list[type[Rule]] = []
     for ep in entry_points(group=GROUP):
         loaded = ep.load()
@@ -79,3 +84,11 @@ def default_registry() -> Registry:
     # The same class may be reachable through two distributions (editable installs); keep one.
     unique = list({id(r): r for r in rules}.values())
     return Registry(unique)
+
+
+class LazyRegistry:
+    """Stands for the default registry and loads it (importing every rule, and libcst) on first use:
+    a run whose every file is answered from the cache never pays for it."""
+
+    def __getattr__(self, name: str):
+        return getattr(default_registry(), name)

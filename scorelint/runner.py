@@ -12,9 +12,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .api import Linter, LintResult, parses
+from typing import TYPE_CHECKING
+
 from .config import ConfigError, Settings, find_pyproject, load_settings
-from .source import SourceDecodeError, SourceFile
+from .model import LintResult
+from .encoding import SourceDecodeError, SourceFile
+
+if TYPE_CHECKING:
+    from .api import Linter
+    from .cache import ResultCache
 
 
 @dataclass
@@ -34,65 +40,107 @@ class FileOutcome:
     fixed: int = 0
     diff: str = ""
     write_error: str | None = None
+    config_error: str | None = None  # the file was not checked: its configuration is broken
 
 
 class SettingsResolver:
-    """Finds the settings for each file (nearest pyproject.toml), one Linter per configuration file."""
+    """Finds the settings for each file (nearest pyproject.toml); one Linter and one cache per
+    configuration file. The Linter (and with it every rule and libcst) is built only when a file
+    really has to be linted, so a run answered from the cache never imports them."""
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
-        self._by_config: dict[Path | None, Linter] = {}
-        self._by_dir: dict[Path, Path | None] = {}
-        self._caches: dict[int, object] = {}
+        self._by_dir: dict[Path, Path | _BrokenConfig | None] = {}
+        self._settings: dict[Path | None, Settings | ConfigError] = {}
+        self._linters: dict[Path | None, Linter | ConfigError] = {}
+        self._caches: dict[Path | None, ResultCache | None] = {}
 
-    def linter_for(self, path: Path) -> Linter:
+    def config_for(self, path: Path) -> Path | _BrokenConfig | None:
         if self.options.config_file is not None:
-            config = self.options.config_file
-        else:
-            folder = path.parent.absolute()
-            if folder not in self._by_dir:
+            return self.options.config_file
+        folder = path.parent.absolute()
+        if folder not in self._by_dir:
+            try:
                 self._by_dir[folder] = find_pyproject(folder)
-            config = self._by_dir[folder]
-        linter = self._by_config.get(config)
-        if linter is None:
-            settings = load_settings(path.parent, config) if config else Settings()
-            linter = Linter(settings.with_overrides(**self.options.overrides))
-            self._by_config[config] = linter
-        return linter
+            except ConfigError as exc:
+                self._by_dir[folder] = _BrokenConfig(str(exc))
+        return self._by_dir[folder]
 
     def settings_for(self, path: Path) -> Settings:
-        return self.linter_for(path).settings
+        config = self.config_for(path)
+        if config not in self._settings:
+            try:
+                if isinstance(config, _BrokenConfig):
+                    raise ConfigError(config.message)
+                settings = load_settings(path.parent, config) if config else Settings()
+                self._settings[config] = settings.with_overrides(**self.options.overrides)
+            except ConfigError as exc:
+                self._settings[config] = exc
+        found = self._settings[config]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
 
-    def cache_for(self, linter: Linter):  # -> ResultCache | None
+    def linter_for(self, path: Path) -> Linter:
+        config = self.config_for(path)
+        if config not in self._linters:
+            from .api import Linter
+
+            try:
+                self._linters[config] = Linter(self.settings_for(path))
+            except ConfigError as exc:
+                self._linters[config] = exc
+        found = self._linters[config]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+    def cache_for(self, path: Path) -> ResultCache | None:
         if self.options.cache_dir is None or self.options.fix or self.options.diff:
             return None
-        cache = self._caches.get(id(linter))
-        if cache is None:
+        config = self.config_for(path)
+        if config not in self._caches:
             from .cache import ResultCache
 
-            modules = tuple(sorted({rule.__module__ for rule in linter.registry.rules}))
-            cache = ResultCache(self.options.cache_dir, linter.settings.fingerprint(), modules)
-            self._caches[id(linter)] = cache
-        return cache
+            self._caches[config] = ResultCache(self.options.cache_dir, self.settings_for(path).fingerprint())
+        return self._caches[config]
 
 
-def check_file(path: Path, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
+@dataclass(frozen=True)
+class _BrokenConfig:
+    """Stands for a folder whose pyproject.toml cannot be read, remembered with the reason."""
+
+    message: str
+
+
+def _read(path: Path) -> bytes | FileOutcome:
     try:
-        linter = resolver.linter_for(path)
-    except ConfigError as exc:
-        return FileOutcome(path, LintResult(str(path), error=str(exc)))
-    try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         return FileOutcome(path, LintResult(str(path), error="is a directory, not a Python file"))
     except OSError as exc:
         return FileOutcome(path, LintResult(str(path), error=f"cannot read file: {exc.strerror or exc}"))
-    cache = resolver.cache_for(linter)
-    key = cache.key(path, data) if cache is not None else None
-    if key is not None:
-        cached = cache.get(key)
-        if cached is not None:
-            return FileOutcome(path, cached)
+
+
+def check_file(path: Path, resolver: SettingsResolver, options: CheckOptions,
+               data: bytes | None = None) -> FileOutcome:
+    """Check one file: from the cache when it holds this exact content and configuration."""
+    key = None
+    try:
+        if data is None:
+            read = _read(path)
+            if isinstance(read, FileOutcome):
+                return read
+            data = read
+        cache = resolver.cache_for(path)
+        if cache is not None:
+            key = cache.key(path, data)
+            cached = cache.get(key)
+            if cached is not None:
+                return FileOutcome(path, cached)
+        linter = resolver.linter_for(path)
+    except ConfigError as exc:
+        return FileOutcome(path, LintResult(str(path)), config_error=str(exc))
     try:
         source = SourceFile.from_bytes(data)
     except SourceDecodeError as exc:
@@ -105,6 +153,7 @@ def check_file(path: Path, resolver: SettingsResolver, options: CheckOptions) ->
 
 # --- many files, on many cores -------------------------------------------------------------------------
 _worker_resolver: SettingsResolver | None = None
+MIN_FILES_PER_WORKER = 8
 
 
 def _init_worker(options: CheckOptions) -> None:
@@ -112,39 +161,61 @@ def _init_worker(options: CheckOptions) -> None:
     _worker_resolver = SettingsResolver(options)
 
 
-def _check_in_worker(path: Path) -> FileOutcome:
+def _check_in_worker(item: tuple[Path, bytes | None]) -> FileOutcome:
     assert _worker_resolver is not None
-    return check_file(path, _worker_resolver, _worker_resolver.options)
+    path, data = item
+    return check_file(path, _worker_resolver, _worker_resolver.options, data)
 
 
 def check_files(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, *, jobs: int = 1,
                 on_done=None) -> list[FileOutcome]:
     """Check `paths`, in parallel processes when `jobs` > 1 and there are enough files to pay for them.
-    Outcomes come back in the order of `paths`, whatever order the workers finish in."""
+    Outcomes come back in the order of `paths`, whatever order the workers finish in. Cache hits are
+    answered here first, so a warm run starts no worker and loads no rule."""
+    outcomes: list[FileOutcome | None] = [None] * len(paths)
+    todo: list[tuple[int, Path, bytes | None]] = []
+    use_cache = options.cache_dir is not None and not (options.fix or options.diff)
+    for index, path in enumerate(paths):
+        if not use_cache:
+            todo.append((index, path, None))
+            continue
+        read = _read(path)
+        if isinstance(read, FileOutcome):
+            outcomes[index] = read
+            continue
+        try:
+            cache = resolver.cache_for(path)
+            cached = cache.get(cache.key(path, read)) if cache is not None else None
+        except ConfigError as exc:
+            outcomes[index] = FileOutcome(path, LintResult(str(path)), config_error=str(exc))
+            continue
+        if cached is not None:
+            outcomes[index] = FileOutcome(path, cached)
+        else:
+            todo.append((index, path, read))
+    if on_done is not None and len(todo) < len(paths):
+        on_done(len(paths) - len(todo))
+
     # Starting a worker costs about as much as checking a few dozen files, so small runs stay in-process.
-    if jobs <= 1 or len(paths) < 2 * MIN_FILES_PER_WORKER:
-        outcomes = []
-        for path in paths:
-            outcomes.append(check_file(path, resolver, options))
+    if jobs <= 1 or len(todo) < 2 * MIN_FILES_PER_WORKER:
+        for index, path, data in todo:
+            outcomes[index] = check_file(path, resolver, options, data)
             if on_done is not None:
                 on_done(1)
-        return outcomes
+        return outcomes  # type: ignore[return-value]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(jobs, max(1, len(paths) // MIN_FILES_PER_WORKER))
-    chunk = max(1, min(32, len(paths) // (workers * 4)))
+    workers = min(jobs, max(1, len(todo) // MIN_FILES_PER_WORKER))
+    chunk = max(1, min(32, len(todo) // (workers * 4)))
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    outcomes: list[FileOutcome] = []
+    items = [(path, data) for _, path, data in todo]
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
-        for outcome in pool.map(_check_in_worker, paths, chunksize=chunk):
-            outcomes.append(outcome)
+        for (index, _, _), outcome in zip(todo, pool.map(_check_in_worker, items, chunksize=chunk)):
+            outcomes[index] = outcome
             if on_done is not None:
                 on_done(1)
-    return outcomes
-
-
-MIN_FILES_PER_WORKER = 8
+    return outcomes  # type: ignore[return-value]
 
 
 def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOptions,
@@ -163,6 +234,8 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
             fromfile=f"a/{path.as_posix()}", tofile=f"b/{path.as_posix()}",
         ))
         return file_outcome
+    from .api import parses
+
     if not parses(outcome.text):  # fix_text already refuses such fixes; never write one regardless
         file_outcome.write_error = "refused to write: the fixed file would not parse"
         return file_outcome

@@ -11,10 +11,7 @@ rules query and the exact positions of any node, for about a third of the cost o
 from __future__ import annotations
 
 import bisect
-import codecs
-import io
 import re
-import tokenize
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,55 +21,12 @@ from typing import TypeVar
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from .encoding import SourceDecodeError, SourceFile, decode_source  # noqa: F401 - re-exported
 from .model import Position, Range
 
 N = TypeVar("N", bound=cst.CSTNode)
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-class SourceDecodeError(Exception):
-    """The bytes of a file are not text in its declared encoding."""
-
-
-def decode_source(data: bytes) -> str:
-    """Decode a Python file the way the interpreter does (PEP 263 cookie, UTF-8 BOM).
-
-    The BOM is dropped: positions are counted from the first character after it, as editors do.
-    """
-    if b"\x00" in data:
-        raise SourceDecodeError("the file contains a NUL byte; Python cannot import it")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise SourceDecodeError(str(exc)) from None
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceDecodeError(f"not valid {encoding}: {exc}") from None
-    if encoding == "utf-8-sig" or text.startswith("\ufeff"):
-        text = text[1:] if text.startswith("\ufeff") else text
-    return text
-
-
-@dataclass
-class SourceFile:
-    """A file's text plus what is needed to write it back byte-for-byte the same way."""
-
-    text: str
-    encoding: str
-    bom: bool
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> SourceFile:
-        text = decode_source(data)
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        if encoding == "utf-8-sig":
-            encoding = "utf-8"
-        return cls(text, encoding, data.startswith(codecs.BOM_UTF8))
-
-    def to_bytes(self, text: str) -> bytes:
-        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)
 
 
 class _IndexingState(CodegenState):

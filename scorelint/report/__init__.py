@@ -6,11 +6,15 @@ one by name. All formats see the same `LintResult`s, so they cannot disagree abo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import IO, Protocol
 
-from ..api import LintResult
-from ..registry import Registry
+from ..model import LintResult
 
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 class Reporter(Protocol):
     def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None: ...

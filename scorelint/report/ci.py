@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import IO
 
-from ..api import LintResult
+from ..model import LintResult
 from ..model import Severity
-from ..registry import Registry
 from . import Summary
 
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 def _gh_escape(value: str, *, prop: bool = False) -> str:
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from typing import IO
 
-from ..api import LintResult
-from ..registry import Registry
+from ..model import LintResult
 from . import Summary
 
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 class JsonReporter:
     def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from pathlib import Path
 from typing import IO, Any
 
 from .. import __version__
-from ..api import LintResult
+from ..model import LintResult
 from ..model import Range, Severity
-from ..registry import Registry
 from . import Summary
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import IO
 
 import click
 
-from ..api import LintResult
+from ..model import LintResult
 from ..model import Severity
-from ..registry import Registry
 from . import Summary
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -23,9 +27,7 @@ class TextReporter:
         return click.style(text, **kwargs) if self.color else text
 
     def file(self, display_path: str, result: LintResult) -> None:
-        if result.error:
-            self.out.write(f"{self._style(display_path, bold=True)}: {self._style('error', fg='red', bold=True)}: "
-                           f"{result.error}\n")
+        # result.error goes to stderr (the command line prints it), so stdout holds findings only.
         for problem in result.internal_errors:
             self.out.write(f"{display_path}: internal error: {problem} (please report it)\n")
         for d in result.diagnostics:
