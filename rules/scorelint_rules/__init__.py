@@ -18,6 +18,8 @@ from .sl201_status_500 import Status500
 from .sl202_error_returned_as_success import ErrorReturnedAsSuccess
 from .sl203_response_not_serializable import ResponseNotSerializable
 from .sl204_double_encoded_json import DoubleEncodedJson
+from .sl205_run_may_return_none import RunMayReturnNone
+from .sl206_payload_logged import PayloadLogged
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -33,4 +35,6 @@ ALL_RULES = (
     ErrorReturnedAsSuccess,
     ResponseNotSerializable,
     DoubleEncodedJson,
+    RunMayReturnNone,
+    PayloadLogged,
 )

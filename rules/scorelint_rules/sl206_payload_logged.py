@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import first_param_name, is_logger_call, string_value
+
+# request attributes that hold what the client sent (werkzeug Request)
+_REQUEST_BODY_ATTRS = frozenset({"data", "json", "form", "files", "values", "stream"})
+_REQUEST_BODY_CALLS = frozenset({"get_data", "get_json"})
+# functions that keep (a form of) their argument whole
+_WRAPPERS = frozenset(
+    {"json.loads", "json.dumps", "str", "repr", "dict", "list", "tuple", "ast.literal_eval", "numpy.array",
+     "numpy.asarray", "pandas.DataFrame", "pandas.read_json", "pandas.json_normalize", "pprint.pformat"}
+)
+_PAYLOAD_METHODS = frozenset({"get", "copy", "to_dict", "to_json", "tolist", "to_string", "decode", "items",
+                              "values", "get_data", "get_json"})
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "api-key", "azureml-model-key",
+                             "ocp-apim-subscription-key", "proxy-authorization"})
+
+_TEMPLATE = """\
+import json
+import logging
+
+logger = logging.getLogger(__name__)
+
+def init():
+    global model
+    model = load()
+
+"""
+
+
+class PayloadLogged(Rule):
+    """`run` writes the whole request payload or its headers to the logs.
+
+    ## What it does
+    Reports `print(...)` and logging calls (`logging.info`, `logger.debug`, `self.log.warning`...) in `run`
+    whose arguments hold the request payload: the input parameter of an undecorated `run`, the
+    parameters an `@input_schema` run receives, the body of a `@rawhttp` request (`request.get_data()`,
+    `request.get_json()`, `request.data`, `request.json`, `request.form`, `request.files`), values derived
+    from them whole (`json.loads(data)`, `data["data"]`, `np.array(...)`, f-strings, `.format`, `%`), and the
+    headers (`request_headers`, `request.headers`, the `Authorization` header). Sizes, shapes, types and
+    counts (`len(data)`, `data.shape`) are fine.
+
+    ## Why is this bad?
+    The server sends everything `print` writes to its log, and deployment logs are kept in log storage and
+    Application Insights, readable by many more people than the data itself. Scoring inputs often carry
+    personal data, and headers can carry a key or a bearer token in `Authorization`: logging
+    them on every request copies them into places with weaker access control and retention rules. (The
+    server already logs each request's path and query string, so logging the request object itself adds
+    nothing and is not reported.)
+
+    ## Example
+    ```python
+    def run(data):
+        logger.info(f"Received: {data}")
+        return model.predict(json.loads(data)["data"]).tolist()
+    ```
+
+    ## Use instead
+    ```python
+    def run(data):
+        rows = json.loads(data)["data"]
+        logger.info("Received %d rows", len(rows))
+        return model.predict(rows).tolist()
+    ```
+    """
+
+    code = "SL206"
+    name = "payload-logged"
+    severity = Severity.WARNING
+    contract = "2. How run is called: the request body (or headers) is passed to run"
+
+    VALID = [
+        Valid(_TEMPLATE + "def run(data):\n    rows = json.loads(data)['data']\n"
+              "    logger.info('Received %d rows', len(rows))\n    return model.predict(rows).tolist()\n"),
+        # the request object prints as its URL, which the server logs anyway
+        Valid("from azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n@rawhttp\n"
+              "def run(request):\n    print('Request: [{0}]'.format(request))\n    print(request.method, request.path)\n"
+              "    return 'ok'\n"),
+        Valid(_TEMPLATE + "def run(data, request_headers):\n"
+              "    logger.info('request id %s', request_headers.get('x-ms-request-id'))\n"
+              "    arr = model.predict(json.loads(data))\n    print('shape', arr.shape, type(data))\n"
+              "    return arr.tolist()\n"),
+        # logging the result is not logging the input
+        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
+              "    logger.debug('result: %s', result)\n    return result\n"),
+        # a logger call outside run (init) is not per request
+        Valid(_TEMPLATE.replace("model = load()", "model = load()\n    logging.info('init %s', model)") +
+              "def run(data):\n    return data\n"),
+    ]
+    INVALID = [
+        Invalid(_TEMPLATE + "def run(data):\n    logger.info(f'Received: {data}')\n"
+                "    return model.predict(json.loads(data)['data']).tolist()\n", line=11,
+                message_contains="request payload"),
+        Invalid(_TEMPLATE + "def run(raw_data):\n    data = json.loads(raw_data)['data']\n    print('input:', data)\n"
+                "    return model.predict(data).tolist()\n", line=12, message_contains="`data`"),
+        Invalid(_TEMPLATE + "def run(data, request_headers):\n    logging.debug('headers: %s', request_headers)\n"
+                "    return model.predict(json.loads(data)).tolist()\n", line=11, message_contains="headers"),
+        Invalid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
+                "@rawhttp\ndef run(request):\n    logging.info('body=' + request.get_data(as_text=True))\n"
+                "    logging.info('auth %s', request.headers['Authorization'])\n    return 'ok'\n",
+                expected=2, line=9),
+        Invalid("from inference_schema.schema_decorators import input_schema\n"
+                "from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType\n\n"
+                "def init():\n    pass\n\n@input_schema('Inputs', StandardPythonParameterType({'data': [[1, 2]]}))\n"
+                "def run(Inputs):\n    print('Inputs: {}'.format(Inputs))\n    return Inputs['data']\n", line=9),
+        Invalid(_TEMPLATE + "class Scorer:\n    def __init__(self):\n        self.log = logging.getLogger('s')\n\n"
+                "scorer = Scorer()\n\ndef run(data):\n    payload = json.loads(data)\n"
+                "    scorer.log.warning('payload %s', json.dumps(payload))\n    return {'n': len(payload)}\n",
+                line=18),
+    ]
+
+    def check(self) -> None:
+        run_def = self.facts.run.definition
+        if run_def is None:
+            return
+        self._run = run_def
+        self._payload, self._headers, self._request = self._sources()
+        if not (self._payload or self._headers or self._request):
+            return
+        for assign in self.facts.own_nodes(run_def, cst.Assign):
+            kind = self._carries(assign.value)
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name):
+                    name = target.target.value
+                    self._payload.discard(name)
+                    self._headers.discard(name)
+                    if kind == "body":
+                        self._payload.add(name)
+                    elif kind == "headers":
+                        self._headers.add(name)
+            # a logging call after this assignment sees the names as they are now
+            self._check_calls_until(assign)
+        self._check_calls_until(None)
+
+    # --- sources of payload ------------------------------------------------------------------------
+    def _sources(self) -> tuple[set[str], set[str], str | None]:
+        facts = self.facts
+        params = [p.name for p in facts.run_params if p.kind in ("positional_or_keyword", "keyword_only")]
+        headers = {"request_headers"} if "request_headers" in params else set()
+        first = first_param_name(facts)
+        if facts.is_rawhttp:
+            return set(), headers, first
+        if facts.is_schema_decorated:
+            return {p for p in params if p != "request_headers"}, headers, None
+        return ({first} if first else set()), headers, None
+
+    # --- calls ---------------------------------------------------------------------------------------
+    _checked_until = -1
+
+    def _check_calls_until(self, stop: cst.Assign | None) -> None:
+        calls = self.facts.own_nodes(self._run, cst.Call)
+        limit = self.source.offsets(stop)[0] if stop is not None else None
+        start = self._checked_until + 1
+        for index in range(start, len(calls)):
+            call = calls[index]
+            if limit is not None and self.source.offsets(call)[0] >= limit:
+                return
+            self._checked_until = index
+            if is_logger_call(self.facts, call) is None:
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in ("exc_info", "stack_info", "extra", "file",
+                                                                     "sep", "end", "flush", "stacklevel"):
+                    continue
+                kind, node = self._contains(arg.value)
+                if kind is not None:
+                    self._report(call, node, kind)
+                    break
+
+    def _report(self, call: cst.Call, node: cst.CSTNode, kind: str) -> None:
+        shown = self.source.code(node)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        if kind == "headers":
+            what = f"the request headers (`{shown}`), which can carry a key or token in `Authorization`,"
+        elif kind == "secret":
+            what = f"a secret request header (`{shown}`)"
+        else:
+            what = f"the request payload (`{shown}`)"
+        verb = "prints" if is_logger_call(self.facts, call) == "print" else "logs"
+        self.report(node, f"This call {verb} {what} on every request, so personal or secret data ends up in the "
+                          "deployment's logs; log a summary instead (a count, a shape or a request id).")
+
+    # --- what an expression holds --------------------------------------------------------------------
+    def _contains(self, expr: cst.BaseExpression) -> tuple[str | None, cst.CSTNode]:
+        kind = self._carries(expr)
+        if kind is not None:
+            return kind, expr
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    kind, node = self._contains(part.expression)
+                    if kind is not None:
+                        return kind, node
+        elif isinstance(expr, cst.BinaryOperation):
+            for side in (expr.left, expr.right):
+                kind, node = self._contains(side)
+                if kind is not None:
+                    return kind, node
+        elif isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            for element in expr.elements:
+                kind, node = self._contains(element.value)
+                if kind is not None:
+                    return kind, node
+        elif isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    kind, node = self._contains(element.value)
+                    if kind is not None:
+                        return kind, node
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            formats = isinstance(func, cst.Attribute) and func.attr.value == "format"
+            wraps = (self.facts.qualified_name(func) or "") in _WRAPPERS
+            if formats or wraps:
+                for arg in expr.args:
+                    kind, node = self._contains(arg.value)
+                    if kind is not None:
+                        return kind, node
+        return None, expr
+
+    def _carries(self, expr: cst.BaseExpression) -> str | None:
+        """'body', 'headers' or 'secret' when the expression is (a whole form of) the payload."""
+        if isinstance(expr, cst.Name):
+            if expr.value in self._payload:
+                return "body"
+            if expr.value in self._headers:
+                return "headers"
+            return None
+        if isinstance(expr, cst.Attribute):
+            if self._is_request(expr.value):
+                if expr.attr.value in _REQUEST_BODY_ATTRS:
+                    return "body"
+                if expr.attr.value == "headers":
+                    return "headers"
+            return None
+        if isinstance(expr, cst.Subscript):
+            inner = self._carries(expr.value)
+            if inner == "headers":
+                key = string_value(expr.slice[0].slice.value) if isinstance(expr.slice[0].slice, cst.Index) else None
+                return "secret" if key is not None and key.lower() in _SECRET_HEADERS else None
+            return inner
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute):
+                if self._is_request(func.value) and func.attr.value in _REQUEST_BODY_CALLS:
+                    return "body"
+                if func.attr.value in _PAYLOAD_METHODS:
+                    inner = self._carries(func.value)
+                    if inner == "headers":
+                        if func.attr.value == "get" and expr.args:
+                            key = string_value(expr.args[0].value)
+                            return "secret" if key is not None and key.lower() in _SECRET_HEADERS else None
+                        return "headers" if func.attr.value in ("copy", "items") else None
+                    return inner
+            if (self.facts.qualified_name(func) or "") in _WRAPPERS and expr.args:
+                return self._carries(expr.args[0].value)
+        return None
+
+    def _is_request(self, expr: cst.BaseExpression) -> bool:
+        return self._request is not None and isinstance(expr, cst.Name) and expr.value == self._request
