@@ -10,3 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,bench]"
+
+# VS Code end-to-end tests: Debian's chromium (+ what code-server's native modules compile with), code-server
+# and playwright-core in a cache outside the repository, and the extension's node_modules.
+bash vscode-extension/e2e/install.sh

@@ -1,0 +1,93 @@
+// Drives code-server (VS Code in the browser) with Debian's Chromium through playwright-core.
+//   node browser.js in-host URL RESULT_FILE TIMEOUT_MS SHOT
+//       opens URL (a workbench payload that runs e2e/in-host/index.js in the extension host) and keeps the
+//       page open until RESULT_FILE appears; screenshot SHOT on timeout.
+//   node browser.js ui URL FILE CODES SHOT
+//       UI smoke test: opens FILE with Quick Open, waits for the squiggles, opens the Problems panel, waits
+//       until every code in CODES (comma-separated) is listed, prints the rows as JSON, saves SHOT.
+// Needs NODE_PATH to hold playwright-core; CHROMIUM the browser executable.
+const { chromium } = require("playwright-core");
+const fs = require("fs");
+
+const [mode, url, ...rest] = process.argv.slice(2);
+const T = 90000;
+
+async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+function keepConsole(page, sink) {
+  page.on("console", (m) => sink.push(`[${m.type()}] ${m.text().slice(0, 500)}`));
+  page.on("pageerror", (e) => sink.push(`[pageerror] ${String(e).slice(0, 500)}`));
+}
+
+async function inHost(resultFile, timeoutMs, shot) {
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const consoleLines = [];
+  keepConsole(page, consoleLines);
+  let ok = false;
+  try {
+    await page.goto(url, { timeout: T });
+    const end = Date.now() + Number(timeoutMs);
+    while (!fs.existsSync(resultFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
+    ok = fs.existsSync(resultFile);
+    if (!ok) await page.screenshot({ path: shot }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+  if (!ok) {
+    console.error(`no result after ${timeoutMs} ms; browser console (last 40 lines):\n${consoleLines.slice(-40).join("\n")}`);
+    process.exit(2);
+  }
+}
+
+async function ui(file, codes, shot) {
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const consoleLines = [];
+  keepConsole(page, consoleLines);
+  const result = { ok: false };
+  try {
+    await page.goto(url, { timeout: T });
+    await page.waitForSelector(".monaco-workbench", { timeout: T });
+    // open the file from the Explorer (the workbench is ready when its rows are)
+    const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: file });
+    await row.first().waitFor({ timeout: T });
+    await row.first().dblclick();
+    await page.waitForSelector(".monaco-editor .view-lines", { timeout: T });
+    // squiggles = diagnostics arrived through the extension's language client
+    await page.waitForSelector(".monaco-editor .squiggly-error, .monaco-editor .squiggly-warning", { timeout: T });
+    await page.keyboard.press("Control+Shift+M");
+    await page.waitForSelector(".markers-panel .monaco-list-row", { timeout: T });
+    const wanted = codes.split(",").filter(Boolean);
+    const end = Date.now() + T;
+    for (;;) {
+      result.problems = (await page.locator(".markers-panel .monaco-list-row").allInnerTexts())
+        .map((t) => t.replace(/\u00a0/g, " "));
+      const text = result.problems.join("\n");
+      if (wanted.every((c) => text.includes(c)) || Date.now() > end) break;
+      await page.waitForTimeout(250);
+    }
+    result.statusBar = (await page.locator(".statusbar-item", { hasText: "scorelint" }).allInnerTexts())
+      .map((t) => t.trim());
+    await page.screenshot({ path: shot });
+    result.ok = true;
+  } catch (e) {
+    result.error = String(e);
+    result.console = consoleLines.slice(-40);
+    await page.screenshot({ path: shot }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
+(mode === "in-host" ? inHost(rest[0], rest[1] || "180000", rest[2]) : ui(rest[0], rest[1] || "", rest[2]))
+  .catch((e) => { console.error(String((e && e.stack) || e)); process.exit(3); });
