@@ -77,6 +77,7 @@ class Linter:
                   if script_kind in r.kinds and not r.requires_sandbox]
         suppressions = SuppressionIndex(source)
         diagnostics: list[Diagnostic] = []
+        ran: set[str] = set()  # the rules that checked this whole file: their suppressions can be judged
         for rule in active:
             try:
                 for node_type, method in rule.visitors.items():
@@ -94,11 +95,12 @@ class Linter:
                         hit.used.add(rule.code)
                         continue
                     diagnostics.append(diagnostic)
+                ran.add(rule.code)
             except RecursionError:
                 result.internal_errors.append(f"{rule.code} {rule.name}: recursion limit reached on this file")
             except Exception as exc:  # a rule bug must not hide the other rules' findings
                 result.internal_errors.append(f"{rule.code} {rule.name} crashed: {type(exc).__name__}: {exc}")
-        diagnostics.extend(self._unused_suppressions(suppressions, rules, source))
+        diagnostics.extend(self._unused_suppressions(suppressions, rules, ran, source))
         diagnostics.sort(key=Diagnostic.sort_key)
         result.diagnostics = diagnostics
         return result
@@ -117,11 +119,13 @@ class Linter:
                         f"column {exc.raw_column + 1}): {exc.message}")
         return []
 
-    def _unused_suppressions(self, suppressions: SuppressionIndex, rules, source) -> list[Diagnostic]:
+    def _unused_suppressions(self, suppressions: SuppressionIndex, rules, ran: set[str], source) -> list[Diagnostic]:
+        # Only the rules that ran on this file count: a rule that is off for this script kind, needs the
+        # sandbox, or crashed could not have used a suppression, so its codes are not judged.
         rule = next((r for r in rules if hasattr(r, "from_unused_suppressions")), None)
         if rule is None or not suppressions.items:
             return []
-        return rule.from_unused_suppressions(suppressions, {r.code for r in rules}, self.registry, source)
+        return rule.from_unused_suppressions(suppressions, ran | {rule.code}, self.registry, source)
 
     def _diagnostic(self, rule: Rule, report: Report, source: ParsedSource) -> Diagnostic | None:
         if report.span is not None:

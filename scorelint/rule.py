@@ -56,6 +56,7 @@ class Valid:
     code: str
     filename: str = "score.py"
     kind: ScriptKind | None = None  # force a script kind (else detected)
+    also_select: tuple[str, ...] = ()  # other rules enabled with this one (for rules about other rules)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", _dedent(self.code))
@@ -77,6 +78,7 @@ class Invalid:
     fixed: str | None = None
     filename: str = "score.py"
     kind: ScriptKind | None = None
+    also_select: tuple[str, ...] = ()  # other rules enabled with this one; `fixed` then includes their fixes
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", _dedent(self.code))

@@ -38,7 +38,7 @@ def example_cases(rules: list[type[Rule]]) -> Iterator[ExampleCase]:
 def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
     """Raise AssertionError with a readable explanation when the example does not hold."""
     rule, example = case.rule, case.example
-    linter = Linter(Settings(select=(rule.code,)), registry)
+    linter = Linter(Settings(select=(rule.code, *example.also_select)), registry)
     kind = example.kind.value if example.kind is not None else None
     result = linter.lint_text(example.code, example.filename, kind=kind)
     assert not result.internal_errors, result.internal_errors

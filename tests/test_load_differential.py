@@ -30,7 +30,7 @@ SHIMS = TESTS / "fixtures" / "shims"
 SCRIPTS = sorted(p.name for p in FIXTURES.glob("score_*.py"))
 
 # The rules whose findings mean "the server refuses this script at start-up".
-STARTUP_ERRORS = {"SL001", "SL002", "SL003", "SL004", "SL005", "SL006", "SL007", "SL009"}
+STARTUP_ERRORS = {"SL001", "SL002", "SL003", "SL004", "SL005", "SL006", "SL007", "SL010"}
 LOAD_TIME_RULES = STARTUP_ERRORS | {"SL008"}
 
 # What the server says -> the rule that must be among scorelint's findings.
@@ -56,9 +56,9 @@ def server_reason_code(verdict: dict) -> str | None:
             return "SL001"
         if verdict["reason"] == "import":
             # The only import-time failures in the fixtures that are not missing packages are the
-            # `import azureml.contrib.services.aml_request as req` form (see SL009).
+            # `import azureml.contrib.services.aml_request as req` form (see SL010).
             assert "cannot import name 'contrib' from 'azureml'" in verdict["detail"], verdict
-            return "SL009"
+            return "SL010"
         for text, code in SERVER_REASONS:
             if text in verdict["detail"]:
                 return code
@@ -132,7 +132,7 @@ def test_fixtures_cover_every_load_time_rule(verdicts: dict[str, dict]) -> None:
         for code in scorelint_codes(name)[0]:
             found[code] = found.get(code, 0) + 1
     for code in sorted(LOAD_TIME_RULES):
-        assert found.get(code, 0) >= 2 if code != "SL009" else found.get(code, 0) >= 1, (code, found)
+        assert found.get(code, 0) >= 2 if code != "SL010" else found.get(code, 0) >= 1, (code, found)
     kinds = [v["verdict"] for v in verdicts.values()]
     assert kinds.count("loaded") >= 15 and kinds.count("rejected") >= 15 and "missing-package" in kinds
     modes = {v.get("mode") for v in verdicts.values()}

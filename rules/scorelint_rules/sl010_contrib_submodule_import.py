@@ -59,7 +59,7 @@ class ContribSubmoduleImport(Rule):
     without an alias every use of the dotted name would have to change too.
     """
 
-    code = "SL009"
+    code = "SL010"
     name = "contrib-submodule-import"
     severity = Severity.ERROR
     contract = "1. Loading: any exception at import time fails the deployment"
