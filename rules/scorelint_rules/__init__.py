@@ -20,6 +20,11 @@ from .sl203_response_not_serializable import ResponseNotSerializable
 from .sl204_double_encoded_json import DoubleEncodedJson
 from .sl205_run_may_return_none import RunMayReturnNone
 from .sl206_payload_logged import PayloadLogged
+from .sl207_rawhttp_method_unchecked import RawhttpMethodUnchecked
+from .sl208_print_in_run import PrintInRun
+from .sl209_tuple_status_ignored import TupleStatusIgnored
+from .sl401_cors_without_options import CorsWithoutOptions
+from .sl402_cors_options_not_routed import CorsOptionsNotRouted
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -37,4 +42,9 @@ ALL_RULES = (
     DoubleEncodedJson,
     RunMayReturnNone,
     PayloadLogged,
+    RawhttpMethodUnchecked,
+    PrintInRun,
+    TupleStatusIgnored,
+    CorsWithoutOptions,
+    CorsOptionsNotRouted,
 )

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from scorelint.facts import AML_RESPONSE
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import first_param_name, local_name_of
+
+_BODY_ATTRS = frozenset({"data", "json", "form", "files", "stream"})
+_BODY_CALLS = frozenset({"get_data", "get_json"})
+
+_RAW = """\
+from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+from azureml.contrib.services.aml_response import AMLResponse
+
+def init():
+    pass
+
+"""
+
+
+class RawhttpMethodUnchecked(Rule):
+    """A `@rawhttp` `run` reads the request body without checking `request.method`, so GET requests reach the model.
+
+    ## What it does
+    Reports, in a script that uses `@rawhttp`, the first place `run` reads the request body
+    (`request.get_data()`, `request.get_json()`, `request.data`, `request.json`, `request.files`,
+    `request.form`) when `run` never looks at `request.method` and does not hand the request to another
+    function.
+
+    ## Why is this bad?
+    With `@rawhttp` the server passes every request to `run`: GET as well as POST (and OPTIONS, where the
+    platform routes it). A GET has no body, so a browser visit, a monitoring probe or a mistyped client call
+    goes straight into the parsing and model code, which fails with a 500 (or, worse, scores an empty input
+    and answers 200). The documents' own `@rawhttp` examples branch on `request.method` first.
+
+    ## Example
+    ```python
+    @rawhttp
+    def run(request):
+        image = Image.open(request.files["image"])
+        return AMLResponse(json.dumps(predict(image)), 200)
+    ```
+
+    ## Use instead
+    ```python
+    @rawhttp
+    def run(request):
+        if request.method != "POST":
+            return AMLResponse("Method not allowed", 405, {"Allow": "POST"})
+        image = Image.open(request.files["image"])
+        return AMLResponse(json.dumps(predict(image)), 200)
+    ```
+
+    ## Fix safety
+    When `AMLResponse` is imported by name, the fix inserts that check at the top of `run`. It is unsafe:
+    GET requests, which used to reach `run`'s code, are now answered 405.
+    """
+
+    code = "SL207"
+    name = "rawhttp-method-unchecked"
+    severity = Severity.WARNING
+    contract = "2. How run is called: with @rawhttp, GET and POST both reach run"
+
+    VALID = [
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n"
+              "        return AMLResponse('Method not allowed', 405)\n    return AMLResponse(request.get_data(), 200)\n"),
+        # the documents' style: one branch per method
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
+              "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
+              "        return AMLResponse(request.get_data(False), 200)\n    else:\n"
+              "        return AMLResponse('bad request', 400)\n"),
+        # the request is handed to a helper, which may check the method
+        Valid(_RAW + "def handle(req):\n    if req.method == 'GET':\n        return 'ready'\n    return req.get_json()\n\n"
+              "@rawhttp\ndef run(request):\n    body = request.get_json()\n    return handle(request)\n"),
+        # GET-only use of the query string
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    return {'q': request.args.get('q')}\n"),
+        # not a @rawhttp script: run gets a string
+        Valid("def init():\n    pass\n\ndef run(data):\n    return data.data\n"),
+    ]
+    INVALID = [
+        Invalid(_RAW + "@rawhttp\ndef run(request):\n    data = request.get_json()\n"
+                "    return AMLResponse(str(len(data)), 200)\n", line=9, message_contains="GET",
+                fixed=_RAW + "@rawhttp\ndef run(request):\n    if request.method != \"POST\":\n"
+                "        return AMLResponse(\"Method not allowed\", 405, {\"Allow\": \"POST\"})\n"
+                "    data = request.get_json()\n    return AMLResponse(str(len(data)), 200)\n"),
+        # a docstring stays first; another parameter name
+        Invalid(_RAW + "@rawhttp\ndef run(req):\n    \"\"\"Score an image.\"\"\"\n    file = req.files['image']\n"
+                "    return AMLResponse(score(file), 200)\n", line=10,
+                fixed=_RAW + "@rawhttp\ndef run(req):\n    \"\"\"Score an image.\"\"\"\n    if req.method != \"POST\":\n"
+                "        return AMLResponse(\"Method not allowed\", 405, {\"Allow\": \"POST\"})\n"
+                "    file = req.files['image']\n    return AMLResponse(score(file), 200)\n"),
+        # AMLResponse not imported by name: no fix
+        Invalid("import azureml.contrib.services.aml_request as aml\n\ndef init():\n    pass\n\n@aml.rawhttp\n"
+                "def run(request):\n    return {'size': len(request.data)}\n", line=8),
+    ]
+
+    def check(self) -> None:
+        facts = self.facts
+        run_def = facts.run.definition
+        if run_def is None or not facts.is_rawhttp or not isinstance(run_def.body, cst.IndentedBlock):
+            return
+        request = first_param_name(facts)
+        if request is None:
+            return
+        body_use = None
+        for node in facts.own_nodes(run_def, cst.Attribute):
+            if not (isinstance(node.value, cst.Name) and node.value.value == request):
+                continue
+            attr = node.attr.value
+            if attr == "method":
+                return
+            if body_use is None and (attr in _BODY_ATTRS or attr in _BODY_CALLS):
+                body_use = node
+        if body_use is None:
+            return
+        for call in facts.own_nodes(run_def, cst.Call):
+            if any(isinstance(a.value, cst.Name) and a.value.value == request for a in call.args):
+                return  # the request is handed on whole; the callee may check the method
+        fix = None
+        response = local_name_of(facts, AML_RESPONSE)
+        if response is not None:
+            statements = list(run_def.body.body)
+            first = statements[0]
+            if _is_docstring(first) and len(statements) > 1:
+                first = statements[1]
+            if not _is_docstring(first):
+                indent = self.source.line_text(self.source.range_of(first).start.line)[
+                    : self.source.range_of(first).start.column]
+                unit = self.source.module.default_indent
+                text = (f"if {request}.method != \"POST\":\n{indent}{unit}return {response}(\"Method not allowed\", "
+                        f"405, {{\"Allow\": \"POST\"}})\n{indent}")
+                fix = self.fix("Answer other methods with 405", self.insert_before(first, text), unsafe=True)
+        self.report(body_use, f"The server passes GET requests to a `@rawhttp` run too, and this `run` reads the body "
+                              f"without checking `{request}.method`, so a GET (no body) reaches the model code and "
+                              f"fails with a 500; answer other methods first with `if {request}.method != \"POST\": "
+                              "return AMLResponse(\"Method not allowed\", 405)`.", fix=fix)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))

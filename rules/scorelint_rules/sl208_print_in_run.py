@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import argument, is_logger_call
+
+
+class PrintInRun(Rule):
+    """`run` uses `print` for logging, which the server logs at INFO on every request with no way to turn it down.
+
+    ## What it does
+    Reports each `print(...)` call in `run`'s own body.
+
+    ## Why is this bad?
+    The inference server replaces `print` with a hook that sends everything printed to standard output to
+    its `azmlinfsrv.print` logger at level INFO. Every request therefore writes those lines to the
+    deployment's logs, and there is no level or logger name to filter them by, so the only way to quiet them
+    is a new deployment. Lines printed to another file (`file=sys.stderr`) bypass the server's logging
+    and its format. A logger (`logging.getLogger(__name__)`) gives each message a level (`debug` for
+    per-request detail), and `logger.exception(...)` records the traceback.
+
+    ## Example
+    ```python
+    def run(data):
+        print("This is run()")
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    logger = logging.getLogger(__name__)
+
+    def run(data):
+        logger.debug("run() called")
+        ...
+    ```
+    """
+
+    code = "SL208"
+    name = "print-in-run"
+    severity = Severity.INFO
+    contract = "2. How run is called: run is called on every request"
+
+    VALID = [
+        Valid("import logging\n\nlogger = logging.getLogger(__name__)\n\ndef init():\n    print('This is init()')\n\n"
+              "def run(data):\n    logger.debug('run() called')\n    return data\n"),
+        # a local function named print is not the builtin
+        Valid("def print(*args):\n    pass\n\ndef init():\n    pass\n\ndef run(data):\n    print(data)\n    return data\n"),
+        # a nested function is not run's own body
+        Valid("def init():\n    pass\n\ndef run(data):\n    def debug():\n        print('x')\n    return data\n"),
+    ]
+    INVALID = [
+        # the documents' examples
+        Invalid("def init():\n    print('This is init()')\n\ndef run(request):\n    print('This is run()')\n"
+                "    return 'ok'\n", line=5, message_contains="INFO"),
+        Invalid("import sys\n\ndef init():\n    pass\n\ndef run(data):\n    print('scoring', file=sys.stderr)\n"
+                "    print('done')\n    return data\n", expected=2, line=7, message_contains="bypasses"),
+    ]
+
+    def check(self) -> None:
+        run_def = self.facts.run.definition
+        if run_def is None:
+            return
+        for call in self.facts.own_nodes(run_def, cst.Call):
+            if is_logger_call(self.facts, call) != "print":
+                continue
+            target = argument(call, None, "file")
+            if target is not None and self.source.code(target.value) != "sys.stdout":
+                message = ("This `print` writes straight to another stream on every request, which bypasses the "
+                           "server's logging and its format; use a logger (`logging.getLogger(__name__)`) instead.")
+            else:
+                message = ("The server turns `print` in `run` into an INFO log line on every request, with no level "
+                           "to filter it by; use a logger (`logger.debug(...)`) so the detail can be turned down.")
+            self.report(call, message)

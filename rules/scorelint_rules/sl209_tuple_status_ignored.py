@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from scorelint.facts import AML_RESPONSE
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl2_responses import local_name_of, response_kind, status_codes
+
+_HEADER = """\
+from azureml.contrib.services.aml_response import AMLResponse
+
+def init():
+    pass
+
+"""
+
+
+class TupleStatusIgnored(Rule):
+    """`run` returns a Flask-style `(body, status)` tuple, which the server sends as a JSON array with 200.
+
+    ## What it does
+    Reports a tuple returned by `run` whose second item is an HTTP status (a number from 100 to 599,
+    `HTTPStatus.BAD_REQUEST`, or a constant or variable holding one), as in `return {"error": msg}, 400` or
+    `return jsonify(result), 201`.
+
+    ## Why is this bad?
+    In a Flask view a `(body, status)` tuple sets the status. The inference server does not read it that way:
+    only a response object (`AMLResponse`, `flask.Response`) carries a status; anything else goes through
+    `json.dumps` and is sent with 200. The client therefore receives `200 OK` with the body
+    `[{"error": "..."}, 400]`, and an error looks like a success. (A `jsonify(...)` response inside the tuple
+    is not JSON at all, and the request fails with a 500.)
+
+    ## Example
+    ```python
+    def run(data):
+        if not data:
+            return {"error": "empty input"}, 400
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    def run(data):
+        if not data:
+            return AMLResponse({"error": "empty input"}, 400, json_str=True)
+        ...
+    ```
+    `AMLResponse` works in any `run`, not only in `@rawhttp` scripts.
+
+    ## Fix safety
+    When `AMLResponse` is imported by name, the fix rewrites `return body, status` as
+    `return AMLResponse(body, status, json_str=True)`, which sends the body as the same JSON with the
+    intended status. It is unsafe: clients see a different status and body.
+    """
+
+    code = "SL209"
+    name = "tuple-status-ignored"
+    severity = Severity.WARNING
+    contract = "2. How run is called: the return value, if not a response object, is serialised and sent with 200"
+
+    VALID = [
+        Valid(_HEADER + "def run(data):\n    if not data:\n        return AMLResponse({'error': 'empty'}, 400, "
+              "json_str=True)\n    return {'ok': True}\n"),
+        # a tuple of results is a JSON array on purpose
+        Valid("def init():\n    pass\n\ndef run(data):\n    label, score = predict(data)\n    return label, score\n"),
+        Valid("def init():\n    pass\n\ndef run(data):\n    return 'class', 3\n"),
+        Valid("def init():\n    pass\n\ndef run(data):\n    return predict(data), 1000\n"),
+    ]
+    INVALID = [
+        Invalid(_HEADER + "def run(data):\n    if not data:\n        return {'error': 'empty input'}, 400\n"
+                "    return {'ok': True}\n", line=8, message_contains="[body, 400]",
+                fixed=_HEADER + "def run(data):\n    if not data:\n"
+                "        return AMLResponse({'error': 'empty input'}, 400, json_str=True)\n    return {'ok': True}\n"),
+        Invalid("from http import HTTPStatus\nfrom flask import jsonify\n\ndef init():\n    pass\n\ndef run(data):\n"
+                "    try:\n        result = predict(data)\n    except ValueError as e:\n"
+                "        return jsonify(error=str(e)), HTTPStatus.BAD_REQUEST\n    return jsonify(result), 200\n",
+                expected=2, line=11, message_contains="jsonify"),
+        Invalid(_HEADER + "BAD_REQUEST = 400\n\ndef run(data):\n    status = BAD_REQUEST\n"
+                "    return ('invalid input', status)\n", line=10,
+                fixed=_HEADER + "BAD_REQUEST = 400\n\ndef run(data):\n    status = BAD_REQUEST\n"
+                "    return AMLResponse('invalid input', status, json_str=True)\n"),
+    ]
+
+    def check(self) -> None:
+        facts = self.facts
+        run_def = facts.run.definition
+        if run_def is None:
+            return
+        response = local_name_of(facts, AML_RESPONSE)
+        for ret in facts.own_nodes(run_def, cst.Return):
+            value = ret.value
+            if not isinstance(value, cst.Tuple) or len(value.elements) not in (2, 3):
+                continue
+            if any(isinstance(e, cst.StarredElement) for e in value.elements):
+                continue
+            codes = status_codes(facts, value.elements[1].value, run_def)
+            if None in codes or not codes or not all(100 <= c <= 599 for c in codes):
+                continue
+            if len(codes) == 1:
+                shown = str(next(iter(codes)))
+            else:
+                shown = self.source.code(value.elements[1].value)
+            body = value.elements[0].value
+            body_is_response = isinstance(body, cst.Call) and response_kind(facts, body) is not None
+            if body_is_response:
+                message = (f"`run` returns a (response, {shown}) tuple, which the server does not unpack: it tries "
+                           f"to serialise the tuple as JSON and fails on the `jsonify` response with a 500; return "
+                           f"`AMLResponse(body, {shown}, json_str=True)` instead.")
+            else:
+                message = (f"The server does not read a returned tuple as (body, status): it serialises it as the JSON "
+                           f"array `[body, {shown}]` and sends it with 200 OK; return "
+                           f"`AMLResponse(body, {shown}, json_str=True)` instead (it works in any run).")
+            fix = None
+            if response is not None and len(value.elements) == 2 and not body_is_response:
+                inner = f"{self.source.code(body)}, {self.source.code(value.elements[1].value)}"
+                fix = self.fix("Return an AMLResponse with that status",
+                               self.replace(value, f"{response}({inner}, json_str=True)", whitespace=True),
+                               unsafe=True)
+            self.report(value, message, fix=fix)

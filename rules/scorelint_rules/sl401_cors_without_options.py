@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from scorelint.model import Severity
+from scorelint.rule import Invalid, Rule, Valid
+
+from ._sl4_cors import cors_header_strings, handles_options, preferred_report_node
+
+_RAW = """\
+from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+from azureml.contrib.services.aml_response import AMLResponse
+
+def init():
+    pass
+
+"""
+
+
+class CorsWithoutOptions(Rule):
+    """A `@rawhttp` script sets `Access-Control-*` headers but `run` never answers the OPTIONS preflight.
+
+    ## What it does
+    Reports, in a script that uses `@rawhttp`, the first `Access-Control-Allow-*` header it sets (in `run`, a
+    helper or a module-level dict) when nothing in the script compares the request's method with
+    `"OPTIONS"`.
+
+    ## Why is this bad?
+    Browsers send a preflight `OPTIONS` request before a cross-origin POST with a JSON body. With `@rawhttp`
+    the server passes that OPTIONS request to `run` like any other (it answers OPTIONS itself only for
+    scripts without `@rawhttp`). A `run` that expects GET or POST treats the preflight as a scoring request
+    without a body and answers it with an error, so the browser refuses the real call, whatever CORS headers
+    the POST response would have carried. The documents' CORS example has an OPTIONS branch for this reason.
+
+    ## Example
+    ```python
+    @rawhttp
+    def run(request):
+        resp = AMLResponse(score(request.get_data()), 200)
+        resp.headers["Access-Control-Allow-Origin"] = "https://app.example.com"
+        return resp
+    ```
+
+    ## Use instead
+    ```python
+    CORS = {"Access-Control-Allow-Origin": "https://app.example.com",
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, Authorization"}
+
+    @rawhttp
+    def run(request):
+        if request.method == "OPTIONS":
+            return AMLResponse("", 200, CORS)
+        return AMLResponse(score(request.get_data()), 200, CORS)
+    ```
+    """
+
+    code = "SL401"
+    name = "cors-without-options"
+    severity = Severity.WARNING
+    contract = "2. How run is called: a @rawhttp script that sets Access-Control-* headers must also answer OPTIONS"
+
+    VALID = [
+        # the documents' CORS example
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
+              "        resp = AMLResponse(request.get_data(False), 200)\n"
+              "        resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'\n        return resp\n"
+              "    elif request.method == 'OPTIONS':\n        resp = AMLResponse('', 200)\n"
+              "        resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'\n        return resp\n"
+              "    else:\n        return AMLResponse('bad request', 400)\n"),
+        Valid(_RAW + "CORS = {'Access-Control-Allow-Origin': '*'}\n\n@rawhttp\ndef run(request):\n"
+              "    if request.method in ('OPTIONS', 'HEAD'):\n        return AMLResponse('', 204, CORS)\n"
+              "    return AMLResponse('ok', 200, CORS)\n"),
+        # without @rawhttp the server answers OPTIONS itself
+        Valid("from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
+              "def run(data):\n    return AMLResponse(data, 200, {'Access-Control-Allow-Origin': '*'})\n"),
+        # a method string that only appears in a header value
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    return AMLResponse('ok', 200, {'Allow': 'GET, POST'})\n"),
+    ]
+    INVALID = [
+        Invalid(_RAW + "@rawhttp\ndef run(request):\n    resp = AMLResponse(request.get_data(), 200)\n"
+                "    resp.headers['Access-Control-Allow-Origin'] = 'https://app.example.com'\n    return resp\n",
+                line=10, message_contains="OPTIONS"),
+        # the headers in a module constant; "OPTIONS" listed in a header value is not a branch
+        Invalid(_RAW + "CORS_HEADERS = {\n    'Access-Control-Allow-Origin': '*',\n"
+                "    'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',\n}\n\n@rawhttp\ndef run(request):\n"
+                "    if request.method == 'GET':\n        return AMLResponse('ready', 200, CORS_HEADERS)\n"
+                "    return AMLResponse(request.get_data(), 200, CORS_HEADERS)\n", line=8),
+    ]
+
+    def check(self) -> None:
+        facts = self.facts
+        if not facts.is_rawhttp or facts.run.definition is None:
+            return
+        strings = cors_header_strings(facts)
+        if not strings or handles_options(facts):
+            return
+        self.report(preferred_report_node(facts, strings),
+                    "This @rawhttp script sets CORS headers but never answers OPTIONS: the server passes a browser's "
+                    "preflight OPTIONS request to `run`, which handles it like a scoring request without a body, so "
+                    "the preflight fails and the browser blocks the call; answer it first with "
+                    "`if request.method == \"OPTIONS\": return AMLResponse(\"\", 200, cors_headers)`.")
