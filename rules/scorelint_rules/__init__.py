@@ -25,6 +25,13 @@ from .sl208_print_in_run import PrintInRun
 from .sl209_tuple_status_ignored import TupleStatusIgnored
 from .sl401_cors_without_options import CorsWithoutOptions
 from .sl402_cors_options_not_routed import CorsOptionsNotRouted
+from .sl501_model_dir_may_be_none import ModelDirMayBeNone
+from .sl502_init_missing_global import InitMissingGlobal
+from .sl503_model_loaded_in_run import ModelLoadedInRun
+from .sl504_sklearn_externals_joblib import SklearnExternalsJoblib
+from .sl505_sdk_v1_model_path import SdkV1ModelPath
+from .sl601_batch_return_shape import BatchReturnShape
+from .sl602_batch_return_in_loop import BatchReturnInLoop
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -47,4 +54,11 @@ ALL_RULES = (
     TupleStatusIgnored,
     CorsWithoutOptions,
     CorsOptionsNotRouted,
+    ModelDirMayBeNone,
+    InitMissingGlobal,
+    ModelLoadedInRun,
+    SklearnExternalsJoblib,
+    SdkV1ModelPath,
+    BatchReturnShape,
+    BatchReturnInLoop,
 )
