@@ -1,0 +1,662 @@
+"""The parent's side of the sandbox: start the child (cold, or forked by the warm worker), feed it one
+request, read its output and its result channel under a deadline, kill and clean up.
+
+Nothing here imports the user's code or libcst: `scorelint swagger` must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHILD = Path(__file__).with_name("_child.py")
+DEFAULT_PRELOAD = ("numpy", "pandas", "inference_schema.schema_decorators",
+                   "inference_schema.parameter_types.standard_py_parameter_type",
+                   "inference_schema.parameter_types.numpy_parameter_type",
+                   "inference_schema.parameter_types.pandas_parameter_type")
+EXIT_GRACE = 0.25  # after the child ends, how long stray holders of its pipes may keep them open
+CGROUP_ROOTS = ("/sys/fs/cgroup/pids",)
+
+
+class SandboxError(Exception):
+    """The sandbox itself could not run (no such interpreter, a too-old Python...): not the script's fault."""
+
+
+@dataclass
+class SandboxOptions:
+    """How to run a script in the sandbox. Every field has a sensible default."""
+
+    python: str | None = None  # the interpreter (its environment holds the model's packages); default: ours
+    timeout: float = 10.0  # wall-clock seconds for the whole child, import to result
+    memory_mb: int = 2048  # address space the script may add
+    cpu_seconds: float | None = None  # default: the timeout
+    file_mb: int = 64  # largest file the script may write (in its temporary folder)
+    processes: int = 32  # processes (and exec'd programs) the script may start
+    output_limit: int = 64 * 1024  # bytes of stdout and of stderr kept for the report
+    flood_limit: int = 16 * 1024 * 1024  # total output after which the child is stopped
+    namespaces: bool = True  # use Linux namespaces and cgroups where the machine allows them
+    app_root: str | os.PathLike | None = None  # where the server runs from (user swagger files); default: script's folder
+    model_dir: str | os.PathLike | None = None  # AZUREML_MODEL_DIR; default: an empty temporary folder
+    service_name: str | None = None  # SERVICE_NAME (default "ML service", or config.json's)
+    service_version: str | None = None  # SERVICE_VERSION (default "1.0")
+    path_prefix: str | None = None  # SERVICE_PATH_PREFIX (default "")
+
+    def interpreter(self) -> str:
+        return resolve_python(self.python)
+
+
+@dataclass
+class ChildRun:
+    """Everything observed about one run of the child."""
+
+    python: str
+    result: dict | None = None
+    phase: str | None = None
+    layers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    crash: str | None = None  # the child's own internal error
+    wait_status: int | None = None  # of the process that ran the script, when known
+    returncode: int | None = None  # of the process the parent waited for
+    timed_out: bool = False
+    flooded: bool = False
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_total: int = 0
+    stderr_total: int = 0
+    elapsed: float = 0.0
+    messages: int = 0
+
+
+# --- interpreters and folders --------------------------------------------------------------------------
+def resolve_python(python: str | os.PathLike | None) -> str:
+    if python is None:
+        return sys.executable
+    text = os.fspath(python)
+    found = shutil.which(text) if os.sep not in text else text
+    if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise SandboxError(f"cannot run the interpreter {text!r}: no such executable file")
+    return os.path.abspath(found)
+
+
+class SandboxDir:
+    """The sandbox's temporary folder: home, tmp, work (the working directory) and model (when none is given)."""
+
+    def __init__(self) -> None:
+        self.root = os.path.realpath(tempfile.mkdtemp(prefix="scorelint-sandbox-"))
+        for name in ("home", "tmp", "work", "model"):
+            os.mkdir(os.path.join(self.root, name), 0o700)
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.root, name)
+
+    def remove(self) -> None:
+        def unlock(function, path, _excinfo):
+            try:
+                os.chmod(os.path.dirname(path), 0o700)
+                os.chmod(path, 0o700)
+                function(path)
+            except OSError:
+                pass
+
+        shutil.rmtree(self.root, onerror=unlock)
+
+
+def sandbox_env(python: str, box: SandboxDir, token: str, model_dir: str, script: str, app_root: str) -> dict:
+    """A scrubbed environment: nothing from the parent but a few harmless settings."""
+    tmp = box.path("tmp")
+    env = {
+        "PATH": os.pathsep.join(dict.fromkeys([os.path.dirname(python), "/usr/local/bin", "/usr/bin", "/bin"])),
+        "HOME": box.path("home"), "TMPDIR": tmp, "TEMP": tmp, "TMP": tmp,
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+        "AZUREML_MODEL_DIR": model_dir, "AML_APP_ROOT": app_root, "AZUREML_ENTRY_SCRIPT": script,
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMEXPR_MAX_THREADS": "1",
+        "MPLCONFIGDIR": tmp, "XDG_CACHE_HOME": tmp, "XDG_CONFIG_HOME": box.path("home"),
+        "SCORELINT_SANDBOX": token,
+    }
+    for name in ("LD_LIBRARY_PATH", "TZ", "SYSTEMROOT"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def build_request(mode: str, script: Path, options: SandboxOptions, box: SandboxDir, python: str,
+                  payload: str | None = None) -> tuple[dict, dict]:
+    script_path = os.path.abspath(script)
+    app_root = os.path.abspath(options.app_root) if options.app_root else os.path.dirname(script_path)
+    model_dir = os.path.abspath(options.model_dir) if options.model_dir else box.path("model")
+    token = secrets.token_hex(12)
+    env = sandbox_env(python, box, token, model_dir, script_path, app_root)
+    cpu = options.cpu_seconds if options.cpu_seconds is not None else max(1.0, options.timeout)
+    request = {
+        "mode": mode, "nonce": secrets.token_hex(16), "token": token,
+        "script": script_path, "app_root": app_root, "sandbox_dir": box.root, "work_dir": box.path("work"),
+        "real_home": os.path.expanduser("~"),
+        "service": {"name": options.service_name, "version": options.service_version,
+                    "path_prefix": options.path_prefix},
+        "limits": {"memory_mb": options.memory_mb, "cpu_seconds": cpu, "file_mb": options.file_mb,
+                   "processes": options.processes},
+        "isolation": {"namespaces": options.namespaces, "cgroup": None},
+        "payload": payload, "env": env,
+    }
+    return request, env
+
+
+def write_request(box: SandboxDir, request: dict) -> str:
+    path = box.path("request.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(request, handle)
+    return path
+
+
+# --- pids cgroup ----------------------------------------------------------------------------------------
+def make_cgroup(token: str, max_tasks: int) -> str | None:
+    """A pids cgroup for one run (cgroup v1 pids hierarchy, root only): caps processes and threads even
+    for root, for whom RLIMIT_NPROC does not apply."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return None
+    for root in CGROUP_ROOTS:
+        if not os.path.isfile(os.path.join(root, "cgroup.procs")):
+            continue
+        path = os.path.join(root, "scorelint", token)
+        try:
+            os.makedirs(path)
+            with open(os.path.join(path, "pids.max"), "w") as handle:
+                handle.write(str(max_tasks))
+        except OSError:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+            continue
+        return path
+    return None
+
+
+def remove_cgroup(path: str | None) -> None:
+    if not path:
+        return
+    for attempt in range(40):
+        try:
+            with open(os.path.join(path, "cgroup.procs")) as handle:
+                pids = [int(line) for line in handle if line.strip()]
+        except OSError:
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            time.sleep(0.005 * (attempt + 1))
+
+
+def sweep(token: str) -> int:
+    """Kill every process whose environment carries this run's token (where no PID namespace did it)."""
+    marker = f"SCORELINT_SANDBOX={token}".encode()
+    killed = 0
+    for _ in range(3):
+        found = 0
+        try:
+            names = os.listdir("/proc")
+        except OSError:
+            return killed
+        for name in names:
+            if not name.isdigit() or int(name) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{name}/environ", "rb") as handle:
+                    if marker not in handle.read():
+                        continue
+                os.kill(int(name), signal.SIGKILL)
+                found += 1
+            except OSError:
+                continue
+        killed += found
+        if not found:
+            break
+        time.sleep(0.01)
+    return killed
+
+
+# --- reading the child ----------------------------------------------------------------------------------
+class _Reader:
+    def __init__(self, run: ChildRun, nonce: str, options: SandboxOptions) -> None:
+        self.run = run
+        self.nonce = nonce
+        self.options = options
+        self.out = bytearray()
+        self.err = bytearray()
+        self.pending = bytearray()
+
+    def output(self, which: str, chunk: bytes) -> None:
+        buffer = self.out if which == "stdout" else self.err
+        room = self.options.output_limit - len(buffer)
+        if room > 0:
+            buffer += chunk[:room]
+        if which == "stdout":
+            self.run.stdout_total += len(chunk)
+        else:
+            self.run.stderr_total += len(chunk)
+
+    def flooded(self) -> bool:
+        return self.run.stdout_total + self.run.stderr_total > self.options.flood_limit
+
+    def channel(self, chunk: bytes) -> None:
+        self.pending += chunk
+        if len(self.pending) > 512 * 1024 * 1024:  # a runaway writer on the result descriptor
+            self.pending.clear()
+        while True:
+            end = self.pending.find(b"\n")
+            if end < 0:
+                return
+            line = bytes(self.pending[:end])
+            del self.pending[:end + 1]
+            self._message(line)
+
+    def _message(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict) or message.get("n") != self.nonce:
+            return  # not ours: something else wrote to the descriptor
+        run = self.run
+        run.messages += 1
+        kind = message.get("t")
+        if kind == "phase":
+            run.phase = message.get("phase")
+        elif kind == "layers":
+            run.layers = list(message.get("layers") or [])
+            run.notes.extend(message.get("notes") or [])
+        elif kind == "refused":
+            run.refused.append(str(message.get("what")))
+        elif kind == "result":
+            run.result = message.get("result")
+            run.phase = "done"
+        elif kind == "exit":
+            run.wait_status = message.get("status")
+        elif kind == "crash":
+            run.crash = str(message.get("error"))
+
+    def finish(self) -> None:
+        self.run.stdout = bytes(self.out)
+        self.run.stderr = bytes(self.err)
+
+
+def collect(run: ChildRun, reader: _Reader, streams: dict, exit_fd: int | None, read_exit, kill,
+            timeout: float) -> None:
+    """Read stdout, stderr and the result channel until the child has ended (or the deadline, when
+    it is killed). `read_exit()` returns the exit status once `exit_fd` is readable (None: not yet)."""
+    selector = selectors.DefaultSelector()
+    for name, fd in streams.items():
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ, name)
+    if exit_fd is not None:
+        selector.register(exit_fd, selectors.EVENT_READ, "exit")
+    start = time.monotonic()
+    deadline = start + timeout
+    hard_stop = deadline + 5.0
+    ended_at = None
+    killed = False
+    try:
+        while True:
+            now = time.monotonic()
+            if ended_at is None and exit_fd is None:
+                status = read_exit()
+                if status is not None:
+                    run.returncode, ended_at = status, now
+            if ended_at is None and not killed and (now >= deadline or reader.flooded()):
+                run.timed_out = now >= deadline and not reader.flooded()
+                run.flooded = reader.flooded()
+                kill()
+                killed = True
+            open_streams = [key for key in selector.get_map().values() if key.data != "exit"]
+            if ended_at is not None and (not open_streams or now >= ended_at + EXIT_GRACE):
+                break
+            if now >= hard_stop:
+                break
+            if ended_at is not None:
+                wait = ended_at + EXIT_GRACE - now
+            elif killed:
+                wait = hard_stop - now
+            else:
+                wait = deadline - now
+            if exit_fd is None:
+                wait = min(wait, 0.02)
+            for key, _ in selector.select(max(0.0, wait)):
+                if key.data == "exit":
+                    status = read_exit()
+                    if status is not None:
+                        run.returncode, ended_at = status, time.monotonic()
+                        selector.unregister(key.fd)
+                    continue
+                try:
+                    chunk = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    selector.unregister(key.fd)
+                    continue
+                if key.data == "result":
+                    reader.channel(chunk)
+                else:
+                    reader.output(key.data, chunk)
+    finally:
+        selector.close()
+        reader.finish()
+        run.elapsed = time.monotonic() - start
+
+
+# --- cold runs ------------------------------------------------------------------------------------------
+def run_cold(mode: str, script: Path, options: SandboxOptions, payload: str | None = None) -> ChildRun:
+    """Start a fresh interpreter for one request."""
+    python = options.interpreter()
+    box = SandboxDir()
+    request, env = build_request(mode, script, options, box, python, payload)
+    cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
+    request["isolation"]["cgroup"] = cgroup
+    run = ChildRun(python=python)
+    proc = None
+    result_r = result_w = None
+    try:
+        request_path = write_request(box, request)
+        result_r, result_w = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [python, "-I", "-B", str(CHILD), str(result_w), request_path],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(result_w,), start_new_session=True, env=env, cwd=box.path("work"),
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot run the interpreter {python}: {exc.strerror or exc}") from None
+        os.close(result_w)
+        result_w = None
+        try:
+            exit_fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+            exit_fd = None
+
+        def read_exit():
+            return proc.poll()
+
+        def kill():
+            _kill_group(proc.pid)
+            remove_cgroup_members(cgroup)
+
+        reader = _Reader(run, request["nonce"], options)
+        streams = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno(), "result": result_r}
+        try:
+            collect(run, reader, streams, exit_fd, read_exit, kill, options.timeout)
+        finally:
+            if exit_fd is not None:
+                os.close(exit_fd)
+        if run.returncode is None:
+            kill()
+            try:
+                run.returncode = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if run.wait_status is None and run.returncode is not None and "PID namespace" not in run.layers:
+            run.wait_status = _status_from_returncode(run.returncode)
+        return run
+    finally:
+        if proc is not None:
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+            if proc.returncode is None:
+                _kill_group(proc.pid)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+        for fd in (result_r, result_w):
+            if fd is not None:
+                os.close(fd)
+        _cleanup(request["token"], cgroup, run, box)
+
+
+def _status_from_returncode(code: int) -> int:
+    """A wait status, from Popen's returncode (negative: a signal)."""
+    return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+
+
+def _kill_group(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
+def remove_cgroup_members(path: str | None) -> None:
+    if not path:
+        return
+    try:
+        with open(os.path.join(path, "cgroup.procs")) as handle:
+            for line in handle:
+                try:
+                    os.kill(int(line), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+    except OSError:
+        pass
+
+
+def _cleanup(token: str, cgroup: str | None, run: ChildRun, box: SandboxDir) -> None:
+    if not any(layer.startswith("PID namespace") for layer in run.layers) or run.timed_out or run.flooded:
+        sweep(token)
+    remove_cgroup(cgroup)
+    box.remove()
+
+
+# --- the warm worker ------------------------------------------------------------------------------------
+class WarmWorker:
+    """A long-lived child interpreter that has imported the heavy modules once (numpy, pandas,
+    inference-schema: whichever the environment has) and forks a fresh, fully isolated child per
+    request, so the language server's "show Swagger" answers in a few tens of milliseconds.
+
+    Thread-safe: requests are served one at a time. The worker never imports user code itself, so
+    every request starts from the same clean state. It exits when this object is closed, garbage
+    collected, or when its parent dies.
+
+        with WarmWorker(python="/path/to/venv/bin/python") as worker:
+            result = worker.swagger("score.py", SandboxOptions(service_name="fraud"))
+    """
+
+    def __init__(self, python: str | os.PathLike | None = None, preload: tuple[str, ...] = DEFAULT_PRELOAD,
+                 start_timeout: float = 60.0) -> None:
+        self.python = resolve_python(python)
+        self.preload = tuple(preload)
+        self.start_timeout = start_timeout
+        self.info: dict = {}
+        self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+        self._home: SandboxDir | None = None
+        self._lock = threading.Lock()
+
+    # --- life cycle ---
+    def start(self) -> WarmWorker:
+        with self._lock:
+            self._ensure_started()
+        return self
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.poll() is None and self._sock is not None:
+            return
+        self._stop()
+        if not hasattr(socket, "send_fds"):
+            raise SandboxError("the warm worker needs Python 3.9+ on the parent side")
+        self._home = SandboxDir()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = sandbox_env(self.python, self._home, secrets.token_hex(12), self._home.path("model"),
+                          "", self._home.path("work"))
+        try:
+            self._proc = subprocess.Popen(
+                [self.python, "-I", "-B", str(CHILD), "--serve", str(theirs.fileno()), ",".join(self.preload)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),), start_new_session=True, env=env, cwd=self._home.path("work"),
+            )
+        except OSError as exc:
+            ours.close()
+            raise SandboxError(f"cannot run the interpreter {self.python}: {exc.strerror or exc}") from None
+        finally:
+            theirs.close()
+        self._sock = ours
+        hello = self._receive(self.start_timeout)
+        if not hello or not hello.get("ready"):
+            self._stop()
+            raise SandboxError(f"the warm worker did not start under {self.python} "
+                               "(the interpreter must be Python 3.9+)")
+        self.info = hello
+
+    def _receive(self, timeout: float) -> dict | None:
+        assert self._sock is not None
+        self._sock.settimeout(timeout)
+        try:
+            data = self._sock.recv(1 << 20)
+        except (TimeoutError, OSError):
+            return None
+        if not data:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                _kill_group(self._proc.pid)
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            self._proc = None
+        if self._home is not None:
+            self._home.remove()
+            self._home = None
+
+    def __enter__(self) -> WarmWorker:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self._stop()
+        except Exception:  # noqa: BLE001
+            pass
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    # --- requests ---
+    def run(self, mode: str, script: Path, options: SandboxOptions, payload: str | None = None) -> ChildRun:
+        if options.python is not None and resolve_python(options.python) != self.python:
+            raise SandboxError(f"this warm worker runs {self.python}, not {options.python}")
+        with self._lock:
+            self._ensure_started()
+            try:
+                return self._run(mode, script, options, payload)
+            except (BrokenPipeError, ConnectionError):
+                self._stop()
+                self._ensure_started()
+                return self._run(mode, script, options, payload)
+
+    def _run(self, mode: str, script: Path, options: SandboxOptions, payload: str | None) -> ChildRun:
+        box = SandboxDir()
+        request, _ = build_request(mode, script, options, box, self.python, payload)
+        cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
+        request["isolation"]["cgroup"] = cgroup
+        run = ChildRun(python=self.python)
+        fds: list[int] = []
+        pid = None
+        try:
+            request_path = write_request(box, request)
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            res_r, res_w = os.pipe()
+            fds = [out_r, err_r, res_r]
+            try:
+                socket.send_fds(self._sock, [json.dumps({"request": request_path}).encode()], [out_w, err_w, res_w])
+            finally:
+                for fd in (out_w, err_w, res_w):
+                    os.close(fd)
+            reply = self._receive(30.0)
+            if not reply or "pid" not in reply:
+                self._stop()
+                raise SandboxError("the warm worker stopped answering")
+            pid = reply["pid"]
+            self._sock.setblocking(False)
+
+            def read_exit():
+                try:
+                    data = self._sock.recv(1 << 16)
+                except BlockingIOError:
+                    return None
+                if not data:
+                    raise ConnectionError("the warm worker went away")
+                return json.loads(data).get("status", 0)
+
+            def kill():
+                _kill_group(pid)
+                remove_cgroup_members(cgroup)
+
+            reader = _Reader(run, request["nonce"], options)
+            try:
+                collect(run, reader, {"stdout": out_r, "stderr": err_r, "result": res_r}, self._sock.fileno(),
+                        read_exit, kill, options.timeout)
+            except ConnectionError:
+                self._stop()
+            if run.returncode is None and self._sock is not None:
+                kill()
+                status = self._receive(5.0)
+                run.returncode = status.get("status") if status else None
+            if run.wait_status is None and run.returncode is not None and "PID namespace" not in run.layers:
+                run.wait_status = run.returncode  # the worker reports a wait status
+            run.returncode = _returncode_from_status(run.returncode)
+            return run
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            _cleanup(request["token"], cgroup, run, box)
+
+
+def _returncode_from_status(status: int | None) -> int | None:
+    if status is None:
+        return None
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else status

@@ -1,0 +1,312 @@
+"""What a sandbox run found, as plain objects: `SwaggerResult` and `TryResult`, each with a `Failure`
+when the script could not be imported or loaded (or hung, crashed, flooded its output...)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._process import ChildRun, SandboxOptions
+from .openapi import CANONICAL, VERSIONS, invalid_message, unsupported_message
+
+
+@dataclass
+class Failure:
+    """Why the script did not get through the sandbox.
+
+    kind: "import" (the server cannot import it: an exception, a hang, a crash at import time),
+    "load" (the server imports it but refuses it: what the server would log), "init" / "run" (in
+    `try`), "sandbox" (scorelint's own problem: reported, never blamed on the script).
+    """
+
+    kind: str
+    message: str
+    line: int | None = None  # in the script, when known
+    detail: str = ""  # a traceback, or more explanation
+    module: str | None = None  # a missing module's name
+    check: str | None = None  # for load failures: no-init, no-run, run-params, run-no-input, rawhttp-schema, swagger
+    line_of: str | None = None  # "run" / "init": the definition the failure is about
+    exception: str | None = None  # the exception's type name
+
+
+class SwaggerUnavailable(Exception):
+    """The server would answer 404 for this version (the message is the server's own)."""
+
+    def __init__(self, message: str, status: int = 404) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class SandboxResult:
+    script: str
+    python: str
+    python_version: str | None = None
+    failure: Failure | None = None
+    stdout: str = ""
+    stderr: str = ""
+    stdout_bytes: int = 0
+    stderr_bytes: int = 0
+    stand_ins: list[str] = field(default_factory=list)  # azureml modules scorelint stood in for
+    refused: list[str] = field(default_factory=list)  # what the audit hook refused
+    layers: list[str] = field(default_factory=list)  # isolation layers in force
+    notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    mode: str | None = None  # how the server would call run: "schema" | "string" | "raw"
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def output_truncated(self) -> bool:
+        return self.stdout_bytes > len(self.stdout.encode()) or self.stderr_bytes > len(self.stderr.encode())
+
+    def stand_in_note(self) -> str | None:
+        if not self.stand_ins:
+            return None
+        return (f"{', '.join(self.stand_ins)} {'is' if len(self.stand_ins) == 1 else 'are'} not installed for "
+                f"{self.python}: scorelint stood in for {'it' if len(self.stand_ins) == 1 else 'them'} "
+                "(rawhttp, AMLRequest, AMLResponse, Model.get_model_path) so the schema could be read")
+
+
+@dataclass
+class SwaggerResult(SandboxResult):
+    documents: dict[str, dict] = field(default_factory=dict)  # "2" / "3" / "3.1" -> the document
+    sources: dict[str, str] = field(default_factory=dict)  # version -> "generated" or the user file's path
+    unavailable: dict[str, str] = field(default_factory=dict)  # version -> the server's 404 message
+    service: dict = field(default_factory=dict)
+
+    @property
+    def supported_versions(self) -> list[str]:
+        return sorted(self.documents)
+
+    def document(self, version: str = "2") -> dict:
+        """The document the server serves at /swagger.json?version=VERSION ("2", "2.0", "3", "3.0", "3.1").
+
+        Raises SwaggerUnavailable (the server's 404 message) when there is none, and the script's
+        failure when it did not load."""
+        if self.failure is not None:
+            raise SwaggerUnavailable(self.failure.message, status=0)
+        canonical = CANONICAL.get(str(version))
+        if canonical is None:
+            raise SwaggerUnavailable(invalid_message(str(version), self.supported_versions))
+        document = self.documents.get(canonical)
+        if document is None:
+            raise SwaggerUnavailable(unsupported_message(str(version), self.supported_versions))
+        return document
+
+    def examples(self):
+        """(version, JSON path, value) of every `example` in the served documents' schemas."""
+        for version, document in self.documents.items():
+            yield from ((version, path, value) for path, value in _examples(document, ()))
+
+
+def _examples(value, path):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "example":
+                yield (*path, key), item
+            else:
+                yield from _examples(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _examples(item, (*path, index))
+
+
+@dataclass
+class TryResult(SandboxResult):
+    status: int | None = None  # the HTTP status the server would answer
+    body: str | None = None
+    content_type: str | None = None
+    headers: dict = field(default_factory=dict)
+    init_ms: float | None = None
+    run_ms: float | None = None
+    payload_source: str | None = None  # "example" | "file"
+    request_body: str | None = None
+    output_schema: dict | None = None
+    schema_errors: list[str] | None = None  # None: not validated
+    schema_note: str | None = None
+    run_error: dict | None = None
+    serialize_error: str | None = None
+
+    @property
+    def output(self):
+        """The response body parsed as JSON (None when it is not JSON)."""
+        if self.body is None:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None and self.status == 200 and not self.schema_errors
+
+
+# --- from a child run to a result -------------------------------------------------------------------
+SIGNAL_REASONS = {
+    "SIGXCPU": "used more CPU time than the sandbox allows ({cpu} s)",
+    "SIGXFSZ": "wrote a file larger than the sandbox allows ({file_mb} MB)",
+    "SIGSEGV": "crashed with a segmentation fault",
+    "SIGBUS": "crashed (bus error)",
+    "SIGABRT": "aborted (SIGABRT)",
+    "SIGKILL": "was killed (SIGKILL), for example by the memory limit ({memory_mb} MB)",
+}
+PHASE_WORDS = {None: "starting", "import": "being imported", "load": "being loaded", "swagger":
+               "building its Swagger documents", "init": "running init()", "run": "running run()",
+               "done": "finishing"}
+
+
+def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
+    result = run.result or {}
+    return {
+        "script": str(script),
+        "python": result.get("python") or run.python,
+        "python_version": result.get("python_version"),
+        "stdout": run.stdout.decode("utf-8", "replace"),
+        "stderr": run.stderr.decode("utf-8", "replace"),
+        "stdout_bytes": run.stdout_total,
+        "stderr_bytes": run.stderr_total,
+        "stand_ins": list(result.get("stand_ins") or []),
+        "refused": list(run.refused),
+        "layers": list(run.layers) + ([] if not result.get("audit_hooks") else ["audit hooks"]),
+        "notes": list(run.notes),
+        "elapsed": run.elapsed,
+        "mode": result.get("mode"),
+        "failure": failure_of(run, options),
+    }
+
+
+def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
+    result = run.result
+    where = PHASE_WORDS.get(run.phase, run.phase or "starting")
+    kind = "import" if run.phase in (None, "import") else ("load" if run.phase in ("load", "swagger") else run.phase)
+    if run.flooded:
+        return Failure(kind, f"the script printed more than {options.flood_limit // (1024 * 1024)} MB while "
+                             f"{where}; the sandbox stopped it")
+    if run.timed_out and result is None:
+        if kind == "import":
+            return Failure(kind, f"importing the script did not finish within {options.timeout:g} s: the server "
+                                 "would hang at start-up (an endless loop or a blocking call at import time?)")
+        return Failure(kind, f"the script did not finish {where} within {options.timeout:g} s")
+    if result is not None:
+        error = result.get("error")
+        if not error:
+            return None
+        if error.get("kind") == "load":
+            return Failure("load", error["message"], check=error.get("check"), line_of=error.get("line_of"))
+        return _exception_failure(error, run, options)
+    if run.crash:
+        return Failure("sandbox", f"scorelint's sandbox failed: {run.crash}")
+    if run.messages == 0:
+        stderr = run.stderr.decode("utf-8", "replace")
+        if "_child.py" in stderr and ("SyntaxError" in stderr or "invalid syntax" in stderr):
+            return Failure("sandbox", f"{run.python} is too old for scorelint's sandbox (it needs Python 3.8 or "
+                                      "newer)", detail=stderr)
+        if run.returncode is not None and run.returncode != 0 and run.phase is None:
+            return Failure("sandbox", f"the sandbox's child program failed to start under {run.python} "
+                                      f"(exit status {run.returncode})", detail=stderr[-4000:])
+    status = run.wait_status
+    if status is not None and os.WIFSIGNALED(status):
+        name = _signal_name(os.WTERMSIG(status))
+        reason = SIGNAL_REASONS.get(name, f"was killed by {name}").format(
+            cpu=int((options.cpu_seconds or options.timeout) + 0.999), file_mb=options.file_mb,
+            memory_mb=options.memory_mb)
+        return Failure(kind, f"the script {reason} while {where}")
+    code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else run.returncode
+    return Failure(kind, f"the script ended the process (exit status {code}, as with os._exit) while {where}; "
+                         "the server's worker would die the same way")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _exception_failure(error: dict, run: ChildRun, options: SandboxOptions) -> Failure:
+    kind = error.get("kind", "import")
+    etype, message = error.get("type", "Exception"), error.get("message", "")
+    python = (run.result or {}).get("python") or run.python
+    version = (run.result or {}).get("python_version")
+    under = f"{python} (Python {version})" if version else python
+    module = error.get("module")
+    if kind == "import":
+        if etype == "ModuleNotFoundError" and module:
+            text = (f"importing the script fails: No module named {module!r} under {under}; install it in that "
+                    "environment, or choose the deployment's interpreter with --python")
+        elif etype == "SystemExit":
+            text = f"the script calls sys.exit() while being imported ({message}): the server fails to start"
+        elif etype == "MemoryError":
+            text = (f"importing the script raises MemoryError: it needs more than the sandbox's "
+                    f"{options.memory_mb} MB")
+        elif etype == "SyntaxError":
+            text = f"the script does not compile under {under}: SyntaxError: {message}"
+        else:
+            text = f"importing the script raises {etype}: {message}"
+    else:
+        text = f"{kind} failed: {etype}: {message}"
+    return Failure(kind, text, line=error.get("line"), detail=error.get("traceback", ""), module=module,
+                   exception=etype)
+
+
+def swagger_result(run: ChildRun, script: Path, options: SandboxOptions) -> SwaggerResult:
+    result = SwaggerResult(**common_fields(run, script, options))
+    swagger = (run.result or {}).get("swagger")
+    if swagger and result.failure is None:
+        result.documents = dict(swagger.get("documents") or {})
+        result.sources = dict(swagger.get("sources") or {})
+        result.unavailable = {v: m for v, m in (swagger.get("unavailable") or {}).items() if v in VERSIONS}
+        result.service = dict(swagger.get("service") or {})
+    return result
+
+
+def try_result(run: ChildRun, script: Path, options: SandboxOptions) -> TryResult:
+    result = TryResult(**common_fields(run, script, options))
+    data = (run.result or {}).get("try")
+    if not data:
+        return result
+    if data.get("init_error"):
+        error = data["init_error"]
+        result.failure = Failure("init", f"init() raised {error.get('type')}: {error.get('message')}; the server "
+                                         "stops at start-up", line=error.get("line"), detail=error.get("traceback", ""),
+                                 exception=error.get("type"))
+    for name in ("status", "body", "content_type", "init_ms", "run_ms", "payload_source", "request_body",
+                 "output_schema", "run_error", "serialize_error"):
+        setattr(result, name, data.get(name))
+    result.headers = dict(data.get("headers") or {})
+    if result.status == 200 and result.output_schema is not None:
+        result.schema_errors, result.schema_note = validate_output(result.output, result.body, result.output_schema)
+    elif result.status == 200 and result.mode == "schema":
+        result.schema_note = "run() declares no output schema: nothing to validate the output against"
+    return result
+
+
+def validate_output(value, body: str | None, schema: dict) -> tuple[list[str] | None, str | None]:
+    """Check the response against the output schema (JSON Schema draft 4, as Swagger 2 and OpenAPI 3.0 use)."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None, "install jsonschema (scorelint[sandbox]) to validate the output against the output schema"
+    if body is None:
+        return ["the response has no body"], None
+    try:
+        instance = json.loads(body)
+    except ValueError:
+        return ["the response body is not JSON"], None
+    del value
+    validator = jsonschema.Draft4Validator(schema)
+    errors = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        where = "".join(f"[{p!r}]" for p in error.absolute_path) or "the output"
+        errors.append(f"{where}: {error.message}")
+        if len(errors) >= 20:
+            break
+    return errors, None
