@@ -13,6 +13,7 @@ from .sl005_run_unsupported_params import RunUnsupportedParams
 from .sl006_run_no_input_param import RunNoInputParam
 from .sl007_rawhttp_with_input_schema import RawhttpWithInputSchema
 from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
+from .sl009_unused_suppression import UnusedSuppression
 from .sl010_contrib_submodule_import import ContribSubmoduleImport
 from .sl201_status_500 import Status500
 from .sl202_error_returned_as_success import ErrorReturnedAsSuccess
@@ -42,6 +43,7 @@ ALL_RULES = (
     RunNoInputParam,
     RawhttpWithInputSchema,
     RawhttpNotOnRun,
+    UnusedSuppression,
     ContribSubmoduleImport,
     Status500,
     ErrorReturnedAsSuccess,
