@@ -365,7 +365,12 @@ class EntryScriptFacts:
 
     @cached_property
     def is_schema_decorated(self) -> bool:
-        return bool(self.input_schemas) or any(d.qualified in INPUT_SCHEMA for d in self.run_decorators)
+        """Whether the server calls run with the JSON body's fields by parameter name (ObjectInput).
+
+        inference-schema registers run for `@input_schema` and for `@output_schema` alike, and the server
+        asks that registry (`is_schema_decorated`), so `@output_schema` alone is enough."""
+        return bool(self.input_schemas) or any(
+            d.qualified in INPUT_SCHEMA or d.qualified in OUTPUT_SCHEMA for d in self.run_decorators)
 
     @cached_property
     def rawhttp_uses(self) -> list[RawhttpUse]:

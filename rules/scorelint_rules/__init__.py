@@ -15,6 +15,13 @@ from .sl007_rawhttp_with_input_schema import RawhttpWithInputSchema
 from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
 from .sl009_unused_suppression import UnusedSuppression
 from .sl010_contrib_submodule_import import ContribSubmoduleImport
+from .sl101_schema_param_not_in_run import SchemaParamNotInRun
+from .sl102_schema_name_casing import SchemaNameCasing
+from .sl103_global_parameters_required import GlobalParametersRequired
+from .sl104_output_schema_mismatch import OutputSchemaMismatch
+from .sl105_run_is_async import RunIsAsync
+from .sl106_undecorated_input_indexed import UndecoratedInputIndexed
+from .sl107_schema_default_rejected import SchemaDefaultRejected
 from .sl201_status_500 import Status500
 from .sl202_error_returned_as_success import ErrorReturnedAsSuccess
 from .sl203_response_not_serializable import ResponseNotSerializable
@@ -45,6 +52,13 @@ ALL_RULES = (
     RawhttpNotOnRun,
     UnusedSuppression,
     ContribSubmoduleImport,
+    SchemaParamNotInRun,
+    SchemaNameCasing,
+    GlobalParametersRequired,
+    OutputSchemaMismatch,
+    RunIsAsync,
+    UndecoratedInputIndexed,
+    SchemaDefaultRejected,
     Status500,
     ErrorReturnedAsSuccess,
     ResponseNotSerializable,
