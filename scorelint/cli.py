@@ -217,5 +217,25 @@ def rule(code_or_name: str | None, show_all: bool, fmt: str) -> None:
         click.echo(rule_markdown(found))
 
 
+@main.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input/output (the default).")
+@click.option("--tcp", is_flag=True, help="Listen on a TCP port instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --tcp.")
+@click.option("--port", type=int, default=2087, show_default=True, help="Port for --tcp.")
+@click.option("--log-file", type=click.Path(dir_okay=False), default=None,
+              help="Write the server's log to this file instead of stderr.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
+              show_default=True)
+def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_level: str) -> None:
+    """Start the language server for editors (needs the lsp extra: pip install 'scorelint[lsp]')."""
+    try:  # imported here: pygls is optional and the command line must stay light without it
+        from scorelint_lsp.server import serve
+    except ImportError as exc:
+        click.echo(f"scorelint: error: the language server needs the lsp extra (pip install 'scorelint[lsp]'): "
+                   f"{exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(serve("tcp" if tcp else "stdio", host, port, log_file, log_level))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -11,6 +11,14 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,bench]"
 
+# Language server end-to-end test in a real editor: Debian's Neovim (0.7.2 on bookworm), headless.
+if ! command -v nvim >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends neovim >/dev/null
+fi
+
 # VS Code end-to-end tests: Debian's chromium (+ what code-server's native modules compile with), code-server
 # and playwright-core in a cache outside the repository, and the extension's node_modules.
 bash vscode-extension/e2e/install.sh
