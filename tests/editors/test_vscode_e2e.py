@@ -38,7 +38,8 @@ E2E = EXT / "e2e"
 ARTIFACTS = ROOT / "test-artifacts" / "vscode"
 EXTENSION_ID = "scorelint.scorelint"
 
-pytestmark = [pytest.mark.editor, pytest.mark.slow]
+# Generous: the first run on a fresh machine may install code-server (a few minutes) inside the fixture.
+pytestmark = [pytest.mark.editor, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 # A bad entry script that the sandbox can still import (init() is never called, so its import of the
 # removed sklearn.externals module does not run): four findings, two with quick fixes, one of them safe.
@@ -311,7 +312,45 @@ def test_problems_panel_ui_smoke(start_code_server, tmp_path):
     for code in EXPECTED_CODES:
         assert code in text, (code, result["problems"])
     assert "scorelint" in text
-    assert any("scorelint" in item for item in result["statusBar"]), result["statusBar"]
+    assert [item["label"] for item in result["statusBar"]] == ["scorelint running"], result["statusBar"]
+
+
+def test_failure_notification_installs_scorelint(start_code_server, tmp_path):
+    """An interpreter without scorelint: one clear notification; its Install button makes the server run.
+
+    The button runs `<interpreter> -m pip install "scorelint[lsp]"`; PIP_FIND_LINKS points pip at a wheel
+    of this checkout (scorelint is not on the package index), its dependencies come from the index.
+    """
+    wheels = tmp_path / "wheels"
+    built = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+                 timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    venv = tmp_path / "user-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    workspace = _workspace(tmp_path / "ws", str(python))
+    server = start_code_server({"PIP_FIND_LINKS": str(wheels)})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "install-notification.png"
+    url = f"{server.url}/?folder={urllib.parse.quote(str(workspace))}"
+    proc = server.browser("install", url, "score.py", ",".join(sorted(EXPECTED_CODES)), str(shot), timeout=600)
+    server.keep_logs("install")
+    assert proc.stdout.strip(), f"the UI driver printed nothing:\n{proc.stderr}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["ok"], result
+    # the notification: which interpreter, what is missing, and the action
+    assert str(python) in result["notification"]
+    assert "'scorelint' is missing" in result["notification"]
+    assert "Install scorelint[lsp]" in result["notification"]
+    assert result["notificationCount"] == 1
+    assert [item["label"] for item in result["statusBarFailed"]] == ["scorelint failed"], result["statusBarFailed"]
+    # after the install: the server runs in that interpreter and the findings are listed
+    assert [item["label"] for item in result["statusBarRunning"]] == ["scorelint running"], result["statusBarRunning"]
+    text = "\n".join(result["problems"])
+    for code in EXPECTED_CODES:
+        assert code in text, (code, result["problems"])
+    check = _run([str(python), "-c", "import scorelint_lsp, pygls"], timeout=60)
+    assert check.returncode == 0, check.stderr
 
 
 def test_extension_unit_tests(tools):

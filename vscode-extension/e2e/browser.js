@@ -2,6 +2,10 @@
 //   node browser.js in-host URL RESULT_FILE TIMEOUT_MS SHOT
 //       opens URL (a workbench payload that runs e2e/in-host/index.js in the extension host) and keeps the
 //       page open until RESULT_FILE appears; screenshot SHOT on timeout.
+//   node browser.js install URL FILE CODES SHOT
+//       the failure path: with an interpreter lacking scorelint, waits for the notification, clicks its
+//       "Install scorelint[lsp]" button, then waits until the Problems panel lists every code in CODES.
+//       Screenshots SHOT (the notification) and SHOT with -installed (after).
 //   node browser.js ui URL FILE CODES SHOT
 //       UI smoke test: opens FILE with Quick Open, waits for the squiggles, opens the Problems panel, waits
 //       until every code in CODES (comma-separated) is listed, prints the rows as JSON, saves SHOT.
@@ -47,6 +51,68 @@ async function inHost(resultFile, timeoutMs, shot) {
   }
 }
 
+async function openFile(page, file) {
+  await page.goto(url, { timeout: T });
+  await page.waitForSelector(".monaco-workbench", { timeout: T });
+  // open the file from the Explorer (the workbench is ready when its rows are)
+  const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: file });
+  await row.first().waitFor({ timeout: T });
+  await row.first().dblclick();
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: T });
+}
+
+async function problemsListing(page, codes, result) {
+  await page.keyboard.press("Control+Shift+M");
+  await page.waitForSelector(".markers-panel .monaco-list-row", { timeout: T });
+  const wanted = codes.split(",").filter(Boolean);
+  const end = Date.now() + T;
+  for (;;) {
+    result.problems = (await page.locator(".markers-panel .monaco-list-row").allInnerTexts())
+      .map((t) => t.replace(/\u00a0/g, " "));
+    const text = result.problems.join("\n");
+    if (wanted.every((c) => text.includes(c)) || Date.now() > end) break;
+    await page.waitForTimeout(250);
+  }
+}
+
+async function statusBar(page) {
+  return page.locator(".statusbar-item", { hasText: "scorelint" }).evaluateAll((items) =>
+    items.map((e) => ({ text: e.innerText.trim(), label: e.getAttribute("aria-label") })));
+}
+
+async function install(file, codes, shot) {
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const consoleLines = [];
+  keepConsole(page, consoleLines);
+  const result = { ok: false };
+  try {
+    await openFile(page, file);
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "cannot import scorelint_lsp" });
+    await toast.first().waitFor({ timeout: T });
+    result.notification = (await toast.first().innerText()).replace(/\u00a0/g, " ");
+    result.notificationCount = await page.locator(".notifications-toasts .notification-toast",
+      { hasText: "scorelint" }).count();
+    result.statusBarFailed = await statusBar(page);
+    await page.screenshot({ path: shot });
+    await toast.first().locator(".monaco-button", { hasText: "Install scorelint[lsp]" }).click();
+    // pip runs in the interpreter, then the server restarts: squiggles appear
+    await page.waitForSelector(".monaco-editor .squiggly-error, .monaco-editor .squiggly-warning", { timeout: 300000 });
+    await problemsListing(page, codes, result);
+    result.statusBarRunning = await statusBar(page);
+    await page.screenshot({ path: shot.replace(/\.png$/, "-installed.png") });
+    result.ok = true;
+  } catch (e) {
+    result.error = String(e);
+    result.console = consoleLines.slice(-40);
+    await page.screenshot({ path: shot.replace(/\.png$/, "-error.png") }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
 async function ui(file, codes, shot) {
   const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
@@ -54,28 +120,11 @@ async function ui(file, codes, shot) {
   keepConsole(page, consoleLines);
   const result = { ok: false };
   try {
-    await page.goto(url, { timeout: T });
-    await page.waitForSelector(".monaco-workbench", { timeout: T });
-    // open the file from the Explorer (the workbench is ready when its rows are)
-    const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: file });
-    await row.first().waitFor({ timeout: T });
-    await row.first().dblclick();
-    await page.waitForSelector(".monaco-editor .view-lines", { timeout: T });
+    await openFile(page, file);
     // squiggles = diagnostics arrived through the extension's language client
     await page.waitForSelector(".monaco-editor .squiggly-error, .monaco-editor .squiggly-warning", { timeout: T });
-    await page.keyboard.press("Control+Shift+M");
-    await page.waitForSelector(".markers-panel .monaco-list-row", { timeout: T });
-    const wanted = codes.split(",").filter(Boolean);
-    const end = Date.now() + T;
-    for (;;) {
-      result.problems = (await page.locator(".markers-panel .monaco-list-row").allInnerTexts())
-        .map((t) => t.replace(/\u00a0/g, " "));
-      const text = result.problems.join("\n");
-      if (wanted.every((c) => text.includes(c)) || Date.now() > end) break;
-      await page.waitForTimeout(250);
-    }
-    result.statusBar = (await page.locator(".statusbar-item", { hasText: "scorelint" }).allInnerTexts())
-      .map((t) => t.trim());
+    await problemsListing(page, codes, result);
+    result.statusBar = await statusBar(page);
     await page.screenshot({ path: shot });
     result.ok = true;
   } catch (e) {
@@ -89,5 +138,7 @@ async function ui(file, codes, shot) {
   process.exit(result.ok ? 0 : 1);
 }
 
-(mode === "in-host" ? inHost(rest[0], rest[1] || "180000", rest[2]) : ui(rest[0], rest[1] || "", rest[2]))
+const run = { "in-host": () => inHost(rest[0], rest[1] || "180000", rest[2]),
+  ui: () => ui(rest[0], rest[1] || "", rest[2]), install: () => install(rest[0], rest[1] || "", rest[2]) }[mode];
+run()
   .catch((e) => { console.error(String((e && e.stack) || e)); process.exit(3); });

@@ -244,7 +244,7 @@ export class ServerController implements vscode.Disposable {
     if (!shouldNotify(notificationLevel(readRawSettings(undefined).showNotifications), "error")) return;
     const install = `Install ${REQUIREMENT}`;
     const actions = [...(probe.offerInstall ? [install] : []), "Show Log"];
-    const choice = await vscode.window.showErrorMessage(`scorelint: ${probe.message}`, ...actions);
+    const choice = await vscode.window.showErrorMessage(probe.message, ...actions);
     if (choice === install) {
       await this.install(interpreter);
     } else if (choice === "Show Log") {
