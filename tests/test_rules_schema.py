@@ -319,3 +319,92 @@ def test_output_mismatch_is_what_the_client_receives(tmp_path):
     assert [("SL104", 15)] == [(c, line) for c, line in sl1_findings(text)]
     assert json.loads(before["answers"][0]["body"]) == [4.5]
     assert json.loads(after["answers"][0]["body"]) == {"Results": [4.5]}
+
+
+# --- property: a correct Power BI script is never flagged ------------------------------------------
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_SAFE_EXTRA = st.sampled_from(["request_headers", "options", "threshold", "model_version", "inputs_meta"])
+
+
+@st.composite
+def power_bi_scripts(draw) -> str:
+    """Correct Power BI-shaped scripts, written in the styles real scripts use."""
+    quote = draw(st.sampled_from(["'", '"']))
+    lines = []
+    inputs_inline = draw(st.booleans())
+    nested = draw(st.booleans())
+    inner = "NumpyParameterType(np.array([[1.0, 2.0]]))" if nested else "[[1.0, 2.0]]"
+    sample = f"StandardPythonParameterType({{{quote}data{quote}: {inner}}})"
+    if not inputs_inline:
+        lines.append(f"input_sample = {sample}")
+        sample = "input_sample"
+    name_style = draw(st.sampled_from(["literal", "keyword", "constant"]))
+    if name_style == "constant":
+        lines.append(f"INPUTS_NAME = {quote}Inputs{quote}")
+        name = "INPUTS_NAME"
+    else:
+        name = f"{quote}Inputs{quote}"
+    decorators = [f"@input_schema(param_name={name}, param_type={sample})" if name_style == "keyword"
+                  else f"@input_schema({name}, {sample})"]
+    params = ["Inputs"]
+    with_global = draw(st.booleans())
+    if with_global:
+        flag = draw(st.sampled_from([", optional=True", ", convert_to_provided_type=False"]))
+        default = "None" if "optional" in flag else draw(st.sampled_from(["None", "{'scale': 1.0}"]))
+        decorators.append(f"@input_schema({quote}GlobalParameters{quote}, "
+                          f"StandardPythonParameterType({{'scale': 1.0}}){flag})")
+        params.append(f"GlobalParameters={default}")
+    extras = draw(st.lists(_SAFE_EXTRA, unique=True, max_size=2))
+    params.extend(f"{extra}=None" for extra in extras)
+    output_inline = draw(st.booleans())
+    output = f"StandardPythonParameterType({{{quote}Results{quote}: StandardPythonParameterType([1.0])}})"
+    if not output_inline:
+        lines.append(f"output_sample = {output}")
+        output = "output_sample"
+    decorators.append(f"@output_schema({output})")
+    decorators = draw(st.permutations(decorators))
+    body = ["    data = np.array(Inputs['data'])", "    predictions = (data @ weights).tolist()"]
+    returned = draw(st.sampled_from(["direct", "variable", "variable-annotated"]))
+    if returned == "direct":
+        body.append(f"    return {{{quote}Results{quote}: predictions}}")
+    else:
+        annotation = ": dict" if returned == "variable-annotated" else ""
+        body += [f"    response{annotation} = {{{quote}Results{quote}: predictions}}", "    return response"]
+    return HEADER + "\n".join(lines) + "\n\n" + "\n".join(decorators) + f"\ndef run({', '.join(params)}):\n" \
+        + "\n".join(body) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(power_bi_scripts())
+def test_correct_power_bi_scripts_are_never_flagged(text):
+    assert sl1_findings(text) == [], text
+
+
+_MISSPELLINGS = {
+    "Inputs": ["inputs", "INPUTS"],
+    "GlobalParameters": ["global_parameters", "globalParameters", "Global_Parameters", "GLOBALPARAMETERS"],
+    "Results": ["results", "RESULTS"],
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(power_bi_scripts(), st.data())
+def test_misspelt_power_bi_names_are_flagged_and_fixed_back(text, data):
+    """Misspell the Power BI names of a correct script: SL102 flags them, and its fix restores the script."""
+    import re
+
+    present = [name for name in _MISSPELLINGS if re.search(rf"\b{name}\b", text)]
+    chosen = data.draw(st.lists(st.sampled_from(present), min_size=1, unique=True))
+    mutated = text
+    for name in chosen:
+        mutated = re.sub(rf"\b{name}\b", data.draw(st.sampled_from(_MISSPELLINGS[name])), mutated)
+    codes = {code for code, _ in sl1_findings(mutated)}
+    assert "SL102" in codes, mutated
+    assert codes <= {"SL102", "SL103"}, mutated  # e.g. GLOBALPARAMETERS=None stays a default: no SL103
+    if "INPUTS_NAME" in text and "Inputs" in chosen:
+        return  # a name given through a constant is reported without a fix
+    fixed = Linter(Settings(select=SL1)).fix_text(mutated, "score.py", unsafe=True).text
+    assert fixed == text, mutated

@@ -241,7 +241,7 @@ class OutputSchemaMismatch(Rule):
             else:
                 what = _DESCRIPTIONS[promised]
             instead = (f"Return `{{{keys[0][1].value}: ...}}`" if promised == "dict" and len(keys) == 1
-                       else f"Return {_DESCRIPTIONS[promised]}")
+                       else f"Return {what}")
             message = (f"`run` returns {_DESCRIPTIONS[shape]} here but `@output_schema` promises {what}, so clients "
                        f"built from the Swagger document (Power BI among them) cannot read the response. {instead}, "
                        "or change the sample.")

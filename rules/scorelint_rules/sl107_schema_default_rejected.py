@@ -191,9 +191,9 @@ class SchemaDefaultRejected(Rule):
             if sample_type is None or sample_type is type(None) or self._accepts(sample_type, default_type):
                 continue
             message = (f"For a request without `{param.name}`, the server passes the default "
-                       f"`{self.source.code(default)}` to `@input_schema`, which rejects a `{default_type.__name__}` "
-                       f"where the sample is a `{sample_type.__name__}`, so the request is a 500. Use a default of "
-                       "the sample's type.")
+                       f"`{self.source.code(default)}` to `@input_schema`, which rejects a value of type "
+                       f"`{default_type.__name__}` where the sample is of type `{sample_type.__name__}`, so the request "
+                       "is a 500. Use a default of the sample's type.")
             self.report(default, message)
 
     @staticmethod
