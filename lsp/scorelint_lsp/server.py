@@ -32,6 +32,7 @@ from scorelint import __version__
 from scorelint.config import ConfigError
 from scorelint.discovery import looks_like_entry_script, module_level_names
 from scorelint.registry import default_registry
+from scorelint.source import decode_source
 
 from . import actions, convert, hover, swagger
 from .settings import EditorSettings, SettingsResolver, is_candidate, settings_section
@@ -138,6 +139,9 @@ class ScorelintServer(LanguageServer):
         self.editor = editor
         self.resolver.clear()
         self.generation += 1
+        if not editor.sandbox_on_save:
+            for state in self.docs.values():
+                state.sandbox = []
 
     # --- linting -------------------------------------------------------------------------------------
     def _looks_like_entry(self, text: str, state: DocState, path: PurePath) -> bool:
@@ -194,7 +198,8 @@ class ScorelintServer(LanguageServer):
         if state.outcome is not None and (state.outcome.version, state.outcome.generation) == key:
             return state.outcome
         future = state.inflight.get(key)
-        if future is None or (required and future.done() and future.result() is None):
+        if future is None or (required and future.done() and future.exception() is None
+                              and future.result() is None):
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(self.lint_pool, self.lint_sync, uri, doc.source, doc.version,
                                           self.generation, required)
@@ -289,7 +294,10 @@ class ScorelintServer(LanguageServer):
         try:
             linter = await loop.run_in_executor(self.lint_pool, self.resolver.linter_for, path, self.editor,
                                                 self.workspace_root())
-            found = await loop.run_in_executor(self.sandbox_pool, swagger.sandbox_diagnostics, path, linter)
+            enabled = {rule.code for rule in linter.selection.rules_for(path)}
+            text = decode_source(path.read_bytes())
+            found = await loop.run_in_executor(self.sandbox_pool, swagger.sandbox_diagnostics, path, text,
+                                               linter.settings, enabled)
         except swagger.SandboxUnavailable as exc:
             self.report(str(exc), show=True)
             return
@@ -299,7 +307,7 @@ class ScorelintServer(LanguageServer):
         state = self.docs.get(uri)
         if state is None:
             return
-        index = convert.TextIndex(doc.source, self.codec)
+        index = convert.TextIndex(text, self.codec)
         state.sandbox = [convert.to_lsp(d, index, version) for d in found]
         state.sandbox_stamp += 1
         if self.pull_mode():
@@ -352,6 +360,7 @@ def create_server() -> ScorelintServer:
                 state.task.cancel()
         ls.lint_pool.shutdown(wait=False, cancel_futures=True)
         ls.sandbox_pool.shutdown(wait=False, cancel_futures=True)
+        swagger.WORKERS.close()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ScorelintServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -612,6 +621,13 @@ async def _fix_all_action(ls: ScorelintServer, state: DocState, doc, *, explicit
 
 def _watch_parent(pid: int) -> None:
     """Exit when the editor that started us is gone (it may die without closing our pipes)."""
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return  # not visible from here (another PID namespace): nothing to watch
+    except OSError:
+        pass
 
     def watch() -> None:
         import time

@@ -1,24 +1,29 @@
 """The sandbox, seen from the server: Swagger documents and sandbox diagnostics for a saved script.
 
-Everything here runs on the server's sandbox thread (the sandbox itself runs the script in a separate,
-isolated process), never on the message loop.
+Everything here runs on the server's sandbox thread, never on the message loop; the sandbox itself runs
+the script in a separate, isolated process. The server keeps one warm worker per interpreter (it has
+imported the heavy modules once and forks a fresh isolated child per request), started on first use.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import threading
 from pathlib import Path
 from typing import Any
 
 from scorelint.config import Settings
 
+VERSIONS = ("2", "3", "3.1")
+
 
 class SandboxUnavailable(Exception):
-    """This installation has no sandbox."""
+    """This installation has no sandbox (or not the part asked for)."""
 
 
 class SwaggerFailed(Exception):
-    """The sandbox ran but could not produce the document; `data` says why, for the client."""
+    """The sandbox ran but produced no document; `data` says why, for the client."""
 
     def __init__(self, message: str, data: Any = None) -> None:
         super().__init__(message)
@@ -33,14 +38,103 @@ def _sandbox():
             f"sandbox not available: this scorelint installation has no sandbox ({exc})") from None
 
 
-def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
+def sandbox_options(settings: Settings, **extra: Any):
+    """[tool.scorelint.sandbox] (with the editor's overrides) as the sandbox's options: each key names a
+    field of `SandboxOptions` (kebab-case or snake_case); others are left to the sandbox's own readers."""
     sandbox = _sandbox()
-    api = getattr(sandbox, "swagger", None)
-    if api is None:
-        raise SandboxUnavailable("sandbox not available: scorelint.sandbox has no swagger()")
-    raise SandboxUnavailable("sandbox not available: the server does not know this sandbox's interface yet")
+    helper = getattr(sandbox, "options_from_settings", None)
+    if helper is not None:
+        options = helper(settings)
+    else:
+        names = {f.name for f in dataclasses.fields(sandbox.SandboxOptions)}
+        values = {}
+        for key, value in settings.sandbox.items():
+            name = str(key).replace("-", "_")
+            if name in names and value is not None:
+                values[name] = value
+        options = sandbox.SandboxOptions(**values)
+    changes = {k: v for k, v in extra.items() if v is not None}
+    return dataclasses.replace(options, **changes) if changes else options
 
 
-def sandbox_diagnostics(path: Path, linter: Any) -> list:
-    _sandbox()
-    raise SandboxUnavailable("sandbox not available: the server does not know this sandbox's interface yet")
+class Workers:
+    """One warm worker per interpreter, created on first use; a worker that cannot start is not retried
+    for that interpreter (the cold path still works)."""
+
+    def __init__(self) -> None:
+        self._workers: dict[str, Any] = {}
+        self._broken: set[str] = set()
+        self._lock = threading.Lock()
+
+    def get(self, python: str | None):
+        sandbox = _sandbox()
+        key = python or ""
+        with self._lock:
+            if key in self._broken:
+                return None
+            worker = self._workers.get(key)
+            if worker is None:
+                try:
+                    worker = sandbox.WarmWorker(python=python).start()
+                except Exception:
+                    self._broken.add(key)
+                    return None
+                self._workers[key] = worker
+            return worker
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._workers.values():
+                try:
+                    worker.close()
+                except Exception:
+                    pass
+            self._workers.clear()
+
+
+WORKERS = Workers()
+
+
+def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
+    """The document the inference server would serve at /swagger.json?version=V for the saved script."""
+    sandbox = _sandbox()
+    version = str(options.get("version") or "2")
+    if version not in VERSIONS:
+        raise SwaggerFailed(f"unknown Swagger version {version!r} (choose {', '.join(VERSIONS)})")
+    opts = sandbox_options(settings, python=options.get("python"), timeout=options.get("timeout"))
+    worker = WORKERS.get(opts.python)
+    try:
+        result = sandbox.swagger(path, opts, worker=worker)
+    except sandbox.SandboxError as exc:
+        raise SwaggerFailed(f"the sandbox could not run: {exc}", {"kind": "sandbox"}) from None
+    if not result.ok:
+        failure = result.failure
+        data = {k: v for k, v in dataclasses.asdict(failure).items() if v not in (None, "")}
+        where = f" (line {failure.line})" if failure.line else ""
+        raise SwaggerFailed(f"{failure.message}{where}", data)
+    try:
+        document = result.document(version)
+    except sandbox.SwaggerUnavailable as exc:
+        raise SwaggerFailed(exc.message, {"kind": "unavailable", "status": exc.status}) from None
+    return {
+        "document": document,
+        "version": version,
+        "versions": sorted(result.documents),
+        "unavailable": dict(result.unavailable),
+        "path": str(path),
+        "standIns": list(result.stand_ins),
+        "elapsed": round(result.elapsed, 3),
+    }
+
+
+def sandbox_diagnostics(path: Path, text: str, settings: Settings, enabled: set[str]) -> list:
+    """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox")."""
+    sandbox = _sandbox()
+    finder = getattr(sandbox, "sandbox_diagnostics", None)
+    if finder is None:
+        raise SandboxUnavailable("sandbox diagnostics not available in this installation")
+    opts = sandbox_options(settings)
+    try:
+        return list(finder(path, text, opts, enabled, worker=WORKERS.get(opts.python)))
+    except ImportError as exc:
+        raise SandboxUnavailable(f"sandbox diagnostics not available in this installation ({exc})") from None

@@ -202,14 +202,30 @@ async def test_syntax_error_mid_edit(client: LanguageClient):
     assert not [m for m in client.log_messages if m.type == types.MessageType.Error]
 
 
-async def test_swagger_command_without_sandbox_says_why(client: LanguageClient):
+async def swagger_command(client: LanguageClient, *arguments):
+    return await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="scorelint.showSwagger", arguments=list(arguments))), 60)
+
+
+async def test_swagger_command(client: LanguageClient):
+    from scorelint.sandbox import swagger
+
     d = doc(client, "score.py", GOOD)
     await d.open()
-    with pytest.raises(Exception, match="sandbox not available"):
-        await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-            command="scorelint.showSwagger", arguments=[d.uri])), WAIT)
+    expected = swagger(d.path)  # the sandbox's own API, run here for the expectation
+    result = await swagger_command(client, {"uri": d.uri, "version": "3"})
+    assert result["version"] == "3" and result["document"] == expected.document("3")
+    assert result["document"]["openapi"].startswith("3.0")
+    result = await swagger_command(client, d.uri)  # a bare URI: version 2, what /swagger.json serves
+    assert result["document"] == expected.document("2") and result["document"]["swagger"] == "2.0"
+    assert "/score" in result["document"]["paths"]
+    # a script the server cannot import: the reason, not a document
+    broken = doc(client, "broken_score.py", "import not_a_module_scorelint_test\n" + GOOD)
+    await broken.open()
+    with pytest.raises(Exception, match="not_a_module_scorelint_test"):
+        await swagger_command(client, {"uri": broken.uri})
     # the server is still alive and well
-    assert await d.change(BAD) != []
+    assert codes(await d.change(BAD)) == ["SL002", "SL006"]
 
 
 async def test_only_entry_scripts_are_linted(client: LanguageClient):

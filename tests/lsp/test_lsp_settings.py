@@ -184,3 +184,32 @@ def test_scorelint_lsp_without_the_extra_says_what_to_install():
                          stdin=subprocess.DEVNULL)
     assert out.returncode == 2
     assert "pip install 'scorelint[lsp]'" in out.stderr
+
+
+_WITHOUT_SANDBOX = """
+import sys
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name == "scorelint.sandbox" or name.startswith("scorelint.sandbox."):
+            raise ImportError("No module named 'scorelint.sandbox'")
+sys.meta_path.insert(0, Hide())
+from scorelint_lsp.server import main
+sys.exit(main())
+"""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", _WITHOUT_SANDBOX]))
+async def no_sandbox(lsp_client: LanguageClient, tmp_path):
+    lsp_client.root = tmp_path
+    await start(lsp_client, "visual-studio-code", tmp_path)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_swagger_without_a_sandbox_says_why(no_sandbox: LanguageClient):
+    d = doc(no_sandbox, "score.py", BAD)
+    assert codes(await d.open()) == ["SL002", "SL006"]
+    with pytest.raises(Exception, match="sandbox not available"):
+        await asyncio.wait_for(no_sandbox.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="scorelint.showSwagger", arguments=[d.uri])), WAIT)
+    assert codes(await d.change(BAD.replace("def run():", "def run(data):"))) == ["SL002"]
