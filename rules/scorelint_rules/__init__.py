@@ -40,6 +40,9 @@ from .sl504_sklearn_externals_joblib import SklearnExternalsJoblib
 from .sl505_sdk_v1_model_path import SdkV1ModelPath
 from .sl601_batch_return_shape import BatchReturnShape
 from .sl602_batch_return_in_loop import BatchReturnInLoop
+from .sl901_import_failed import ImportFailed
+from .sl902_load_failed import LoadFailed
+from .sl903_sensitive_swagger_example import SensitiveSwaggerExample
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -77,4 +80,7 @@ ALL_RULES = (
     SdkV1ModelPath,
     BatchReturnShape,
     BatchReturnInLoop,
+    ImportFailed,
+    LoadFailed,
+    SensitiveSwaggerExample,
 )

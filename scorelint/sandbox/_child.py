@@ -19,8 +19,8 @@ result says which layers were in force):
        the script as the server does and does the work.
 
 Messages go to the parent on RESULT_FD, one JSON object per line, each carrying the request's nonce,
-so nothing the script prints can be mistaken for a result: {"t": "phase"|"layers"|"refused"|"result"|
-"exit", ...}.
+so nothing the script prints can be mistaken for a result: {"t": "phase"|"layers"|"note"|"refused"|
+"result"|"exit"|"crash", ...}.
 """
 
 from __future__ import annotations
@@ -380,10 +380,6 @@ def _pid_one(request, channel, layers, notes) -> None:
 # ==================================================================================================
 # The audit hook
 # ==================================================================================================
-class Refused(PermissionError):
-    pass
-
-
 class Guard:
     """A `sys.addaudithook` hook: what the script may not do, even where the OS layers are missing.
 
@@ -449,7 +445,7 @@ class Guard:
         self.refusals += 1
         if self.refusals <= 50:
             self.channel.send("refused", what=what)
-        raise Refused(errno.EACCES, "scorelint sandbox: %s is not allowed" % what)
+        raise PermissionError(errno.EACCES, "scorelint sandbox: %s is not allowed" % what)
 
     # --- files -----------------------------------------------------------------------------------
     def _inside(self, path, dir_fd=None) -> bool:
@@ -1052,6 +1048,9 @@ def _worker(request: dict, channel: Channel) -> None:
         sys.argv = [request["script"]]
         result = {"python": sys.executable, "python_version": sys.version.split()[0],
                   "audit_hooks": hasattr(sys, "addaudithook")}
+        if not result["audit_hooks"]:
+            channel.send("note", note="Python %s has no audit hooks: only the OS layers guard this run"
+                         % result["python_version"])
         try:
             script = load(request, channel)
         except LoadError as exc:
@@ -1131,6 +1130,10 @@ def serve(sock_fd: int, preload) -> None:
 
     die_with_parent()
     sock = socket.socket(fileno=sock_fd)
+    if not hasattr(socket, "recv_fds"):
+        sock.sendall(json.dumps({"ready": False, "error": "the warm worker needs Python 3.9 or newer (this is %s)"
+                                 % sys.version.split()[0]}).encode())
+        os._exit(0)
     loaded, failed = [], {}
     for name in preload:
         try:

@@ -62,6 +62,7 @@ class ChildRun:
     """Everything observed about one run of the child."""
 
     python: str
+    token: str = ""  # in the environment of every process of the run (SCORELINT_SANDBOX)
     result: dict | None = None
     phase: str | None = None
     layers: list[str] = field(default_factory=list)
@@ -285,6 +286,8 @@ class _Reader:
         elif kind == "layers":
             run.layers = list(message.get("layers") or [])
             run.notes.extend(message.get("notes") or [])
+        elif kind == "note":
+            run.notes.append(str(message.get("note")))
         elif kind == "refused":
             run.refused.append(str(message.get("what")))
         elif kind == "result":
@@ -374,7 +377,7 @@ def run_cold(mode: str, script: Path, options: SandboxOptions, payload: str | No
     request, env = build_request(mode, script, options, box, python, payload)
     cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
     request["isolation"]["cgroup"] = cgroup
-    run = ChildRun(python=python)
+    run = ChildRun(python=python, token=request["token"])
     proc = None
     result_r = result_w = None
     try:
@@ -525,8 +528,8 @@ class WarmWorker:
         hello = self._receive(self.start_timeout)
         if not hello or not hello.get("ready"):
             self._stop()
-            raise SandboxError(f"the warm worker did not start under {self.python} "
-                               "(the interpreter must be Python 3.9+)")
+            reason = (hello or {}).get("error") or "it exited or did not answer"
+            raise SandboxError(f"the warm worker did not start under {self.python}: {reason}")
         self.info = hello
 
     def _receive(self, timeout: float) -> dict | None:
@@ -597,7 +600,7 @@ class WarmWorker:
         request, _ = build_request(mode, script, options, box, self.python, payload)
         cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
         request["isolation"]["cgroup"] = cgroup
-        run = ChildRun(python=self.python)
+        run = ChildRun(python=self.python, token=request["token"])
         fds: list[int] = []
         pid = None
         try:

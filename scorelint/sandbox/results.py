@@ -57,6 +57,7 @@ class SandboxResult:
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     mode: str | None = None  # how the server would call run: "schema" | "string" | "raw"
+    token: str = ""  # SCORELINT_SANDBOX=<token> marks the run's processes
 
     @property
     def ok(self) -> bool:
@@ -178,6 +179,7 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
         "layers": list(run.layers) + ([] if not result.get("audit_hooks") else ["audit hooks"]),
         "notes": list(run.notes),
         "elapsed": run.elapsed,
+        "token": run.token,
         "mode": result.get("mode"),
         "failure": failure_of(run, options),
     }
