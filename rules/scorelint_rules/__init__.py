@@ -31,6 +31,7 @@ from .sl206_payload_logged import PayloadLogged
 from .sl207_rawhttp_method_unchecked import RawhttpMethodUnchecked
 from .sl208_print_in_run import PrintInRun
 from .sl209_tuple_status_ignored import TupleStatusIgnored
+from .sl301_sensitive_sample_data import SensitiveSampleData
 from .sl401_cors_without_options import CorsWithoutOptions
 from .sl402_cors_options_not_routed import CorsOptionsNotRouted
 from .sl501_model_dir_may_be_none import ModelDirMayBeNone
@@ -71,6 +72,7 @@ ALL_RULES = (
     RawhttpMethodUnchecked,
     PrintInRun,
     TupleStatusIgnored,
+    SensitiveSampleData,
     CorsWithoutOptions,
     CorsOptionsNotRouted,
     ModelDirMayBeNone,
