@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TypeVar
@@ -40,14 +39,13 @@ class _IndexingState(CodegenState):
         self.outer: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
         self.preorder: list[cst.CSTNode] = []
         self.syntactic: dict[cst.CSTNode, tuple[int, int, cst.CSTNode | None]] = {}
-        self._stack: list[cst.CSTNode | None] = [None]
-        self._starts: list[tuple[int, int]] = []
+        self._stack: list[tuple[cst.CSTNode | None, int, int]] = [(None, 0, 0)]
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self.parent[node] = self._stack[-1]
-        self._stack.append(node)
-        self._starts.append((len(self.tokens), len(self.preorder)))
-        self.preorder.append(node)
+        stack, preorder = self._stack, self.preorder
+        self.parent[node] = stack[-1][0]
+        stack.append((node, len(self.tokens), len(preorder)))
+        preorder.append(node)
         bucket = self.by_type.get(type(node))
         if bucket is None:
             self.by_type[type(node)] = [node]
@@ -55,21 +53,37 @@ class _IndexingState(CodegenState):
             bucket.append(node)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        self._stack.pop()
-        token_start, preorder_start = self._starts.pop()
+        _, token_start, preorder_start = self._stack.pop()
         self.outer[node] = (token_start, len(self.tokens), preorder_start, len(self.preorder))
 
-    @contextmanager
     def record_syntactic_position(
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
-        start = len(self.tokens)
-        yield
-        self.syntactic[node] = (start, len(self.tokens), end_node)
+    ) -> _SyntacticSpan:
+        # A plain object rather than @contextmanager: this runs for every expression and statement.
+        return _SyntacticSpan(self, node, end_node)
+
+    def pop_trailing_newline(self) -> None:
+        # A file without a final newline: libcst drops the last token after the nodes ending there have
+        # recorded their end index. Emptying it instead keeps those indices inside the token list.
+        if self.tokens:
+            self.tokens[-1] = ""
+
+
+class _SyntacticSpan:
+    __slots__ = ("state", "node", "end_node", "start")
+
+    def __init__(self, state: _IndexingState, node: cst.CSTNode, end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.end_node = state, node, end_node
+
+    def __enter__(self) -> None:
+        self.start = len(self.state.tokens)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.state.syntactic[self.node] = (self.start, len(self.state.tokens), self.end_node)
 
 
 @dataclass
