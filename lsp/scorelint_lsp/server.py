@@ -294,10 +294,10 @@ class ScorelintServer(LanguageServer):
         try:
             linter = await loop.run_in_executor(self.lint_pool, self.resolver.linter_for, path, self.editor,
                                                 self.workspace_root())
-            enabled = {rule.code for rule in linter.selection.rules_for(path)}
             text = decode_source(path.read_bytes())
+            static = {str(d.code) for d in state.outcome.diagnostics} if state.outcome is not None else set()
             found = await loop.run_in_executor(self.sandbox_pool, swagger.sandbox_diagnostics, path, text,
-                                               linter.settings, enabled)
+                                               linter, static)
         except swagger.SandboxUnavailable as exc:
             self.report(str(exc), show=True)
             return
@@ -655,8 +655,9 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087, l
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.propagate = False
-        # pygls logs every message it sends at INFO: useful in a log file, never on stderr by default
-        logger.setLevel(level if name == "scorelint_lsp" or log_file else max(level, logging.WARNING))
+        # pygls logs every message it sends at INFO, and a warning for every late $/cancelRequest (editors
+        # send many): useful in a log file, never on the editor's stderr by default
+        logger.setLevel(level if name == "scorelint_lsp" or log_file else max(level, logging.ERROR))
     server = create_server()
     if transport == "tcp":
         server.start_tcp(host, port)

@@ -39,10 +39,15 @@ def _sandbox():
 
 
 def sandbox_options(settings: Settings, **extra: Any):
-    """[tool.scorelint.sandbox] (with the editor's overrides) as the sandbox's options: each key names a
-    field of `SandboxOptions` (kebab-case or snake_case); others are left to the sandbox's own readers."""
+    """[tool.scorelint.sandbox] (with the editor's overrides) as the sandbox's options, read by the
+    sandbox's own reader when it has one."""
     sandbox = _sandbox()
     helper = getattr(sandbox, "options_from_settings", None)
+    if helper is None:
+        try:
+            helper = getattr(importlib.import_module("scorelint.sandbox.findings"), "options_from_settings", None)
+        except ImportError:
+            helper = None
     if helper is not None:
         options = helper(settings)
     else:
@@ -127,14 +132,20 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
     }
 
 
-def sandbox_diagnostics(path: Path, text: str, settings: Settings, enabled: set[str]) -> list:
-    """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox")."""
+def sandbox_diagnostics(path: Path, text: str, linter: Any, static_codes: set[str]) -> list:
+    """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox"), for the
+    rules the file's settings enable; what the static pass already reports is not repeated."""
     sandbox = _sandbox()
     finder = getattr(sandbox, "sandbox_diagnostics", None)
     if finder is None:
         raise SandboxUnavailable("sandbox diagnostics not available in this installation")
+    settings = linter.settings
     opts = sandbox_options(settings)
+    enabled = {rule.code for rule in linter.selection.rules_for(path)}
     try:
-        return list(finder(path, text, opts, enabled, worker=WORKERS.get(opts.python)))
+        return list(finder(path, text, opts, enabled, worker=WORKERS.get(opts.python), static_codes=static_codes,
+                           kind=settings.kind, sensitive_options=linter.selection.options.get("SL903")))
     except ImportError as exc:
         raise SandboxUnavailable(f"sandbox diagnostics not available in this installation ({exc})") from None
+    except sandbox.SandboxError as exc:
+        raise SwaggerFailed(f"the sandbox could not run: {exc}") from None

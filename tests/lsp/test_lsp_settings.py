@@ -47,6 +47,21 @@ async def test_initialization_options_select_rules(vscode: LanguageClient):
     assert codes(await d.open()) == ["SL002"]
 
 
+async def test_changes_are_debounced(vscode: LanguageClient):
+    await start(vscode, "visual-studio-code", vscode.root, {"debounceMs": 400})
+    d = doc(vscode, "score.py", BAD)
+    assert codes(await d.open()) == ["SL002", "SL006"]  # opening is not debounced
+    for step in ("def ini():", "def init", "def init(", "def init():"):  # typed faster than the debounce
+        d.text = BAD.replace("def initialize():", step)
+        d.version += 1
+        vscode.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=d.uri, version=d.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=d.text)]))
+    published = await asyncio.wait_for(vscode.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), WAIT)
+    assert published.version == d.version == 5  # one lint, of the last version only
+    assert codes(published.diagnostics) == ["SL006"]
+
+
 async def test_precedence_defaults_pyproject_editor(vscode: LanguageClient):
     (vscode.root / "pyproject.toml").write_text('[tool.scorelint]\nignore = ["SL002"]\n', encoding="utf-8")
     await start(vscode, "visual-studio-code", vscode.root)
@@ -213,3 +228,4 @@ async def test_swagger_without_a_sandbox_says_why(no_sandbox: LanguageClient):
         await asyncio.wait_for(no_sandbox.workspace_execute_command_async(types.ExecuteCommandParams(
             command="scorelint.showSwagger", arguments=[d.uri])), WAIT)
     assert codes(await d.change(BAD.replace("def run():", "def run(data):"))) == ["SL002"]
+
