@@ -62,10 +62,18 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="SCORELINT_CACHE_DIR", help="Where the result cache lives (default: the user cache folder).")
+@click.option("--sandbox", is_flag=True,
+              help="Also import each script in the isolated sandbox: import-failed, load-failed, "
+                   "sensitive-swagger-example.")
+@click.option("--python", "sandbox_python", default=None, metavar="PATH",
+              help="The interpreter the sandbox runs (default: [tool.scorelint.sandbox] python, or this one).")
+@click.option("--sandbox-timeout", type=float, default=None, metavar="SECONDS",
+              help="How long each script may take in the sandbox (default 10).")
 def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ignore, kind, fix: bool,
           unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
-          cache_dir: Path | None) -> None:
+          cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
+          sandbox_timeout: float | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
     if not paths:
         paths = (Path("."),)
@@ -104,6 +112,8 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
     outcomes.extend(_check_all([t.path for t in targets], resolver, options, jobs))
+    if sandbox:
+        _add_sandbox_findings(outcomes, resolver, sandbox_python, sandbox_timeout, jobs)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -235,6 +245,67 @@ def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_
                    f"{exc}", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(serve("tcp" if tcp else "stdio", host, port, log_file, log_level))
+
+
+def _add_sandbox_findings(outcomes, resolver, python: str | None, timeout: float | None, jobs: int) -> None:
+    import os
+
+    from .sandbox.findings import add_sandbox_findings
+
+    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    add_sandbox_findings(outcomes, resolver, {"python": python, "timeout": timeout}, jobs)
+
+
+def _sandbox_options(function):
+    """The options `swagger` and `try` share: where and how the script runs."""
+    options = [
+        click.option("--python", default=None, metavar="PATH",
+                     help="The interpreter whose packages the script needs (default: this one)."),
+        click.option("--app-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="The server's app root (swagger*.json, config.json; default: the script's folder)."),
+        click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="The folder AZUREML_MODEL_DIR points to (default: an empty temporary folder)."),
+        click.option("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="Wall-clock limit for the script (default 10)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", type=click.Choice(["2", "2.0", "3", "3.0", "3.1", "all"]), default="2",
+              show_default=True, help="The document /swagger.json?version=... would serve; all: every one.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the document to this file instead of standard output.")
+@click.option("--service-name", default=None, help="SERVICE_NAME (default: 'ML service').")
+@click.option("--service-version", default=None, help="SERVICE_VERSION (default: '1.0').")
+@click.option("--path-prefix", default=None, help="SERVICE_PATH_PREFIX (default: none).")
+@click.option("--validate", is_flag=True, help="Check the document with openapi-spec-validator.")
+@_sandbox_options
+def swagger(script: Path, version: str, output: Path | None, service_name, service_version, path_prefix,
+            validate: bool, python, app_root, model_dir, timeout) -> None:
+    """Print the Swagger/OpenAPI document the inference server would serve for SCRIPT (imported in the sandbox)."""
+    from .sandbox.commands import swagger_command
+
+    sys.exit(swagger_command(script, version, output, validate, python=python, app_root=app_root,
+                             model_dir=model_dir, timeout=timeout, service_name=service_name,
+                             service_version=service_version, path_prefix=path_prefix))
+
+
+@main.command(name="try")
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--payload", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A JSON request body to send instead of the schema's example.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_sandbox_options
+def try_(script: Path, payload: Path | None, output_format: str, python, app_root, model_dir, timeout) -> None:
+    """Call SCRIPT's init() then run() in the sandbox, as the server would for one request, and check the output."""
+    from .sandbox.commands import try_command
+
+    sys.exit(try_command(script, payload, output_format, python=python, app_root=app_root, model_dir=model_dir,
+                         timeout=timeout))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,10 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from scorelint.sandbox import SandboxOptions, SwaggerUnavailable, WarmWorker, swagger
+from scorelint.sandbox import SandboxOptions, SwaggerUnavailable, WarmWorker, swagger, try_script
 
 FIXTURES = Path(__file__).parent / "sandbox_fixtures"
 NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "score.py").is_file())
+# `try` sends the generated schema's example; the server's example comes from a hand-written file there.
+TRY_NAMES = [n for n in NAMES if not any((FIXTURES / n / f).exists() for f in ("swagger.json", "swagger2.json"))
+             or n == "empty_user_swagger"]
 ASKED = ("2", "3", "3.1", "2.0", "3.0", "4")  # "4": a version the server does not know
 SERVER = Path(sys.executable).with_name("azmlinfsrv")
 START_DEADLINE = 90.0
@@ -82,6 +85,7 @@ def serve(name: str) -> dict:
             answers[version] = (status, json.loads(body))
         status, body = _get(port, "/swagger.json")
         answers[None] = (status, json.loads(body))
+        answers["score"] = _post_example(port, answers)
         return answers
     finally:
         try:
@@ -90,6 +94,27 @@ def serve(name: str) -> dict:
             pass
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def _example_body(answers: dict) -> bytes:
+    """What `scorelint try` sends by default: the example of the generated input schema, or {}."""
+    for version in ("3", "3.1", "2"):
+        status, document = answers[version]
+        if status == 200 and "components" in document:
+            return json.dumps(document["components"]["schemas"]["ServiceInput"].get("example", {})).encode()
+        if status == 200 and "definitions" in document:
+            return json.dumps(document["definitions"]["ServiceInput"].get("example", {})).encode()
+    return b"{}"
+
+
+def _post_example(port: int, answers: dict) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/score", body=_example_body(answers), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
 
 
 def _options(name: str) -> SandboxOptions:
@@ -106,9 +131,14 @@ def served():
 
 
 @pytest.fixture(scope="module")
-def built():
-    with WarmWorker() as worker:
-        results = {name: swagger(FIXTURES / name / "score.py", _options(name), worker=worker) for name in NAMES}
+def worker():
+    with WarmWorker() as warm:
+        yield warm
+
+
+@pytest.fixture(scope="module")
+def built(worker):
+    results = {name: swagger(FIXTURES / name / "score.py", _options(name), worker=worker) for name in NAMES}
     # One cold run too: the same documents without the warm worker.
     results["<cold>"] = swagger(FIXTURES / "pandas_orients" / "score.py", _options("pandas_orients"))
     return results
@@ -126,14 +156,25 @@ def test_documents_equal_the_servers(name, served, built):
     result = built[name]
     assert result.failure is None, result.failure
     for version, (status, body) in served[name].items():
-        assert _ours(result, version) == (status, body), f"{name}: version {version}"
+        if version != "score":
+            assert _ours(result, version) == (status, body), f"{name}: version {version}"
 
 
 def test_cold_run_equals_the_server(served, built):
     result = built["<cold>"]
     assert result.failure is None, result.failure
     for version, (status, body) in served["pandas_orients"].items():
-        assert _ours(result, version) == (status, body)
+        if version != "score":
+            assert _ours(result, version) == (status, body)
+
+
+@pytest.mark.parametrize("name", TRY_NAMES)
+def test_try_answers_like_the_server(name, served, worker):
+    """`scorelint try` calls init() and run() with the example, converted as the server converts a POST of it."""
+    result = try_script(FIXTURES / name / "score.py", _options(name), worker=worker)
+    status, body = served[name]["score"]
+    assert (result.status, result.body) == (status, body)
+    assert result.failure is None
 
 
 def test_fixtures_cover_what_they_claim(served):

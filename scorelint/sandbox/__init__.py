@@ -27,7 +27,9 @@ Python API (used by the command line and by the language server)::
   run() with the schema's example (or `payload`, JSON text) converted as the server converts it;
   `.status`, `.body`, `.output`, `.init_ms`, `.run_ms`, `.schema_errors` (validated with jsonschema
   against the output schema), `.passed`.
-- `sandbox_diagnostics(path, text, options, enabled)` -> the SL9xx Diagnostics for `check --sandbox`.
+- `sandbox_diagnostics(path, text, options, enabled, *, worker=None, static_codes=(), kind=None)` ->
+  the SL9xx Diagnostics (source "sandbox") for `check --sandbox` and the language server.
+- `options_from_settings(settings, **overrides)`: [tool.scorelint.sandbox] as SandboxOptions.
 - `SandboxOptions`: python, timeout, memory_mb, cpu_seconds, file_mb, processes, output_limit,
   flood_limit, namespaces, app_root, model_dir, service_name, service_version, path_prefix.
 - `SandboxError`: the sandbox could not run at all (no such interpreter...); script problems are
@@ -46,7 +48,7 @@ from .results import Failure, SwaggerResult, SwaggerUnavailable, TryResult, swag
 
 __all__ = [
     "DEFAULT_PRELOAD", "Failure", "SandboxError", "SandboxOptions", "SwaggerResult", "SwaggerUnavailable",
-    "TryResult", "WarmWorker", "sandbox_diagnostics", "swagger", "try_script",
+    "TryResult", "WarmWorker", "options_from_settings", "sandbox_diagnostics", "swagger", "try_script",
 ]
 
 
@@ -76,8 +78,15 @@ def try_script(path: str | os.PathLike, options: SandboxOptions | None = None, *
     return try_result(run, script, options)
 
 
-def sandbox_diagnostics(path, text, options=None, enabled=None, *, worker=None):
-    """The sandbox rules' findings for one file (see scorelint/sandbox/findings.py)."""
+def sandbox_diagnostics(path, text, options=None, enabled=None, **kwargs):
+    """The sandbox rules' findings for one file: see `findings.sandbox_diagnostics`."""
     from .findings import sandbox_diagnostics as _diagnostics
 
-    return _diagnostics(path, text, options, enabled, worker=worker)
+    return _diagnostics(path, text, options, enabled, **kwargs)
+
+
+def options_from_settings(settings, **overrides) -> SandboxOptions:
+    """[tool.scorelint.sandbox] (keys named like SandboxOptions' fields) as SandboxOptions."""
+    from .findings import options_from_settings as _options
+
+    return _options(settings, **overrides)

@@ -771,15 +771,29 @@ def describe_exception(exc: BaseException, script: str) -> dict:
         tb = tb.tb_next
     if isinstance(exc, SyntaxError) and exc.filename and os.path.realpath(str(exc.filename)) == script_real:
         line = exc.lineno
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    lines = [part for part in text.splitlines() if HERE not in part and "<frozen importlib" not in part]
-    described = {"type": type(exc).__name__, "message": _safe_str(exc), "line": line,
-                 "traceback": "\n".join(lines[-60:])}
+    try:
+        described = traceback.TracebackException.from_exception(exc, limit=-40)
+        for part in _chain(described):  # the sandbox's own frames are noise in a user's traceback
+            part.stack = traceback.StackSummary.from_list(
+                [frame for frame in part.stack if not frame.filename.startswith(HERE)
+                 and not frame.filename.startswith("<frozen importlib")])
+        text = "".join(described.format())
+    except Exception:  # noqa: BLE001 - a hostile exception must not break the report
+        text = "%s: %s" % (type(exc).__name__, _safe_str(exc))
+    result = {"type": type(exc).__name__, "message": _safe_str(exc), "line": line, "traceback": text[-20000:]}
     if isinstance(exc, ImportError) and getattr(exc, "name", None):
-        described["module"] = exc.name
+        result["module"] = exc.name
     if isinstance(exc, SystemExit):
-        described["message"] = "SystemExit(%r)" % (exc.code,)
-    return described
+        result["message"] = "SystemExit(%r)" % (exc.code,)
+    return result
+
+
+def _chain(described):
+    seen = set()
+    while described is not None and id(described) not in seen:
+        seen.add(id(described))
+        yield described
+        described = described.__cause__ or (None if described.__suppress_context__ else described.__context__)
 
 
 def _safe_str(exc) -> str:
@@ -1011,12 +1025,10 @@ def _raw_request(body_text: str, headers: dict):
     try:
         from werkzeug.test import EnvironBuilder
 
-        try:
-            from azureml_inference_server_http.api.aml_request import AMLRequest as request_class
-            if getattr(sys.modules.get(request_class.__module__), "_scorelint_stand_in", False):
-                raise ImportError
-        except ImportError:
+        try:  # what the server passes: Flask's request object
             from flask import Request as request_class
+        except ImportError:
+            from werkzeug.wrappers import Request as request_class
         builder = EnvironBuilder(path="/score", method="POST", data=data, headers=headers)
         try:
             return request_class(builder.get_environ())
@@ -1070,8 +1082,14 @@ def _worker(request: dict, channel: Channel) -> None:
                 openapi = sys.modules.get("_scorelint_sandbox_openapi")
                 if openapi is not None and isinstance(exc, openapi.SwaggerBuildError):
                     result["error"] = {"kind": "load", "check": "swagger", "message": str(exc)}
+                elif request["mode"] == "swagger":  # the server fails the same way preparing its documents
+                    described = describe_exception(exc, request["script"])
+                    result["error"] = {"kind": "load", "check": "swagger", "line": described["line"],
+                                       "traceback": described["traceback"],
+                                       "message": "the server fails at start-up while preparing its Swagger "
+                                                  "documents: %s: %s" % (described["type"], described["message"])}
                 else:
-                    result["error"] = dict(describe_exception(exc, request["script"]), kind=request["mode"])
+                    result["error"] = dict(describe_exception(exc, request["script"]), kind="sandbox")
         result["stand_ins"] = finder.used
         result["refusals"] = guard.refusals
         channel.send("result", result=result)

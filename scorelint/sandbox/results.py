@@ -202,7 +202,11 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
         if not error:
             return None
         if error.get("kind") == "load":
-            return Failure("load", error["message"], check=error.get("check"), line_of=error.get("line_of"))
+            return Failure("load", error["message"], check=error.get("check"), line_of=error.get("line_of"),
+                           line=error.get("line"), detail=error.get("traceback", ""))
+        if error.get("kind") == "sandbox":
+            return Failure("sandbox", f"scorelint's sandbox failed: {error.get('type')}: {error.get('message')}",
+                           detail=error.get("traceback", ""))
         return _exception_failure(error, run, options)
     if run.crash:
         return Failure("sandbox", f"scorelint's sandbox failed: {run.crash}")

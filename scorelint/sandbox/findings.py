@@ -1,0 +1,329 @@
+"""The sandbox rules (SL9xx) as engine Diagnostics, for `scorelint check --sandbox` and the language server.
+
+    import-failed (SL901)              the script does not import (exception, hang, crash, exit, limits)
+    load-failed (SL902)                it imports, but the server refuses it (the server's own message)
+    sensitive-swagger-example (SL903)  personal or secret data in the examples of the real documents
+
+The rule classes (docs, identity, options) live in rules/scorelint_rules/sl90N_*.py like every rule;
+the sandbox produces their findings here. A finding a static rule already reports is not repeated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..model import Diagnostic, Range, Severity
+from ._process import SandboxError, SandboxOptions, WarmWorker
+from .results import SwaggerResult
+
+IMPORT_FAILED, LOAD_FAILED, SENSITIVE = "SL901", "SL902", "SL903"
+SANDBOX_CODES = frozenset({IMPORT_FAILED, LOAD_FAILED, SENSITIVE})
+# The server's load checks that static rules already report, by the code of that rule.
+STATIC_TWIN = {"no-init": "SL002", "no-run": "SL003", "run-params": "SL005", "run-no-input": "SL006",
+               "rawhttp-schema": "SL007"}
+SYNTAX_ERROR = "SL001"
+
+
+# --- options from the configuration ---------------------------------------------------------------
+def options_from_settings(settings, **overrides) -> SandboxOptions:
+    """[tool.scorelint.sandbox] as SandboxOptions: keys are the option names (kebab-case or snake_case);
+    relative paths (python, model-dir, app-root) are relative to the pyproject.toml's folder."""
+    fields = {f.name for f in dataclasses.fields(SandboxOptions)}
+    values = {}
+    root = getattr(settings, "root", None)
+    for key, value in (getattr(settings, "sandbox", None) or {}).items():
+        name = str(key).replace("-", "_")
+        if name not in fields or value is None:
+            continue
+        if name in ("model_dir", "app_root") or (name == "python" and ("/" in str(value) or "\\" in str(value))):
+            value = str(Path(root, value)) if root is not None and not os.path.isabs(str(value)) else str(value)
+        values[name] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return SandboxOptions(**values)
+
+
+# --- one file -------------------------------------------------------------------------------------
+def sandbox_diagnostics(path, text: str, options: SandboxOptions | None = None, enabled=None, *,
+                        worker: WarmWorker | None = None, static_codes=(), kind: str | None = None,
+                        sensitive_options=None) -> list[Diagnostic]:
+    """Run the script in the sandbox and return the enabled sandbox rules' findings (source "sandbox").
+
+    `enabled`: the rule codes to report (None: all three). `static_codes`: the codes the static pass
+    reported for this file, so that its findings are not repeated. `kind`: "online" / "batch" / "auto"
+    (batch scripts only get import-failed). `sensitive_options`: the SL903 options (allow, names).
+    Raises SandboxError when the sandbox cannot run at all.
+    """
+    from . import swagger
+
+    enabled = SANDBOX_CODES if enabled is None else SANDBOX_CODES & set(enabled)
+    static_codes = set(static_codes)
+    if not enabled or SYNTAX_ERROR in static_codes:
+        return []  # a file that does not parse is reported by syntax-error; it cannot import either
+    if _script_kind(text, kind) == "batch":
+        enabled &= {IMPORT_FAILED}
+        if not enabled:
+            return []
+    result = swagger(path, options or SandboxOptions(), worker=worker)
+    return diagnostics_from(result, text, enabled, static_codes, sensitive_options)
+
+
+def _script_kind(text: str, kind: str | None) -> str:
+    if kind in ("online", "batch"):
+        return kind
+    try:
+        from ..context import FileContext
+        from ..source import ParsedSource
+
+        return FileContext(Path("score.py"), ParsedSource.parse(text), "auto").facts.kind.value
+    except Exception:  # noqa: BLE001 - an unparsable file: treat as online
+        return "online"
+
+
+def diagnostics_from(result: SwaggerResult, text: str, enabled, static_codes=(), sensitive_options=None) \
+        -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    failure = result.failure
+    if failure is not None:
+        if failure.kind == "sandbox":
+            raise SandboxError(failure.message)
+        if failure.kind == "import" and IMPORT_FAILED in enabled:
+            found.append(_diagnostic(IMPORT_FAILED, "import-failed", Severity.ERROR, text, failure.line,
+                                     _sentence(failure.message) + _refusals(result)))
+        elif failure.kind != "import" and LOAD_FAILED in enabled and STATIC_TWIN.get(failure.check or "") \
+                not in static_codes:
+            line = _definition_line(text, failure.line_of) if failure.line_of else failure.line
+            message = (f'The server refuses to load the script: "{failure.message}" It logs this and exits at '
+                       "start-up." if failure.check and failure.check != "swagger" else _sentence(failure.message))
+            found.append(_diagnostic(LOAD_FAILED, "load-failed", Severity.ERROR, text, line, message))
+        return found
+    if SENSITIVE in enabled:
+        found.extend(_sensitive(result, text, static_codes, sensitive_options))
+    return found
+
+
+def _sentence(message: str) -> str:
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith(".") else message + "."
+
+
+def _refusals(result: SwaggerResult) -> str:
+    if not result.refused:
+        return ""
+    unique = list(dict.fromkeys(result.refused))
+    more = f" and {len(unique) - 3} more" if len(unique) > 3 else ""
+    return f" The sandbox refused: {'; '.join(unique[:3])}{more}."
+
+
+def _diagnostic(code: str, name: str, severity: Severity, text: str, line: int | None, message: str) -> Diagnostic:
+    from scorelint.rule import DOCS_URL
+
+    lines = text.splitlines()
+    number = line if line and 1 <= line <= len(lines) else 1
+    content = lines[number - 1] if lines else ""
+    start = len(content) - len(content.lstrip())
+    rng = Range.of(number, start, number, len(content.rstrip()))
+    return Diagnostic(code=code, name=name, severity=severity, message=message, range=rng, noqa_line=number,
+                      url=DOCS_URL.format(code=code.lower(), name=name), source="sandbox")
+
+
+def _definition_line(text: str, name: str | None) -> int | None:
+    if not name:
+        return None
+    for pattern in (rf"^(?:async\s+)?def\s+{name}\s*\(", rf"^{name}\s*=", rf"^\s+(?:async\s+)?def\s+{name}\s*\("):
+        match = re.search(pattern, text, re.MULTILINE)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+# --- sensitive data in the published examples ------------------------------------------------------
+def _sensitive(result: SwaggerResult, text: str, static_codes, options) -> list[Diagnostic]:
+    try:
+        from ..sensitive import KINDS, find_sensitive
+    except ImportError:
+        return []
+    allow = tuple(getattr(options, "allow", ()) or ())
+    names = getattr(options, "names", True)
+    seen = set()
+    found = []
+    for version in sorted(result.documents, key=lambda v: ("2", "3", "3.1").index(v) if v in ("2", "3", "3.1") else 9):
+        if result.sources.get(version) != "generated":
+            continue  # a hand-written file: its examples are the author's, not a sample
+        document = result.documents[version]
+        schemas = document.get("definitions") if version == "2" else (document.get("components") or {}).get("schemas")
+        for schema_name in ("ServiceInput", "ServiceOutput"):
+            schema = (schemas or {}).get(schema_name)
+            if not isinstance(schema, dict) or "example" not in schema:
+                continue
+            for finding in find_sensitive(schema["example"], (), names=names, allow=allow):
+                value = _value_at(schema["example"], finding.path)
+                if _literal_in_source(value, text):
+                    continue
+                key = (schema_name, finding.path, finding.kind)
+                if key in seen:
+                    continue
+                seen.add(key)
+                what, instead = KINDS.get(finding.kind, (finding.kind, "a placeholder"))
+                place = _place(schema_name, finding.path)
+                detail = finding.detail if finding.detail and finding.detail != what else ""
+                detail = ": ".join(part for part in (detail, finding.excerpt) if part) or what
+                message = (f"The Swagger document the server publishes shows {what} ({detail}) in the example of "
+                           f"{place}: anyone who can fetch /swagger.json reads it. Use {instead} in the sample.")
+                line = _schema_line(text, schema_name, finding.path)
+                found.append(_diagnostic(SENSITIVE, "sensitive-swagger-example", Severity.WARNING, text, line,
+                                         message))
+    return found
+
+
+def _value_at(value, path):
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _literal_in_source(value, text: str) -> bool:
+    """A value written literally in the script is the static rule's to report."""
+    if isinstance(value, str) and len(value) >= 3:
+        return json.dumps(value)[1:-1] in text or repr(value)[1:-1] in text
+    return False
+
+
+def _place(schema_name: str, path: tuple) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    if schema_name == "ServiceInput":
+        if path:
+            return f"input `{path[0]}`" + (f" (at {where})" if len(path) > 1 else "")
+        return "the input"
+    return "the output" + (f" (at {where})" if where else "")
+
+
+def _schema_line(text: str, schema_name: str, path: tuple) -> int | None:
+    if schema_name == "ServiceInput" and path and isinstance(path[0], str):
+        match = re.search(rf"""@\s*[\w.]*input_schema\(\s*(?:param_name\s*=\s*)?['"]{re.escape(path[0])}['"]""",
+                          text)
+    else:
+        match = re.search(r"@\s*[\w.]*output_schema\(", text)
+    if match is None:
+        match = re.search(r"^(?:async\s+)?def\s+run\s*\(", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+# --- many files: `scorelint check --sandbox` ---------------------------------------------------------
+def add_sandbox_findings(outcomes, resolver, overrides: dict, jobs: int = 1) -> None:
+    """Run the sandbox on every checked file and add the sandbox rules' findings to its result.
+
+    Files are run in parallel threads (each sandbox is a separate process); with several files, warm
+    workers (one per thread and interpreter) import the heavy modules once. A file the sandbox cannot
+    run gets an internal error (exit code 2); the other files are still checked.
+    """
+    work = []
+    for outcome in outcomes:
+        result = outcome.result
+        if result.error or str(outcome.path) == "-":
+            continue
+        try:
+            linter = resolver.linter_for(outcome.path)
+        except Exception:  # noqa: BLE001 - reported by the static pass already
+            continue
+        enabled = {rule.code for rule in linter.selection.rules_for(outcome.path) if rule.requires_sandbox}
+        if not enabled:
+            continue
+        work.append((outcome, linter, enabled))
+    if not work:
+        return
+    threads = max(1, min(jobs or 1, len(work)))
+    pools: dict[str, queue.Queue] = {}
+    created: list[WarmWorker] = []
+
+    def one(item):
+        outcome, linter, enabled = item
+        result = outcome.result
+        try:
+            text = result.text if result.text is not None else _read(outcome.path)
+            options = options_from_settings(linter.settings, **overrides)
+            worker = _borrow(options, pools, created, threads) if len(work) >= 3 else None
+            try:
+                found = sandbox_diagnostics(
+                    outcome.path, text, options, enabled, worker=worker,
+                    static_codes={d.code for d in result.diagnostics}, kind=linter.settings.kind,
+                    sensitive_options=_sensitive_options(linter))
+            finally:
+                if worker is not None:
+                    pools[worker.python].put(worker)
+            found = _unsuppressed(found, text)
+        except SandboxError as exc:
+            result.internal_errors.append(f"sandbox: {exc}")
+            return
+        result.diagnostics.extend(found)
+        result.diagnostics.sort(key=Diagnostic.sort_key)
+
+    try:
+        if threads == 1:
+            for item in work:
+                one(item)
+        else:
+            with ThreadPoolExecutor(threads, thread_name_prefix="scorelint-sandbox") as pool:
+                list(pool.map(one, work))
+    finally:
+        for worker in created:
+            worker.close()
+
+
+def _read(path: Path) -> str:
+    from ..source import SourceFile
+
+    return SourceFile.from_bytes(Path(path).read_bytes()).text
+
+
+def _borrow(options: SandboxOptions, pools: dict, created: list, limit: int) -> WarmWorker | None:
+    python = options.interpreter()
+    pool = pools.setdefault(python, queue.Queue())
+    try:
+        return pool.get_nowait()
+    except queue.Empty:
+        pass
+    if sum(1 for w in created if w.python == python) >= limit:
+        return pool.get()
+    try:
+        worker = WarmWorker(python=python).start()
+    except SandboxError:
+        return None
+    created.append(worker)
+    return worker
+
+
+def _sensitive_options(linter):
+    """SL903's options, plus the `allow` list of sensitive-sample-data (one list for both rules)."""
+    own = linter.selection.options.get(SENSITIVE)
+    static_rule = linter.registry.lookup("sensitive-sample-data")
+    static = linter.selection.options.get(static_rule.code) if static_rule is not None else None
+    allow = list(getattr(own, "allow", []) or []) + list(getattr(static, "allow", []) or [])
+    names = getattr(own, "names", True)
+    return type("SensitiveOptions", (), {"allow": allow, "names": names})()
+
+
+def _unsuppressed(found: list[Diagnostic], text: str) -> list[Diagnostic]:
+    if not found or ("noqa" not in text and "scorelint:" not in text):
+        return found
+    try:
+        from ..source import ParsedSource
+        from ..suppress import SuppressionIndex
+
+        index = SuppressionIndex(ParsedSource.parse(text))
+    except Exception:  # noqa: BLE001
+        return found
+    kept = []
+    for diagnostic in found:
+        hit = index.suppressed_by(diagnostic.code, diagnostic.name, diagnostic.line, None)
+        if hit is None:
+            kept.append(diagnostic)
+    return kept
