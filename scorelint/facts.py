@@ -56,7 +56,7 @@ STAR_EXPORTS = {
 BindingKind = Literal["def", "class", "assign", "import", "other"]
 
 # Batch endpoints and ParallelRunStep call run(mini_batch) or run(mini_batch, mini_batch_context).
-_BATCH_PARAM_NAMES = frozenset({"mini_batch", "minibatch", "mini_batch_context", "batch"})
+_BATCH_PARAM_NAMES = frozenset({"mini_batch", "minibatch", "mini_batch_context"})
 _WEAK_BATCH_PARAM = re.compile(r"(?:^|_)(?:mini_?)?batch(?:es)?(?:_|$)")
 # The parallel-run runtime's helpers (EntryScript: logger, output folder); `entry_script` is its old name.
 _BATCH_HELPER_MODULES = ("azureml_user", "entry_script")
@@ -66,6 +66,12 @@ _KIND_DIRECTIVE = re.compile(r"#\s*scorelint:\s*kind\s*=\s*(?P<kind>online|batch
 _NOT_A_MODULE = (cst.BaseString, cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set,
                  cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda, cst.BinaryOperation,
                  cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
+
+# The node types `local_bindings` looks at.
+_BINDING_NODES = frozenset({
+    cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
+    cst.WithItem, cst.ExceptHandler, cst.ExceptStarHandler, cst.Import, cst.ImportFrom,
+})
 
 _COMPOUND_BLOCKS = (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler,
                     cst.Finally, cst.With, cst.For, cst.While)
@@ -565,43 +571,44 @@ class EntryScriptFacts:
             for name in _target_names(target):
                 found.setdefault(name.value, []).append(LocalBinding(name.value, name, value, how, statement))
 
+        # Exact type tests (libcst node classes are ABCs: isinstance is slow) over the function's nodes.
         nodes = self.source.walk(func.body)
         index = 0
         while index < len(nodes):
             node = nodes[index]
             index += 1
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                index += len(self.source.walk(node)) - 1  # skip the nested scope
-                if not isinstance(node, cst.Lambda):
-                    bind(node.name, None, "def", node)
+            kind = type(node)
+            if kind not in _BINDING_NODES:
                 continue
-            if isinstance(node, cst.Assign):
+            if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
+                index += len(self.source.walk(node)) - 1  # skip the nested scope
+                if kind is not cst.Lambda:
+                    bind(node.name, None, "def", node)
+            elif kind is cst.Assign:
                 for target in node.targets:
-                    plain = isinstance(target.target, cst.Name)
+                    plain = type(target.target) is cst.Name
                     bind(target.target, node.value if plain else None, "assign", node)
-            elif isinstance(node, cst.AnnAssign):
+            elif kind is cst.AnnAssign:
                 bind(node.target, node.value, "annassign", node)
-            elif isinstance(node, cst.AugAssign):
+            elif kind is cst.AugAssign:
                 bind(node.target, None, "augassign", node)
-            elif isinstance(node, cst.NamedExpr):
+            elif kind is cst.NamedExpr:
                 bind(node.target, node.value, "walrus", node)
-            elif isinstance(node, cst.For):
+            elif kind is cst.For:
                 bind(node.target, None, "for", node)
-            elif isinstance(node, cst.WithItem):
+            elif kind is cst.WithItem:
                 if node.asname is not None:
                     bind(node.asname.name, None, "with", node)
-            elif isinstance(node, cst.ExceptHandler):
+            elif kind is cst.ExceptHandler or kind is cst.ExceptStarHandler:
                 if node.name is not None:
                     bind(node.name.name, None, "except", node)
-            elif isinstance(node, (cst.Import, cst.ImportFrom)):
-                if isinstance(node.names, cst.ImportStar):
-                    continue
+            elif not isinstance(node.names, cst.ImportStar):  # Import, ImportFrom
                 for alias in node.names:
                     if alias.asname is not None:
                         bind(alias.asname.name, None, "import", node)
-                    elif isinstance(alias.name, cst.Attribute) and isinstance(node, cst.Import):
+                    elif type(alias.name) is cst.Attribute and kind is cst.Import:
                         top = alias.name
-                        while isinstance(top, cst.Attribute):
+                        while type(top) is cst.Attribute:
                             top = top.value
                         bind(top, None, "import", node)
                     else:

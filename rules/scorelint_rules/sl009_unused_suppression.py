@@ -168,7 +168,7 @@ class UnusedSuppression(Rule):
                 line=5, message_contains="`SL999` names no scorelint rule",
                 fixed="def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501\n"),
         Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 SL504 W291\n",
-                also_select=("SL504",), message_contains="remove `SL504` from it",
+                also_select=("SL504",), message_contains="remove `SL504` from the comment",
                 fixed="def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 W291\n"),
         Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: sl501\n", also_select=("SL501",),
                 message_contains="case-sensitive",
@@ -234,9 +234,13 @@ class UnusedSuppression(Rule):
         if tool is None:
             remaining = [t for t in remaining if _CODE_LIKE.match(t[2])]  # prose after the codes does not count
         names = ", ".join(f"`{t[2]}`" for t in unused)
-        what = f"remove {names} from it" if remaining else "remove it"
-        message = (f"`{written}` suppresses nothing: {'; '.join(notes)}, so the comment would silently hide a "
-                   f"future finding; {what}.")
+        if remaining:
+            verb = "suppresses" if len(unused) == 1 else "suppress"
+            message = (f"In `{written}`, {names} {verb} nothing: {'; '.join(notes)}, so {names} would silently "
+                       f"hide a future finding; remove {names} from the comment.")
+        else:
+            message = (f"`{written}` suppresses nothing: {'; '.join(notes)}, so the comment would silently hide a "
+                       "future finding; remove it.")
         return cls._diagnostic(item, source, match, (tokens, unused) if remaining else None, message)
 
     @classmethod
