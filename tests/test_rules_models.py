@@ -193,3 +193,69 @@ def test_model_rules_apply_to_batch_scripts_too():
     result = _lint(text)
     assert sorted(_codes(result)) == ["SL501", "SL503"]
     assert "every mini-batch" in next(d.message for d in result.diagnostics if d.code == "SL503")
+
+
+# --- the runtime claims, checked with the real interpreter ---------------------------------------------
+RUNTIME_SCRIPT = """\
+import os
+import pickle
+
+def init():
+    model_path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')
+    with open(model_path, 'rb') as handle:
+        model = pickle.load(handle)
+
+def run(data):
+    return model.predict(data)
+"""
+
+
+def _call(tmp_path, text: str, code: str, model_dir: str | None):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "score.py").write_text(text)
+    env = {k: v for k, v in os.environ.items() if k != "AZUREML_MODEL_DIR"}
+    if model_dir is not None:
+        env["AZUREML_MODEL_DIR"] = model_dir
+    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_model_dir_claims_hold_at_run_time(tmp_path):
+    """Without AZUREML_MODEL_DIR, init fails with the TypeError SL501 describes; after its fix, with a
+    KeyError naming the variable."""
+    assert "SL501" in _codes(_lint(RUNTIME_SCRIPT))
+    before = _call(tmp_path, RUNTIME_SCRIPT, "import score; score.init()", None)
+    assert "TypeError: expected str, bytes or os.PathLike object, not NoneType" in before.stderr
+    fixed = Linter(Settings(select=("SL501",))).fix_text(RUNTIME_SCRIPT).text
+    after = _call(tmp_path, fixed, "import score; score.init()", None)
+    assert "KeyError: 'AZUREML_MODEL_DIR'" in after.stderr
+
+
+def test_init_missing_global_claims_hold_at_run_time(tmp_path):
+    """init loads the model into a local: run raises NameError; with SL502's fix, run sees the model."""
+    import pickle
+
+    class_code = "class Model:\n    def predict(self, data):\n        return [x * 2 for x in data]\n"
+    (tmp_path / "model_def.py").write_text(class_code)
+    script = "from model_def import Model\n" + RUNTIME_SCRIPT.replace("os.getenv('AZUREML_MODEL_DIR')",
+                                                                     "os.environ['AZUREML_MODEL_DIR']")
+    import sys
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import model_def
+
+        with open(tmp_path / "model.pkl", "wb") as handle:
+            pickle.dump(model_def.Model(), handle)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("model_def", None)
+    code = "import score; score.init(); print(score.run([1, 2]))"
+    assert "SL502" in _codes(_lint(script))
+    before = _call(tmp_path, script, code, str(tmp_path))
+    assert "NameError: name 'model' is not defined" in before.stderr
+    fixed = Linter(Settings(select=("SL502",))).fix_text(script).text
+    after = _call(tmp_path, fixed, code, str(tmp_path))
+    assert after.returncode == 0 and after.stdout.strip() == "[2, 4]", after.stderr
