@@ -230,11 +230,19 @@ class SensitiveSampleData(Rule):
 
         options: SensitiveSampleDataOptions = self.options  # type: ignore[assignment]
         evaluator = _Evaluator(facts)
-        samples = [(call, evaluator.sample(call)) for call in calls]
+        # Last first: `outer = SPT({"a": inner})` usually follows `inner = ...`, and evaluating it marks the
+        # inner sample as nested, which is then checked with its parent (under the parent's key), not alone.
+        samples = {}
+        for call in reversed(calls):
+            if call not in evaluator.nested:
+                samples[call] = evaluator.sample(call)
         seen: set[tuple[int, str, str | None]] = set()
-        for call, (value, nodes) in samples:
-            if call in evaluator.nested or value is _UNKNOWN:
-                continue  # a nested sample is checked with its parent, under the parent's key
+        for call in calls:
+            if call in evaluator.nested or call not in samples:
+                continue
+            value, nodes = samples[call]
+            if value is _UNKNOWN:
+                continue
             for finding in find_sensitive(value, names=options.names, keys=options.keys, allow=options.allow):
                 node = _node_for(nodes, finding.path) or call
                 mark = (id(node), finding.kind, finding.key)
@@ -253,6 +261,29 @@ def _message(finding: Any, kinds: dict[str, tuple[str, str]]) -> str:
     return (f"Sample value '{finding.excerpt}'{where} looks like {finding.detail}, and the server publishes schema "
             f"samples verbatim in the service's Swagger page (/swagger.json) for anyone who can reach the endpoint. "
             f"Use synthetic data instead: {placeholder}.")
+
+
+def _string_value(expr: cst.BaseExpression) -> str | None:
+    """A string literal's value; plain literals without escapes are read directly (libcst's
+    `evaluated_value` compiles every literal, which dominates this rule's cost on numeric samples)."""
+    if type(expr) is cst.SimpleString:
+        text = expr.value
+        prefix = expr.prefix.lower()
+        if "\\" not in text and prefix in ("", "r", "u"):
+            quote = len(expr.quote)
+            return text[len(prefix) + quote:-quote]
+    value = getattr(expr, "evaluated_value", None)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _number_value(expr: cst.Integer | cst.Float) -> int | float:
+    text = expr.value.replace("_", "")
+    try:
+        return int(text, 0) if type(expr) is cst.Integer else float(text)
+    except ValueError:
+        return expr.evaluated_value
 
 
 def _last_name(expr: cst.BaseExpression) -> str | None:
@@ -301,31 +332,28 @@ class _Evaluator:
         if expr is None or depth > _MAX_DEPTH:
             return _UNKNOWN
         depth += 1
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-            value = expr.evaluated_value
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
+        kind = type(expr)
+        if kind is cst.SimpleString or kind is cst.ConcatenatedString:
+            value = _string_value(expr)
             if not isinstance(value, str):
                 return _UNKNOWN
             nodes[path] = expr
             return value
-        if isinstance(expr, (cst.Integer, cst.Float)):
+        if kind is cst.Integer or kind is cst.Float:
             nodes[path] = expr
-            return expr.evaluated_value
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, (cst.Integer, cst.Float)):
-            number = expr.expression.evaluated_value
+            return _number_value(expr)
+        if kind is cst.UnaryOperation and type(expr.expression) in (cst.Integer, cst.Float):
+            number = _number_value(expr.expression)
             nodes[path] = expr
             return -number if isinstance(expr.operator, cst.Minus) else number
-        if isinstance(expr, cst.Name):
+        if kind is cst.Name:
             return self.name(expr, path, nodes, depth)
-        if isinstance(expr, cst.Dict):
+        if kind is cst.Dict:
             return self.dict(expr, path, nodes, depth)
-        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        if kind is cst.List or kind is cst.Tuple or kind is cst.Set:
             return self.sequence(expr.elements, path, nodes, depth)
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             return self.call(expr, path, nodes, depth)
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "T":  # df.T: leave the shape alone
-            return _UNKNOWN
         return _UNKNOWN
 
     def name(self, expr: cst.Name, path: tuple, nodes: dict, depth: int) -> Any:
@@ -363,7 +391,7 @@ class _Evaluator:
     def sequence(self, elements: Any, path: tuple, nodes: dict, depth: int) -> Any:
         out: list = []
         for element in elements:
-            if isinstance(element, cst.StarredElement):
+            if type(element) is cst.StarredElement:
                 spread = self.value(element.value, path + ("*",), {}, depth)
                 if isinstance(spread, list):
                     out.extend(spread)  # positions unknown: reported at the starred expression
