@@ -531,17 +531,24 @@ class EntryScriptFacts:
         """Nodes of a type inside a function, not counting nested functions, classes or lambdas."""
         key = ("own", func, node_type)
         if key not in self._cache:
-            nested = [
-                n for n in self.source.walk(func)
-                if n is not func and isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-            ]
+            inner = self._nested_scope_nodes(func)
             nodes = self.source.walk(func.body, node_type)
-            if nested:
-                inner = set()
-                for n in nested:
-                    inner.update(self.source.walk(n))
+            if inner:
                 nodes = [n for n in nodes if n not in inner]
             self._cache[key] = nodes
+        return self._cache[key]
+
+    def _nested_scope_nodes(self, func: cst.FunctionDef) -> set:
+        """The nodes of the functions, classes and lambdas nested in `func` (computed once per function;
+        exact type tests, because isinstance on libcst's ABC-based node classes is slow)."""
+        key = ("nested", func)
+        if key not in self._cache:
+            scopes = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+            inner: set = set()
+            for n in self.source.walk(func.body):
+                if type(n) in scopes and n not in inner:
+                    inner.update(self.source.walk(n))
+            self._cache[key] = inner
         return self._cache[key]
 
     def returns(self, func: cst.FunctionDef) -> list[cst.Return]:

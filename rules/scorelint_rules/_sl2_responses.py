@@ -123,7 +123,6 @@ def local_name_of(facts: EntryScriptFacts, qualified: frozenset[str]) -> str | N
 
 
 # --- local data flow --------------------------------------------------------------------------------
-_UNKNOWN = object()
 
 
 @dataclass
@@ -140,6 +139,10 @@ class LocalFlow:
     the walk stops at the first binding whose block encloses the use (it reaches the use on every
     path that got there). Loops, `global`/`nonlocal` and bindings it does not follow make the answer
     "unknown" rather than a guess.
+
+    Bindings are looked up lazily, one name at a time, among the function's `Name` nodes (a slice of
+    the index filtered by exact type), so a rule that resolves two names does not pay for a full
+    binding table of a long `run`.
     """
 
     def __init__(self, facts: EntryScriptFacts, func: cst.FunctionDef) -> None:
@@ -147,72 +150,100 @@ class LocalFlow:
         self.source = facts.source
         self.func = func
         self.params = {p.name for p in facts.params(func)}
-        self.globals = facts.global_names(func)
-        self.table: dict[str, list[_Binding]] = {}
-        own = facts.own_nodes
-        for node in own(func, cst.Assign):
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self._add(target.target.value, node, node.value)
-                else:
-                    for name in _names_in(target.target):
-                        self._add(name, node, None)
-        for node in own(func, cst.AnnAssign):
-            if isinstance(node.target, cst.Name):
-                self._add(node.target.value, node, node.value)
-        for node in own(func, cst.AugAssign):
-            if isinstance(node.target, cst.Name):
-                self._add(node.target.value, node, None)
-        for node in own(func, cst.NamedExpr):
-            if isinstance(node.target, cst.Name):
-                self._add(node.target.value, node, node.value)
-        for node in own(func, cst.For):
-            for name in _names_in(node.target):
-                self._add(name, node, None, loop=True)
-        for node in own(func, cst.WithItem):
-            if node.asname is not None:
-                for name in _names_in(node.asname.name):
-                    self._add(name, node, None)
-        for node in own(func, cst.ExceptHandler):
-            if node.name is not None and isinstance(node.name.name, cst.Name):
-                self._add(node.name.name.value, node, None)
-        for kind in (cst.Import, cst.ImportFrom):
-            for node in own(func, kind):
-                names = node.names if not isinstance(node.names, cst.ImportStar) else ()
-                for alias in names:
-                    bound = alias.asname.name if alias.asname is not None else alias.name
-                    while isinstance(bound, cst.Attribute):
-                        bound = bound.value
-                    if isinstance(bound, cst.Name):
-                        self._add(bound.value, node, None)
-        for node in own(func, cst.FunctionDef) + own(func, cst.ClassDef):
-            if node is not func:
-                self._add(node.name.value, node, None)
-        for bindings in self.table.values():
-            bindings.sort(key=lambda b: b.offset)
+        self._names = self.source.walk(func.body, cst.Name)
+        self._table: dict[str, list[_Binding]] = {}
+        self._globals: set[str] | None = None
 
-    def _add(self, name: str, node: cst.CSTNode, value: cst.BaseExpression | None, loop: bool = False) -> None:
-        statement = node if loop else self.source.enclosing_statement(node)
-        block = self.source.parent.get(statement)
-        offset = self.source.offsets(node)[0]
-        self.table.setdefault(name, []).append(_Binding(offset, block, value))
+    @property
+    def globals(self) -> set[str]:
+        if self._globals is None:
+            found = set()
+            for kind in (cst.Global, cst.Nonlocal):
+                for node in self.source.walk(self.func.body, kind):
+                    if self._scope_of(node) is self.func:
+                        found.update(item.name.value for item in node.names)
+            self._globals = found
+        return self._globals
+
+    def _scope_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.source.enclosing(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp,
+                                            cst.DictComp, cst.GeneratorExp))
+
+    def bindings(self, name: str) -> list[_Binding]:
+        table = self._table.get(name)
+        if table is None:
+            table = self._table[name] = []
+            for node in self._names:
+                if node.value == name:
+                    binding = self._binding(node)
+                    if binding is not None:
+                        table.append(binding)
+            table.sort(key=lambda b: b.offset)
+        return table
+
+    def _binding(self, name: cst.Name) -> _Binding | None:
+        source = self.source
+        parent = source.parent.get(name)
+        child: cst.CSTNode = name
+        direct = True
+        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            direct = False
+            child, parent = parent, source.parent.get(parent)
+        value: cst.BaseExpression | None = None
+        if isinstance(parent, cst.AssignTarget) and parent.target is child:
+            statement: cst.CSTNode = source.parent[parent]
+            value = statement.value if direct else None  # type: ignore[attr-defined]
+            ends, block_of = statement, statement
+        elif isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is child:
+            value = parent.value if isinstance(parent, cst.AnnAssign) and direct else None
+            ends, block_of = parent, parent
+        elif isinstance(parent, cst.NamedExpr) and parent.target is child:
+            value = parent.value
+            ends, block_of = parent, parent
+        elif isinstance(parent, cst.For) and parent.target is child:
+            ends, block_of = name, source.parent.get(parent)
+            return self._make(ends, None, block_of, loop=True)
+        elif isinstance(parent, cst.AsName) or (isinstance(parent, cst.ImportAlias) and parent.name is child):
+            ends, block_of = name, parent
+        elif isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is child:
+            if parent is self.func:
+                return None
+            ends, block_of = parent, parent
+            if self._scope_of(parent) is not self.func:
+                return None
+            return self._make(ends, None, block_of)
+        else:
+            return None  # a use, not a binding
+        if self._scope_of(name) is not self.func:
+            return None  # bound in a nested function, class or comprehension
+        return self._make(ends, value, block_of)
+
+    def _make(self, ends: cst.CSTNode, value: cst.BaseExpression | None, block_of: cst.CSTNode | None,
+              loop: bool = False) -> _Binding:
+        source = self.source
+        if loop:
+            block = block_of
+        else:
+            block = source.parent.get(source.enclosing_statement(block_of)) if block_of is not None else None
+        # A name is bound once its statement has run (`x = f(x)` reads the old x).
+        return _Binding(source.offsets(ends)[1], block, value)
 
     def is_local(self, name: str) -> bool:
-        return name in self.table or name in self.params
+        return bool(self.bindings(name)) or name in self.params
 
     def values(self, name: str, at: cst.CSTNode) -> list[cst.BaseExpression | None] | None:
         """The values that may reach `name` at node `at`: a list where None means "bound in a way
         not followed" (unknown), or None when the name is not bound in the function at all."""
         if name in self.globals:
             return [None]
-        bindings = self.table.get(name)
+        bindings = self.bindings(name)
         if not bindings:
             return [None] if name in self.params else None
         use = self.source.offsets(at)[0]
         ancestors = set(self.source.ancestors(at))
         found: list[cst.BaseExpression | None] = []
         for binding in reversed(bindings):
-            if binding.offset >= use:
+            if binding.offset > use:
                 continue
             found.append(binding.value)
             if binding.block in ancestors:
@@ -220,22 +251,9 @@ class LocalFlow:
         if name in self.params or not found:
             found.append(None)
         # Bindings after the use can reach it through a loop.
-        if any(b.offset >= use for b in bindings) and self.source.enclosing(at, (cst.For, cst.While)) is not None:
+        if any(b.offset > use for b in bindings) and self.source.enclosing(at, (cst.For, cst.While)) is not None:
             found.append(None)
         return found
-
-
-def _names_in(expr: cst.CSTNode) -> list[str]:
-    if isinstance(expr, cst.Name):
-        return [expr.value]
-    if isinstance(expr, (cst.Tuple, cst.List)):
-        out: list[str] = []
-        for element in expr.elements:
-            out.extend(_names_in(element.value))
-        return out
-    if isinstance(expr, cst.StarredElement):
-        return _names_in(expr.value)
-    return []
 
 
 def flow_for(facts: EntryScriptFacts, func: cst.FunctionDef) -> LocalFlow:
