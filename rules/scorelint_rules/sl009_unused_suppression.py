@@ -170,6 +170,8 @@ class UnusedSuppression(Rule):
         Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 SL504 W291\n",
                 also_select=("SL504",), message_contains="remove `SL504` from the comment",
                 fixed="def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 W291\n"),
+        Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # NOQA:SL501\n", also_select=("SL501",),
+                fixed="def init():\n    pass\n\ndef run(data):\n    return data\n"),
         Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: sl501\n", also_select=("SL501",),
                 message_contains="case-sensitive",
                 fixed="def init():\n    pass\n\ndef run(data):\n    return data\n"),
