@@ -138,6 +138,7 @@ def find_sensitive(
     names: bool = True,
     keys: bool = True,
     allow: Iterable[str] = (),
+    max_values: int = 100_000,
 ) -> list[Finding]:
     """Walk `value` and return the sensitive-looking leaves, in walk order.
 
@@ -145,10 +146,12 @@ def find_sensitive(
     scalar. `names=False` turns the people's-name check off; `keys=False` turns off the findings that rest on
     a sensitive key alone (a value under `password`...). `allow`: values and keys to accept (compared without
     case; a key also in its normalised form), e.g. a known test e-mail or a column you know is synthetic.
+    The walk stops after `max_values` values and below 100 levels of nesting, so a hostile document (the
+    sandbox's caller reads what a user's script produced) cannot make it slow or exhaust the stack.
     """
     path = tuple(path)
     key = next((p for p in reversed(path) if isinstance(p, str)), None)
-    scanner = _Scanner(names, keys, frozenset(a.strip().lower() for a in allow))
+    scanner = _Scanner(names, keys, frozenset(a.strip().lower() for a in allow), max_values)
     scanner.walk(value, path, key)
     return scanner.findings
 
@@ -602,14 +605,21 @@ def _excerpt(kind: str, text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+_MAX_DEPTH = 100
+
+
 class _Scanner:
-    def __init__(self, names: bool, keys: bool, allow: frozenset[str]) -> None:
+    def __init__(self, names: bool, keys: bool, allow: frozenset[str], budget: int) -> None:
         self.names = names
         self.keys = keys
         self.allow = allow
+        self.budget = budget
         self.findings: list[Finding] = []
 
     def walk(self, value: Any, path: tuple, key: str | None) -> None:
+        self.budget -= 1
+        if self.budget < 0 or len(path) > _MAX_DEPTH:
+            return
         kind = type(value)
         if kind is str:
             self.string(value, path, key)

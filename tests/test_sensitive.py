@@ -418,3 +418,33 @@ def _kind_of(detail: str) -> str:
     }
     prefixes.update({description: kind for kind, (description, _) in KINDS.items()})
     return next(kind for prefix, kind in prefixes.items() if detail.startswith(prefix))
+
+
+def test_hostile_documents_stay_cheap():
+    deep: object = "sarah@contoso.com"
+    for _ in range(5000):
+        deep = [deep]
+    assert find_sensitive(deep) == []  # below the depth limit: not reached, and no RecursionError
+    wide = ["filler"] * 300_000 + ["sarah@contoso.com"]
+    assert find_sensitive(wide) == []  # past the value budget
+    assert len(find_sensitive(wide, max_values=400_000)) == 1
+
+
+def test_rule_options_from_pyproject(tmp_path):
+    from scorelint.config import ConfigError, load_settings
+
+    script = HEADER + textwrap.dedent("""\
+        @input_schema("data", StandardPythonParameterType({"name": "Sarah", "contact": "qa@contoso.com"}))
+        def run(data):
+            return 1
+        """)
+    (tmp_path / "pyproject.toml").write_text('[tool.scorelint]\nselect = ["SL301"]\n')
+    assert len(Linter(load_settings(tmp_path)).lint_text(script, "score.py").diagnostics) == 2
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.scorelint]\nselect = ["SL301"]\n\n[tool.scorelint.rules.sensitive-sample-data]\n'
+        'allow = ["qa@contoso.com"]\nnames = false\n')
+    result = Linter(load_settings(tmp_path)).lint_text(script, "score.py")
+    assert result.error is None and [d.code for d in result.diagnostics] == []
+    (tmp_path / "pyproject.toml").write_text('[tool.scorelint.rules.sensitive-sample-data]\nallow = "qa@contoso.com"\n')
+    with pytest.raises(ConfigError, match="allow must be a list"):
+        Linter(load_settings(tmp_path)).lint_text(script, "score.py")
