@@ -533,9 +533,9 @@ _NOT_SURNAMES = frozenset(
 )
 _CUE = _lazy(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Mme|Mlle|Herr|Frau|Sra?|Srta)\.?\s+([A-Z][^\W\d_'’-]+(?:[-'’][^\W\d_]+)?)"
-    r"|\b(?:[Mm]y name is|[Nn]ame is|[Ii] am called|[Cc]all me|[Mm]e llamo|[Jj]e m'appelle|[Ii]ch hei(?:ss|ß)e)"
+    r"|\b(?:[Mm]y name is|[Nn]ame is|[Ii] am called|[Mm]e llamo|[Jj]e m'appelle|[Ii]ch hei(?:ss|ß)e)"
     r"\s+([A-Z][^\W\d_'’-]+)"
-    r"|^(?:Dear|Hi|Hello)\s+([A-Z][^\W\d_'’-]+)\s*[,!:]"
+    r"|^(?:Dear|Hi|Hello)\s+([A-Z][^\W\d_'’-]+)\s*[,!:]|\b[Cc]all me\s+([A-Z][^\W\d_'’-]+)"
 )
 
 
@@ -556,8 +556,8 @@ def _name_in(text: str, person: str) -> str | None:
         name = next(g for g in match.groups() if g)
         if _fold(name) in _PLACEHOLDER_NAMES:
             return None
-        if match.group(3) and not is_first_name(name):  # "Dear Customer,"
-            return None
+        if (match.group(3) or match.group(4)) and not is_first_name(name, ambiguous=True):
+            return None  # "Dear Customer,", "call me Monday"
         return f"a person's name ('{name}') in free text"
     return None
 

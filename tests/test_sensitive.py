@@ -79,6 +79,8 @@ POSITIVES = [
     ("Connor, Sarah", "person-name", None),
     ("My name is Ayesha and I need help with my order", "person-name", None),
     ("Dear Fatima, thanks for your order", "person-name", None),
+    ("Hi Grace, your order has shipped", "person-name", None),
+    ("my name is Okonkwo and I want a refund", "person-name", None),
     ({"holder": {"name": "Mohammed"}}, "person-name", "name"),
     ({"passenger_name": "Kim Lee"}, "person-name", "passenger_name"),
     ({"patient": "Olga"}, "person-name", "patient"),
@@ -150,7 +152,7 @@ NEGATIVES = [
     "ERROR", "positive", "9780306406157", {"isbn": "978-0-306-40615-7"}, "00:1A:2B:3C:4D:5E",
     {"address": "Redmond"}, {"phone": "Yes"}, {"Inputs": {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]},
                                                 "GlobalParameters": 1.0},
-    "model_2023_01_15_v2.pkl", "azureml://registries/azureml/models/phi/versions/3", "Dear Customer, hello",
+    "model_2023_01_15_v2.pkl", "azureml://registries/azureml/models/phi/versions/3", "Dear Customer, hello", "Please call me Monday about the invoice",
 ]
 
 
