@@ -715,6 +715,10 @@ STAND_INS = {
 }
 
 
+STAND_IN_PACKAGES = frozenset({"azureml", "azureml.contrib", "azureml.contrib.services", "azureml.core",
+                               "azureml_inference_server_http", "azureml_inference_server_http.api"})
+
+
 class StandInFinder:
     """Last on sys.meta_path: serves the modules above only when nothing else can."""
 
@@ -726,7 +730,7 @@ class StandInFinder:
             return None
         import importlib.machinery
 
-        package = STAND_INS[fullname] is None
+        package = fullname in STAND_IN_PACKAGES
         spec = importlib.machinery.ModuleSpec(fullname, self, is_package=package)
         if package:
             spec.submodule_search_locations = []
@@ -1050,6 +1054,7 @@ def _raw_request(body_text: str, headers: dict):
 def _worker(request: dict, channel: Channel) -> None:
     try:
         _prepare_process(request)
+        _watch_for_hangs(request)
         counter = _shared_counter()
         guard = Guard(request, channel, counter)
         if hasattr(sys, "addaudithook"):
@@ -1105,6 +1110,24 @@ def _worker(request: dict, channel: Channel) -> None:
             except BaseException:  # noqa: BLE001
                 pass
         os._exit(0)
+
+
+def _watch_for_hangs(request) -> None:
+    """Shortly before the parent's deadline, write every thread's stack to stack.txt in the sandbox
+    folder, so that a hang is reported with the line it was stuck on."""
+    try:
+        import faulthandler
+
+        timeout = float(request.get("timeout") or 0)
+        if timeout > 0.5:
+            handle = open(os.path.join(request["sandbox_dir"], "stack.txt"), "w")
+            _KEEP.append(handle)
+            faulthandler.dump_traceback_later(timeout - 0.3, file=handle)
+    except (ImportError, OSError, ValueError, RuntimeError):
+        pass
+
+
+_KEEP = []
 
 
 def _prepare_process(request) -> None:

@@ -62,6 +62,7 @@ class ChildRun:
     """Everything observed about one run of the child."""
 
     python: str
+    script: str = ""
     token: str = ""  # in the environment of every process of the run (SCORELINT_SANDBOX)
     result: dict | None = None
     phase: str | None = None
@@ -73,6 +74,7 @@ class ChildRun:
     returncode: int | None = None  # of the process the parent waited for
     timed_out: bool = False
     flooded: bool = False
+    stack: str = ""  # where the script was when the deadline came (faulthandler's dump)
     stdout: bytes = b""
     stderr: bytes = b""
     stdout_total: int = 0
@@ -150,7 +152,7 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
         "limits": {"memory_mb": options.memory_mb, "cpu_seconds": cpu, "file_mb": options.file_mb,
                    "processes": options.processes},
         "isolation": {"namespaces": options.namespaces, "cgroup": None},
-        "payload": payload, "env": env,
+        "payload": payload, "env": env, "timeout": options.timeout,
     }
     return request, env
 
@@ -377,7 +379,7 @@ def run_cold(mode: str, script: Path, options: SandboxOptions, payload: str | No
     request, env = build_request(mode, script, options, box, python, payload)
     cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
     request["isolation"]["cgroup"] = cgroup
-    run = ChildRun(python=python, token=request["token"])
+    run = ChildRun(python=python, script=request["script"], token=request["token"])
     proc = None
     result_r = result_w = None
     try:
@@ -466,6 +468,12 @@ def remove_cgroup_members(path: str | None) -> None:
 
 
 def _cleanup(token: str, cgroup: str | None, run: ChildRun, box: SandboxDir) -> None:
+    if run.timed_out:
+        try:
+            with open(box.path("stack.txt"), encoding="utf-8", errors="replace") as handle:
+                run.stack = handle.read(200_000)
+        except OSError:
+            pass
     if not any(layer.startswith("PID namespace") for layer in run.layers) or run.timed_out or run.flooded:
         sweep(token)
     remove_cgroup(cgroup)
@@ -600,7 +608,7 @@ class WarmWorker:
         request, _ = build_request(mode, script, options, box, self.python, payload)
         cgroup = make_cgroup(request["token"], max(64, options.processes * 4)) if options.namespaces else None
         request["isolation"]["cgroup"] = cgroup
-        run = ChildRun(python=self.python, token=request["token"])
+        run = ChildRun(python=self.python, script=request["script"], token=request["token"])
         fds: list[int] = []
         pid = None
         try:

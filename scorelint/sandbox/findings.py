@@ -135,7 +135,8 @@ def _diagnostic(code: str, name: str, severity: Severity, text: str, line: int |
 def _definition_line(text: str, name: str | None) -> int | None:
     if not name:
         return None
-    for pattern in (rf"^(?:async\s+)?def\s+{name}\s*\(", rf"^{name}\s*=", rf"^\s+(?:async\s+)?def\s+{name}\s*\("):
+    for pattern in (rf"^(?:async\s+)?def\s+{name}\s*\(", rf"^{name}\s*=", rf"^from\s+\S+\s+import\s+[^#\n]*\b{name}\b",
+                    rf"^\s+(?:async\s+)?def\s+{name}\s*\("):
         match = re.search(pattern, text, re.MULTILINE)
         if match:
             return text.count("\n", 0, match.start()) + 1

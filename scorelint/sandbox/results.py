@@ -193,10 +193,14 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
         return Failure(kind, f"the script printed more than {options.flood_limit // (1024 * 1024)} MB while "
                              f"{where}; the sandbox stopped it")
     if run.timed_out and result is None:
+        line, stack = _stuck_at(run.stack, run.script)
+        at = f" (it was at line {line})" if line else ""
         if kind == "import":
-            return Failure(kind, f"importing the script did not finish within {options.timeout:g} s: the server "
-                                 "would hang at start-up (an endless loop or a blocking call at import time?)")
-        return Failure(kind, f"the script did not finish {where} within {options.timeout:g} s")
+            return Failure(kind, f"importing the script did not finish within {options.timeout:g} s{at}: the "
+                                 "server would hang at start-up (an endless loop or a blocking call at import time?)",
+                           line=line, detail=stack)
+        return Failure(kind, f"the script did not finish {where} within {options.timeout:g} s{at}", line=line,
+                       detail=stack)
     if result is not None:
         error = result.get("error")
         if not error:
@@ -228,6 +232,25 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
     code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else run.returncode
     return Failure(kind, f"the script ended the process (exit status {code}, as with os._exit) while {where}; "
                          "the server's worker would die the same way")
+
+
+def _stuck_at(stack: str, script: str | None) -> tuple[int | None, str]:
+    """The script's innermost line in the threads' stacks (faulthandler lists the most recent call first)."""
+    if not stack or not script:
+        return None, ""
+    import re
+
+    real = os.path.realpath(script)
+    threads = [t for t in re.split(r"\n(?=(?:Current thread|Thread) 0x)", stack.strip())
+               if t.startswith(("Current thread", "Thread"))]
+    here = os.path.dirname(os.path.abspath(__file__))
+    threads = ["\n".join(line for line in t.splitlines() if here not in line and "<frozen importlib" not in line)
+               for t in threads]
+    for thread in sorted(threads, key=lambda t: not t.startswith("Current thread")):
+        for match in re.finditer(r'File "([^"]+)", line (\d+)', thread):
+            if os.path.realpath(match.group(1)) == real:
+                return int(match.group(2)), thread
+    return None, "\n\n".join(threads)
 
 
 def _signal_name(number: int) -> str:
