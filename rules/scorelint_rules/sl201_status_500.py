@@ -131,6 +131,14 @@ class Status500(Rule):
         Invalid(_RAW + "def error(message):\n    return AMLResponse(message, 500)\n\n@rawhttp\ndef run(request):\n"
                 "    if request.content_type != 'application/json':\n        return error('send JSON')\n"
                 "    return AMLResponse('ok', 200)\n", line=8),
+        # the fall-through after one `if` per method (azureml's GPU deployment notebook)
+        Invalid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
+                "        return AMLResponse(score(request.get_data(False)), 200)\n    if request.method == 'GET':\n"
+                "        return AMLResponse(b'GET is not supported', 405)\n    return AMLResponse('bad request', 500)\n",
+                line=13, message_contains="405",
+                fixed=_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
+                "        return AMLResponse(score(request.get_data(False)), 200)\n    if request.method == 'GET':\n"
+                "        return AMLResponse(b'GET is not supported', 405)\n    return AMLResponse('bad request', 405)\n"),
         # a content-type check answered with 500
         Invalid(_RAW + "@rawhttp\ndef run(request):\n    if not request.is_json:\n"
                 "        return AMLResponse('send JSON', 500)\n    return AMLResponse('ok', 200)\n",
@@ -177,6 +185,16 @@ class Status500(Rule):
         self.report(status, f"{head}; use the 4xx that fits a client error (400, 405, 415, 422) or a specific "
                             "5xx such as 503 for a server-side failure.")
 
+    def _after_method_checks(self, node: cst.CSTNode) -> bool:
+        """`if request.method == "POST": return ...` / `if ... == "GET": return ...` then this 500."""
+        statement = self.source.enclosing_statement(node)
+        block = self.source.parent.get(statement)
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or statement not in body:
+            return False
+        before = body[: body.index(statement)]
+        return any(isinstance(s, cst.If) and ".method" in self.source.code(s.test) for s in before)
+
     def _client_error(self, node: cst.CSTNode, func: cst.FunctionDef | None) -> tuple[str, str] | None:
         """Which 4xx the context of a 500 calls for, if it is clearly a client error."""
         source = self.source
@@ -197,6 +215,8 @@ class Status500(Rule):
                     return ("400 Bad Request", f"this `except {', '.join(caught)}` handles input the client sent")
                 break
             child = ancestor
+        if self._after_method_checks(node):
+            return "405 Method Not Allowed", "it answers the methods the `if` statements above did not handle"
         call = node if isinstance(node, cst.Call) else None
         if call is not None and call.args:
             text = (string_value(call.args[0].value) or "").lower()

@@ -7,7 +7,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import exception_name, handler_of, response_kind, status_argument, status_codes
+from ._sl2_responses import exception_name, flow_for, handler_of, response_kind, status_argument, status_codes
 
 _ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
                           re.IGNORECASE)
@@ -27,7 +27,8 @@ class ErrorReturnedAsSuccess(Rule):
     """An `except` block in `run` returns the error as an ordinary result, which the client receives as 200 OK.
 
     ## What it does
-    Reports a `return` inside an `except` block of `run` that sends the error as a normal result:
+    Reports a `return` inside an `except` block of `run` (or a value stored there and returned after the
+    `try`) that sends the error as a normal result:
     the exception's text (`str(e)`, `repr(e)`, an f-string with `e`, `"..." + str(e)`), a variable holding it
     (`error = str(e); return error`), `traceback.format_exc()`, or a string or dict that says it is an error
     (`{"error": msg}`, `"Prediction failed"`), including through `json.dumps(...)`, `jsonify(...)` and
@@ -138,6 +139,11 @@ class ErrorReturnedAsSuccess(Rule):
                 message_contains="error message",
                 fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
                 "    except Exception:\n        logging.exception('scoring')\n        raise\n"),
+        # the error stored in the handler and returned after the try (no fix: the return serves both paths)
+        Invalid(_TEMPLATE + "def run(data):\n    try:\n        result = model.predict(json.loads(data))\n"
+                "        result_dict = {'result': result.tolist()}\n    except Exception as e:\n"
+                "        result_dict = {'error': str(e)}\n    return result_dict\n", line=13,
+                message_contains="stores the exception's message in `result_dict`"),
         # AMLResponse with an explicit 200
         Invalid("from azureml.contrib.services.aml_request import rawhttp\n"
                 "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
@@ -157,7 +163,10 @@ class ErrorReturnedAsSuccess(Rule):
             if ret.value is None:
                 continue
             handler = handler_of(self.facts, ret, run_def)
-            if handler is None or not isinstance(handler, cst.ExceptHandler):
+            if handler is None:
+                self._check_stored_error(ret, run_def)
+                continue
+            if not isinstance(handler, cst.ExceptHandler):
                 continue
             what = self._error_content(ret.value, handler, run_def)
             if what is None:
@@ -171,6 +180,28 @@ class ErrorReturnedAsSuccess(Rule):
                 fix=self.fix("Re-raise the exception instead (clients get an error status)",
                              self.replace(ret, "raise"), unsafe=True),
             )
+
+    def _check_stored_error(self, ret: cst.Return, run_def: cst.FunctionDef) -> None:
+        """`except Exception as e: result = {"error": str(e)}` ... `return result` after the try."""
+        value = ret.value
+        if not isinstance(value, cst.Name):
+            return
+        values = flow_for(self.facts, run_def).values(value.value, value)
+        for assigned in values or ():
+            if assigned is None:
+                continue
+            handler = handler_of(self.facts, assigned, run_def)
+            if not isinstance(handler, cst.ExceptHandler):
+                continue
+            what = self._describe(assigned, self._tainted_names(handler, run_def))
+            if what is None:
+                continue
+            self.report(assigned, f"This `except` block stores {what} in `{value.value}`, which `run` returns as an "
+                                  "ordinary result: the client gets 200 OK with the error in the body and cannot "
+                                  "tell the failure from a prediction; re-raise (`raise`) so the server answers "
+                                  "with an error status and logs the traceback, or return `AMLResponse(message, "
+                                  "400)` with a precise message for bad input.")
+            return
 
     def _error_content(self, value: cst.BaseExpression, handler: cst.ExceptHandler,
                        run_def: cst.FunctionDef) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -35,6 +36,11 @@ _BYTES_CALLS = frozenset(
     {"base64.b64encode", "base64.b64decode", "base64.urlsafe_b64encode", "base64.urlsafe_b64decode",
      "base64.standard_b64encode", "base64.encodebytes", "orjson.dumps", "pickle.dumps", "zlib.compress"}
 )
+# what a model object is usually called (sklearn, xgboost, keras...): `model`, `clf`, `rf_model`, `pipeline`
+_MODEL_NAME = re.compile(r"(?i)(model|clf|classifier|regressor|estimator|pipeline|pipe|booster|xgb|lgbm|forest|"
+                         r"svm|svc|knn|learner|automl)")
+_MODEL_LIBRARIES = frozenset({"joblib", "pickle", "cloudpickle", "dill", "mlflow", "tensorflow", "keras", "tf",
+                              "torch", "xgboost", "lightgbm", "catboost", "sklearn", "onnxruntime", "azureml"})
 _B64_ENCODE = frozenset({"base64.b64encode", "base64.urlsafe_b64encode", "base64.standard_b64encode"})
 
 _ADVICE = {
@@ -133,6 +139,9 @@ class ResponseNotSerializable(Rule):
         # one branch converts: the value is not certainly an array
         Valid(_TEMPLATE + "def run(data):\n    if data:\n        out = model.predict(data)\n    else:\n"
               "        out = []\n    return out\n"),
+        # not a model: `server.predict` of an encryption service, `helpers.predict` of a module
+        Valid("import helpers\n\ndef init():\n    global server\n    server = make_server()\n\ndef run(data):\n"
+              "    if data:\n        return helpers.predict(data)\n    return server.predict(data)\n"),
         Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
               "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
     ]
@@ -178,6 +187,11 @@ class ResponseNotSerializable(Rule):
                 fixed=_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
                 "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
                 "        raise\n    return out.tolist()\n"),
+        # a model loaded with joblib in init, whatever its name
+        Invalid("import joblib\n\ndef init():\n    global scorer\n    scorer = joblib.load('m.pkl')\n\n"
+                "def run(data):\n    return scorer.predict_proba(data)\n", line=8,
+                fixed="import joblib\n\ndef init():\n    global scorer\n    scorer = joblib.load('m.pkl')\n\n"
+                "def run(data):\n    return scorer.predict_proba(data).tolist()\n"),
         Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return x * 2\n", line=11,
                 fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return (x * 2).tolist()\n"),
     ]
@@ -318,7 +332,7 @@ class ResponseNotSerializable(Rule):
         if isinstance(call.func, cst.Attribute):
             attr = call.func.attr.value
             receiver = call.func.value
-            if attr in _PREDICT_METHODS and not self._is_module(receiver):
+            if attr in _PREDICT_METHODS and self._is_model(receiver):
                 return Finding(call, f"a numpy array from `{short}(...)`", "predict",
                                fixable="tolist")
             if attr == "encode" and not call.args[1:]:
@@ -334,11 +348,33 @@ class ResponseNotSerializable(Rule):
             return self._classify_helper(call, call.func.value, depth)
         return None
 
-    def _is_module(self, expr: cst.BaseExpression) -> bool:
-        """`helpers.predict(...)` where `helpers` is an imported module, not a model object."""
+    def _is_model(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr.predict(...)` is a model's predict: the receiver was loaded by a model library in
+        init (or at module level), or is named like a model. `helpers.predict(...)` (an imported module) and
+        `server.predict(...)` (some other object) are not assumed to return arrays."""
         if isinstance(expr, cst.Name):
             bindings = self.facts.bindings.get(expr.value)
-            return bool(bindings) and bindings[-1].kind == "import"
+            if bindings and bindings[-1].kind == "import":
+                return False
+            if self._loaded_by_library(expr.value):
+                return True
+        text = self.source.code(expr).rsplit(".", 1)[-1]
+        return bool(_MODEL_NAME.search(text))
+
+    def _loaded_by_library(self, name: str) -> bool:
+        facts = self.facts
+        values = [b.value for b in facts.bindings.get(name, []) if b.kind == "assign"]
+        init_def = facts.init.definition
+        if init_def is not None and name in facts.global_names(init_def):
+            for assign in facts.own_nodes(init_def, cst.Assign):
+                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
+                    values.append(assign.value)
+        for value in values:
+            if isinstance(value, cst.Call):
+                qualified = facts.qualified_name(value.func) or ""
+                if qualified.split(".", 1)[0] in _MODEL_LIBRARIES or qualified.endswith(
+                        (".load_model", "load_model")):
+                    return True
         return False
 
     def _classify_helper(self, call: cst.Call, name: str, depth: int) -> Finding | None:

@@ -34,7 +34,7 @@ class RawhttpMethodUnchecked(Rule):
     With `@rawhttp` the server passes every request to `run`: GET as well as POST (and OPTIONS, where the
     platform routes it). A GET has no body, so a browser visit, a monitoring probe or a mistyped client call
     goes straight into the parsing and model code, which fails with a 500 (or, worse, scores an empty input
-    and answers 200). The documents' own `@rawhttp` examples branch on `request.method` first.
+    and answers 200). A body read inside a `try` is not reported: the script then handles a missing body. The documents' own `@rawhttp` examples branch on `request.method` first.
 
     ## Example
     ```python
@@ -75,6 +75,10 @@ class RawhttpMethodUnchecked(Rule):
         # the request is handed to a helper, which may check the method
         Valid(_RAW + "def handle(req):\n    if req.method == 'GET':\n        return 'ready'\n    return req.get_json()\n\n"
               "@rawhttp\ndef run(request):\n    body = request.get_json()\n    return handle(request)\n"),
+        # the body is read inside a try that answers its absence (the azureml-examples binary-payload style)
+        Valid(_RAW + "@rawhttp\ndef run(req):\n    try:\n        data = req.files.getlist('file')[0]\n"
+              "    except IndexError:\n        return AMLResponse('No file uploaded', status_code=422)\n"
+              "    return AMLResponse(resize(data), 200)\n"),
         # GET-only use of the query string
         Valid(_RAW + "@rawhttp\ndef run(request):\n    return {'q': request.args.get('q')}\n"),
         # not a @rawhttp script: run gets a string
@@ -116,6 +120,8 @@ class RawhttpMethodUnchecked(Rule):
                 body_use = node
         if body_use is None:
             return
+        if self.source.enclosing(body_use, (cst.Try, cst.FunctionDef)) is not run_def:
+            return  # read inside a try: the script answers a missing body itself (e.g. 422 "No file uploaded")
         for call in facts.own_nodes(run_def, cst.Call):
             if any(isinstance(a.value, cst.Name) and a.value.value == request for a in call.args):
                 return  # the request is handed on whole; the callee may check the method
@@ -134,8 +140,9 @@ class RawhttpMethodUnchecked(Rule):
                         f"405, {{\"Allow\": \"POST\"}})\n{indent}")
                 fix = self.fix("Answer other methods with 405", self.insert_before(first, text), unsafe=True)
         self.report(body_use, f"The server passes GET requests to a `@rawhttp` run too, and this `run` reads the body "
-                              f"without checking `{request}.method`, so a GET (no body) reaches the model code and "
-                              f"fails with a 500; answer other methods first with `if {request}.method != \"POST\": "
+                              f"without checking `{request}.method`, so a GET (no body) runs the scoring code on an "
+                              f"empty input, which fails with a 500 or answers 200 with an empty result; answer other "
+                              f"methods first with `if {request}.method != \"POST\": "
                               "return AMLResponse(\"Method not allowed\", 405)`.", fix=fix)
 
 
