@@ -7,14 +7,28 @@ not be checked (the other files are still checked and reported).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .config import ConfigError
-from .report import FORMATS, Summary, make_reporter
-from .runner import CheckOptions, FileOutcome, SettingsResolver, check_text
+# The engine (libcst, the rule registry) is imported inside the commands that use it, so that commands that
+# do not lint (`scorelint swagger`, `scorelint try`) start without paying for it.
+
+
+class _LazyFormats(Sequence):
+    """scorelint.report.FORMATS, imported when click first looks at the choices, not when this module loads."""
+
+    def __getitem__(self, index):
+        from .report import FORMATS
+
+        return FORMATS[index]
+
+    def __len__(self) -> int:
+        from .report import FORMATS
+
+        return len(FORMATS)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -42,7 +56,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.option("--output-format", type=click.Choice(_LazyFormats()), default="text", show_default=True,
               envvar="SCORELINT_OUTPUT_FORMAT", help="How to print findings.")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (SL1) or names; comma-separated.")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the configured selection.")
@@ -75,6 +89,10 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
           sandbox_timeout: float | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
+    from .config import ConfigError
+    from .report import Summary, make_reporter
+    from .runner import CheckOptions, SettingsResolver
+
     if not paths:
         paths = (Path("."),)
     overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind}
@@ -167,6 +185,9 @@ def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOpti
 
 
 def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
+    from .config import ConfigError
+    from .runner import FileOutcome, check_text
+
     from .model import LintResult
     from .encoding import SourceDecodeError, SourceFile
 

@@ -1,0 +1,135 @@
+"""Sandbox Swagger against the reference server's time to its first /swagger.json, in the same run.
+
+    python bench/sandbox_bench.py [--runs 5] [--scripts numpy,pandas_orients,standard]
+
+For each script (from tests/sandbox_fixtures/), measured side by side, in alternation, so that both
+sides see the same machine load:
+
+- server: start `azmlinfsrv --entry_script score.py` (azureml-inference-server-http) and poll
+  GET /swagger.json until it answers 200: start to first document;
+- cold CLI: `scorelint swagger score.py` as a fresh process, start to exit (interpreter start-up,
+  the command line, the sandbox's child with its isolation, the script's imports, the documents);
+- cold API: `scorelint.sandbox.swagger(path)` from an already running Python (what a tool embedding
+  scorelint pays);
+- warm: the same call through a `WarmWorker` that has already imported numpy, pandas and
+  inference-schema (what the language server pays per request); its one-time start-up is shown too.
+
+Prints per-script medians and the ratios to the server's time. Targets: cold CLI at most half the
+server's time; warm under 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "sandbox_fixtures"
+sys.path.insert(0, str(ROOT))
+
+from scorelint.sandbox import SandboxOptions, WarmWorker, swagger  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_time(folder: Path) -> float:
+    server = Path(sys.executable).with_name("azmlinfsrv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SERVICE_", "AML_", "AZUREML_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(server), "--entry_script", "score.py", "--port", str(port)], cwd=folder, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited on {folder}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/swagger.json")
+                response = connection.getresponse()
+                response.read()
+                connection.close()
+                if response.status == 200:
+                    return time.perf_counter() - started
+            except OSError:
+                pass
+            time.sleep(0.005)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def cli_time(script: Path) -> float:
+    command = Path(sys.executable).with_name("scorelint")
+    argv = [str(command)] if command.exists() else [sys.executable, "-m", "scorelint"]
+    started = time.perf_counter()
+    done = subprocess.run([*argv, "swagger", str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode())
+    return elapsed
+
+
+def api_time(script: Path, worker=None) -> float:
+    started = time.perf_counter()
+    result = swagger(script, SandboxOptions(), worker=worker)
+    elapsed = time.perf_counter() - started
+    if result.failure is not None:
+        raise RuntimeError(result.failure.message)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scripts", default="numpy,pandas_orients,standard")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    worker = WarmWorker().start()
+    worker_start = time.perf_counter() - started
+    print(f"warm worker start-up (once): {worker_start * 1000:.0f} ms, preloaded: "
+          f"{', '.join(worker.info.get('preloaded', []))}")
+    print(f"{'script':<16}{'server':>10}{'cold CLI':>10}{'ratio':>8}{'cold API':>10}{'ratio':>8}"
+          f"{'warm':>9}{'ratio':>8}")
+    ratios_cli, warm_all = [], []
+    try:
+        for name in args.scripts.split(","):
+            script = FIXTURES / name / "score.py"
+            api_time(script, worker)  # first touch of the files, both sides
+            server, cli, api, warm = [], [], [], []
+            for _ in range(args.runs):  # alternate, so that both sides see the same load
+                server.append(server_time(script.parent))
+                cli.append(cli_time(script))
+                api.append(api_time(script))
+                warm.append(api_time(script, worker))
+            s, c, a, w = (statistics.median(x) for x in (server, cli, api, warm))
+            ratios_cli.append(c / s)
+            warm_all.append(w)
+            print(f"{name:<16}{s * 1000:>8.0f}ms{c * 1000:>8.0f}ms{c / s:>8.2f}{a * 1000:>8.0f}ms{a / s:>8.2f}"
+                  f"{w * 1000:>7.0f}ms{w / s:>8.2f}")
+    finally:
+        worker.close()
+    worst = max(ratios_cli)
+    print(f"\ncold `scorelint swagger` / server start-to-first-swagger: worst {worst:.2f} "
+          f"(target <= 0.50: {'met' if worst <= 0.5 else 'NOT met'})")
+    print(f"warm worker per request: worst median {max(warm_all) * 1000:.0f} ms "
+          f"(target < 200 ms: {'met' if max(warm_all) < 0.2 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
