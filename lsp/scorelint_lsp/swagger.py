@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,8 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
         raise SwaggerFailed(exc.message, {"kind": "unavailable", "status": exc.status}) from None
     return {
         "document": document,
+        # exactly what `scorelint swagger --version V` prints, for clients that show the text as it is
+        "text": json.dumps(document, indent=2, ensure_ascii=False) + "\n",
         "version": version,
         "versions": sorted(result.documents),
         "unavailable": dict(result.unavailable),

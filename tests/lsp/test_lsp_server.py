@@ -4,6 +4,8 @@ pytest-lsp with the VS Code and Neovim capability profiles."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -216,6 +218,10 @@ async def test_swagger_command(client: LanguageClient):
     result = await swagger_command(client, {"uri": d.uri, "version": "3"})
     assert result["version"] == "3" and result["document"] == expected.document("3")
     assert result["document"]["openapi"].startswith("3.0")
+    cli = subprocess.run([sys.executable, "-m", "scorelint", "swagger", str(d.path), "--version", "3"],
+                         capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert result["text"] == cli.stdout  # what the command line prints, to the byte
     result = await swagger_command(client, d.uri)  # a bare URI: version 2, what /swagger.json serves
     assert result["document"] == expected.document("2") and result["document"]["swagger"] == "2.0"
     assert "/score" in result["document"]["paths"]
