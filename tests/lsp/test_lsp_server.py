@@ -15,7 +15,7 @@ from pytest_lsp import LanguageClient
 
 from scorelint.api import Linter
 
-from .helpers import PROFILES, SERVER, WAIT, Doc, codes, start
+from .helpers import PROFILES, SERVER, WAIT, Doc, apply_edits, codes, edits_of, start
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -240,3 +240,22 @@ async def test_only_entry_scripts_are_linted(client: LanguageClient):
     # detection by content, as on the command line: a file binding init and run is an entry script
     entry = doc(client, "main.py", BAD.replace("def initialize():", "def init():"))
     assert codes(await entry.open()) == ["SL006"]
+
+
+async def test_apply_fix_all_command(client: LanguageClient):
+    text = JOBLIB.replace("def run(data):", "def run():")
+    d = doc(client, "score.py", text)
+    await d.open()
+    received = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams):
+        received.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="scorelint.applyFixAll", arguments=[d.uri])), WAIT)
+    assert result == {"applied": True, "fixes": 1}
+    assert len(received) == 1
+    await d.change(apply_edits(d.text, edits_of(received[0], d.uri), d.encoding))
+    assert d.text == Linter().fix_text(text, d.path).text
