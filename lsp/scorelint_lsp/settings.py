@@ -217,8 +217,10 @@ class SettingsResolver:
         self._config_for_dir.clear()
         self._linters.clear()
 
-    def config_file_for(self, path: PurePath, editor: EditorSettings) -> Path | None:
+    def config_file_for(self, path: PurePath, editor: EditorSettings, workspace_root: Path | None = None) -> Path | None:
         if editor.config_file is not None:
+            if not editor.config_file.is_absolute() and workspace_root is not None:
+                return workspace_root / editor.config_file  # relative to the workspace, as --config to cwd
             return editor.config_file
         folder = Path(path).parent
         if folder not in self._config_for_dir:
@@ -228,7 +230,7 @@ class SettingsResolver:
     def linter_for(self, path: PurePath, editor: EditorSettings, workspace_root: Path | None) -> Linter:
         """The linter for a document. Raises scorelint.config.ConfigError for a broken configuration
         (the project's or the editor's)."""
-        config = self.config_file_for(path, editor)
+        config = self.config_file_for(path, editor, workspace_root)
         try:
             stamp = config.stat().st_mtime_ns if config is not None else 0
         except OSError:

@@ -73,6 +73,15 @@ async def test_precedence_defaults_pyproject_editor(vscode: LanguageClient):
         "SL002", "SL006"]
 
 
+async def test_config_file_setting_like_dash_dash_config(vscode: LanguageClient):
+    (vscode.root / "pyproject.toml").write_text('[tool.scorelint]\nignore = ["SL002"]\n', encoding="utf-8")
+    (vscode.root / "ci").mkdir()
+    (vscode.root / "ci" / "scorelint.toml").write_text('ignore = ["SL006"]\n', encoding="utf-8")
+    await start(vscode, "visual-studio-code", vscode.root, {"configFile": "ci/scorelint.toml"})
+    d = doc(vscode, "score.py", BAD)
+    assert codes(await d.open()) == ["SL002"]  # the given file instead of the pyproject.toml found
+
+
 async def test_settings_pulled_with_workspace_configuration(vscode: LanguageClient):
     await start(vscode, "visual-studio-code", vscode.root)
     d = doc(vscode, "score.py", BAD)
