@@ -34,7 +34,8 @@ class RawhttpMethodUnchecked(Rule):
     With `@rawhttp` the server passes every request to `run`: GET as well as POST (and OPTIONS, where the
     platform routes it). A GET has no body, so a browser visit, a monitoring probe or a mistyped client call
     goes straight into the parsing and model code, which fails with a 500 (or, worse, scores an empty input
-    and answers 200). A body read inside a `try` is not reported: the script then handles a missing body. The documents' own `@rawhttp` examples branch on `request.method` first.
+    and answers 200). The documents' own `@rawhttp` examples branch on `request.method` first. A body read
+    inside a `try` is not reported: the script then answers a missing body itself.
 
     ## Example
     ```python
