@@ -19,8 +19,8 @@ result says which layers were in force):
        the script as the server does and does the work.
 
 Messages go to the parent on RESULT_FD, one JSON object per line, each carrying the request's nonce,
-so nothing the script prints can be mistaken for a result: {"t": "phase"|"layers"|"note"|"refused"|
-"result"|"exit"|"crash", ...}.
+so nothing the script prints can be mistaken for a result: {"t": "phase"|"layers"|"layer"|"note"|
+"refused"|"result"|"exit"|"crash", ...}.
 """
 
 from __future__ import annotations
@@ -1059,6 +1059,7 @@ def _worker(request: dict, channel: Channel) -> None:
         guard = Guard(request, channel, counter)
         if hasattr(sys, "addaudithook"):
             sys.addaudithook(guard)
+            channel.send("layer", layer="audit hooks")
         finder = StandInFinder()
         sys.meta_path.append(finder)
         sys.path.insert(0, request["app_root"])

@@ -288,6 +288,8 @@ class _Reader:
         elif kind == "layers":
             run.layers = list(message.get("layers") or [])
             run.notes.extend(message.get("notes") or [])
+        elif kind == "layer":
+            run.layers.append(str(message.get("layer")))
         elif kind == "note":
             run.notes.append(str(message.get("note")))
         elif kind == "refused":

@@ -176,7 +176,7 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
         "stderr_bytes": run.stderr_total,
         "stand_ins": list(result.get("stand_ins") or []),
         "refused": list(run.refused),
-        "layers": list(run.layers) + ([] if not result.get("audit_hooks") else ["audit hooks"]),
+        "layers": list(run.layers),
         "notes": list(run.notes),
         "elapsed": run.elapsed,
         "token": run.token,
