@@ -55,7 +55,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable file is reported (exit 2) while the other files are still checked.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--output-format", type=click.Choice(_LazyFormats()), default="text", show_default=True,
               envvar="SCORELINT_OUTPUT_FORMAT", help="How to print findings.")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (SL1) or names; comma-separated.")
@@ -112,10 +113,14 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
 
     from .registry import LazyRegistry
 
-    stream = click.get_text_stream("stdout")
+    # With --diff, standard output holds the diff alone (it can be piped to `patch`), and with `--fix -` the
+    # fixed source alone (editors use it as a formatter): the findings then go to standard error.
+    fixing_stdin = fix and any(str(p) == "-" for p in paths)
+    stream = click.get_text_stream("stderr" if diff or fixing_stdin else "stdout")
     use_color = color if color is not None else (output_format == "text" and stream.isatty())
     reporter = make_reporter(output_format, stream, LazyRegistry(), color=use_color)
     summary = Summary()
+    summary.dry_run = diff
     outcomes: list[FileOutcome] = []
     exit_code = EXIT_CLEAN
 

@@ -53,7 +53,9 @@ class Registry:
             return [rule], 100  # a name is as specific as it gets
         code = sel.upper()
         if re.fullmatch(r"SL\d{0,3}", code):
-            return [r for r in self.rules if r.code.startswith(code)], len(code)
+            rules = [r for r in self.rules if r.code.startswith(code)]
+            # A code or prefix that names no rule (SL999, a typo) is an unknown selector, not "nothing".
+            return (rules, len(code)) if rules else ([], -1)
         return [], -1
 
 

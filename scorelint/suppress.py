@@ -63,9 +63,22 @@ def parse_suppressions(source: ParsedSource) -> list[Suppression]:
                 holder = source.parent.get(holder)
             if isinstance(holder, cst.BaseStatement):
                 statement = holder
+            elif isinstance(holder, cst.Module) and holder.body and _ends_header(holder, owner):
+                # libcst keeps the comments above the first statement in the module header; one
+                # directly above the statement (no blank line between) still applies to it.
+                statement = holder.body[0]
         line = source.range_of(comment).start.line
         found.append(Suppression(comment, line, codes, own_line, file_level, statement=statement))
     return found
+
+
+def _ends_header(module: cst.Module, line: cst.EmptyLine) -> bool:
+    """Whether a header line is followed only by comment lines up to the first statement."""
+    header = list(module.header)
+    if module.body and not module.body[0].leading_lines:
+        index = next((i for i, item in enumerate(header) if item is line), None)
+        return index is not None and all(item.comment is not None for item in header[index:])
+    return False
 
 
 def header_lines(source: ParsedSource, statement: cst.CSTNode) -> range:

@@ -11,6 +11,23 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,bench]"
 
+# SARIF validation (tests/test_sarif.py): Microsoft's SARIF Multitool from npm, in a cache outside the repository.
+# Its Linux package also ships the SARIF 2.1.0 JSON schema the test validates against (never fetched at test time).
+SARIF_TOOLS="${SCORELINT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scorelint-tools}/sarif-multitool-5.7.0"
+if [ ! -f "$SARIF_TOOLS/.complete" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  rm -rf "$SARIF_TOOLS" && mkdir -p "$SARIF_TOOLS"
+  echo '{"name":"scorelint-sarif-tools","private":true}' > "$SARIF_TOOLS/package.json"
+  (cd "$SARIF_TOOLS" && npm install --no-audit --no-fund --loglevel=error \
+      @microsoft/sarif-multitool@5.7.0 @microsoft/sarif-multitool-linux@5.7.0 >/dev/null)
+  touch "$SARIF_TOOLS/.complete"
+fi
+
 # Language server end-to-end test in a real editor: Debian's Neovim (0.7.2 on bookworm), headless.
 if ! command -v nvim >/dev/null 2>&1; then
   SUDO=""

@@ -46,16 +46,17 @@ def run_model(data):
 """
 GOOD = BAD.replace("def run_model(", "def run(")
 FIXABLE = """\
-import azureml.contrib.services.aml_request as req
+import json
+
+import azureml.contrib.services.aml_response as resp
 
 
 def init():
     pass
 
 
-@req.rawhttp
-def run(request):
-    return request.get_data()
+def run(data):
+    return resp.AMLResponse(json.loads(data), 200, json_str=True)
 """
 # Not an entry-script name: the hooks' default `files` pattern leaves it alone (it has no init/run).
 HELPER = "def helper(x):\n    return x\n"
@@ -141,7 +142,8 @@ def test_scorelint_fix_hook_rewrites_the_file_then_passes(hook_repo, tmp_path):
     assert first.returncode == 1, output
     assert "files were modified by this hook" in output, output
     fixed = (project / "score_images.py").read_text()
-    assert fixed == FIXABLE.replace("azureml.contrib.services.aml_request", "azureml_inference_server_http.api.aml_request")
+    assert fixed == FIXABLE.replace("azureml.contrib.services.aml_response",
+                                    "azureml_inference_server_http.api.aml_response")
 
     git("add", "-A", cwd=project)
     second = try_repo(hook_repo, project, "scorelint-fix")

@@ -31,6 +31,7 @@ class Summary:
         self.fixable = 0
         self.fixed = 0
         self.errors = 0  # files that could not be checked, rule crashes
+        self.dry_run = False  # --diff: `fixed` counts fixes that would be applied, nothing was written
 
     def add(self, result: LintResult) -> None:
         self.files += 1

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 from typing import IO, Any
 
 from .. import __version__
@@ -31,7 +32,10 @@ def _region(rng: Range) -> dict[str, int]:
 
 def _uri(display_path: str) -> str:
     path = Path(display_path)
-    return path.as_posix() if not path.is_absolute() else path.as_uri()
+    if path.is_absolute():
+        return path.as_uri()
+    # A relative reference must be a valid URI too (RFC 3986): spaces, '#', '%' and non-ASCII are escaped.
+    return quote(path.as_posix(), safe="/")
 
 
 class SarifReporter:

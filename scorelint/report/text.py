@@ -38,7 +38,8 @@ class TextReporter:
 
     def finish(self, summary: Summary) -> None:
         if summary.fixed:
-            self.out.write(f"Fixed {summary.fixed} finding{'s' if summary.fixed != 1 else ''}.\n")
+            verb = "Would fix" if summary.dry_run else "Fixed"
+            self.out.write(f"{verb} {summary.fixed} finding{'s' if summary.fixed != 1 else ''}.\n")
         if summary.diagnostics:
             plural = "s" if summary.diagnostics != 1 else ""
             line = f"Found {summary.diagnostics} finding{plural} in {summary.files} file{'s' if summary.files != 1 else ''}."

@@ -1,0 +1,535 @@
+"""The command line, end to end: real `python -m scorelint` processes on real files.
+
+Exit codes, paths that cannot be read, standard input, rule selection, configuration, folder discovery,
+suppressions, fixes (written atomically, keeping mode, line endings, BOM and encoding), every output
+format, and `scorelint rule`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = "def init():\n    pass\n\n\ndef run(data):\n    return data\n"
+# SL004 at 1:10 (init's required parameter).
+BAD = "def init(model_path):\n    pass\n\n\ndef run(data):\n    return data\n"
+MSG_SL004 = ("`init` is called with no arguments, so its parameter `model_path` without a default makes the "
+             "deployment fail at start-up with a TypeError; give it a default or read the value inside init.")
+LINE_SL004 = f"score.py:1:10: SL004 [init-required-params] {MSG_SL004}"
+
+# SL010 (safe fix) at 1:8, SL004 at 4:10, SL006 at 9:5.
+MANY = """\
+import azureml.contrib.services.aml_request as req
+
+
+def init(path):
+    pass
+
+
+@req.rawhttp
+def run():
+    return {}
+"""
+MSG_SL010 = ("`import azureml.contrib.services.aml_request` fails when the server loads the script: the server "
+             "registers that module under its full name only, without the `azureml` packages above it, so the "
+             "import raises and the deployment fails. Write `from azureml.contrib.services.aml_request import "
+             "...` or `import azureml_inference_server_http.api.aml_request as ...`.")
+MSG_SL004_PATH = MSG_SL004.replace("model_path", "path")
+
+# One safe fix (SL010) and one unsafe fix (SL202: the error returned as a 200 becomes `raise`).
+FIXABLE = """\
+import json
+import azureml.contrib.services.aml_response as resp
+
+
+def init():
+    pass
+
+
+def run(data):
+    try:
+        return resp.AMLResponse(json.loads(data), 200)
+    except Exception as e:
+        return str(e)
+"""
+SAFE_FIXED = FIXABLE.replace("azureml.contrib.services.aml_response", "azureml_inference_server_http.api.aml_response")
+ALL_FIXED = SAFE_FIXED.replace("        return str(e)\n", "        raise\n")
+
+
+@pytest.fixture
+def env(tmp_path):
+    """Environment overrides for a scorelint run (None: unset)."""
+    return {"SCORELINT_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "SCORELINT_OUTPUT_FORMAT": None,
+            "FORCE_COLOR": None, "CLICOLOR_FORCE": None}
+
+
+def scorelint(*args: str, cwd: Path, env: dict, stdin: bytes | None = None, prefix: tuple[str, ...] = (),
+              real: bool = False) -> subprocess.CompletedProcess:
+    """Run the command line: in a real process when `real` or a `prefix` is given (exit status, standard
+    streams and privileges as a user gets them), else in this process with click's runner (the same
+    code path, without the interpreter's start-up, which would make this file take a minute)."""
+    if real or prefix:
+        environment = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+        return subprocess.run([*prefix, sys.executable, "-m", "scorelint", *args], cwd=cwd, env=environment,
+                              input=stdin, capture_output=True, timeout=120)
+    from click.testing import CliRunner
+
+    from scorelint.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # click 8.1; 8.2 and later always keep stderr apart
+    except TypeError:
+        runner = CliRunner()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
+
+
+def out(done: subprocess.CompletedProcess) -> str:
+    return done.stdout.decode()
+
+
+def err(done: subprocess.CompletedProcess) -> str:
+    return done.stderr.decode()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def codes(done: subprocess.CompletedProcess) -> list[tuple[str, str]]:
+    """(path, code) of every finding, from --output-format json output."""
+    return [(item["path"], item["code"]) for item in json.loads(done.stdout)]
+
+
+# --- exit codes ---------------------------------------------------------------------------------------
+def test_exit_codes(tmp_path, env):
+    write(tmp_path, "score.py", GOOD)
+    clean = scorelint("score.py", cwd=tmp_path, env=env, real=True)
+    assert (clean.returncode, out(clean), err(clean)) == (0, "All checks passed (1 file).\n", "")
+
+    write(tmp_path, "score.py", BAD)
+    found = scorelint("check", "score.py", cwd=tmp_path, env=env, real=True)
+    assert found.returncode == 1, err(found)
+    assert out(found) == f"{LINE_SL004}\nFound 1 finding in 1 file.\n"
+
+    zero = scorelint("score.py", "--exit-zero", cwd=tmp_path, env=env, real=True)
+    assert (zero.returncode, out(zero)) == (0, out(found))
+
+    usage = scorelint("score.py", "--no-such-option", cwd=tmp_path, env=env, real=True)
+    assert usage.returncode == 2 and "No such option: --no-such-option" in err(usage)
+
+
+def test_a_missing_path_is_an_error_but_the_other_files_are_reported(tmp_path, env):
+    write(tmp_path, "score.py", BAD)
+    done = scorelint("missing_score.py", "score.py", cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    assert err(done) == "scorelint: error: missing_score.py: no such file or directory\n"
+    assert LINE_SL004 in out(done)
+
+
+def _unreadable_prefix() -> tuple[str, ...]:
+    """Root reads any file: drop the capabilities that let it, so chmod 000 means unreadable."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a chmod 000 file stays readable")
+    caps = "-dac_override,-dac_read_search"
+    return (setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}")
+
+
+def test_an_unreadable_file_is_an_error_but_the_other_files_are_reported(tmp_path, env):
+    locked = write(tmp_path, "locked_score.py", GOOD)
+    locked.chmod(0)
+    write(tmp_path, "score.py", BAD)
+    try:
+        done = scorelint("locked_score.py", "score.py", cwd=tmp_path, env=env, prefix=_unreadable_prefix())
+    finally:
+        locked.chmod(0o644)
+    assert done.returncode == 2, err(done)
+    assert err(done) == "scorelint: error: locked_score.py: cannot read file: Permission denied\n"
+    assert out(done) == f"{LINE_SL004}\nFound 1 finding in 2 files.\n"
+
+
+def test_undecodable_file_and_folder_named_like_a_script(tmp_path, env):
+    (tmp_path / "latin_score.py").write_bytes(b"# caf\xe9\n" + GOOD.encode())  # no coding cookie: not UTF-8
+    (tmp_path / "folder_score.py").mkdir()  # a folder with a script's name is searched, not read
+    write(tmp_path, "folder_score.py/score.py", BAD)
+    done = scorelint("latin_score.py", "folder_score.py", cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    assert err(done).startswith("scorelint: error: latin_score.py: cannot decode file: ")
+    assert out(done) == f"folder_score.py/{LINE_SL004}\nFound 1 finding in 2 files.\n"
+
+
+# --- standard input -----------------------------------------------------------------------------------
+def test_stdin_with_and_without_a_file_name(tmp_path, env):
+    named = scorelint("-", "--stdin-filename", "deploy/score.py", cwd=tmp_path, env=env, stdin=BAD.encode())
+    assert named.returncode == 1
+    assert out(named) == f"deploy/{LINE_SL004}\nFound 1 finding in 1 file.\n"
+    anonymous = scorelint("-", cwd=tmp_path, env=env, stdin=BAD.encode())
+    assert out(anonymous).startswith(f"-:1:10: SL004 [init-required-params] {MSG_SL004}\n")
+    clean = scorelint("-", cwd=tmp_path, env=env, stdin=GOOD.encode())
+    assert clean.returncode == 0
+
+
+def test_stdin_fix_prints_only_the_fixed_source_on_stdout(tmp_path, env):
+    done = scorelint("--fix", "-", "--stdin-filename", "score.py", cwd=tmp_path, env=env, stdin=FIXABLE.encode(),
+                     real=True)
+    assert out(done) == SAFE_FIXED
+    assert "SL202 [error-returned-as-success]" in err(done)  # what is left goes to stderr
+    assert done.returncode == 1
+
+
+# --- rule selection -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--select", "SL004"], {"SL004"}),
+    (["--select", "init-required-params,run-no-input-param"], {"SL004", "SL006"}),
+    (["--select", "SL0", "--ignore", "SL006"], {"SL004", "SL010"}),
+    (["--select", "SL00"], {"SL004", "SL006"}),  # SL010 does not start with SL00
+    (["--select", "SL0", "--ignore", "SL00", "--extend-select", "SL004"], {"SL004", "SL010"}),
+    (["--select", "SL010", "--extend-select", "run-no-input-param"], {"SL006", "SL010"}),
+    (["--select", "ALL", "--ignore", "SL", "--extend-select", "SL006"], {"SL006"}),
+    (["--select", "sl004", "--select", "SL006"], {"SL004", "SL006"}),
+])
+def test_select_ignore_extend_select(tmp_path, env, args, expected):
+    write(tmp_path, "score.py", MANY)
+    done = scorelint("score.py", "--output-format", "json", *args, cwd=tmp_path, env=env)
+    assert {code for _, code in codes(done)} == expected, out(done) + err(done)
+
+
+def test_default_selection_reports_every_load_time_finding(tmp_path, env):
+    write(tmp_path, "score.py", MANY)
+    done = scorelint("score.py", "--output-format", "json", cwd=tmp_path, env=env)
+    assert {"SL004", "SL006", "SL010"} <= {code for _, code in codes(done)}
+
+
+@pytest.mark.parametrize("selector", ["SL999", "SL7", "no-such-rule", "E501"])
+def test_an_unknown_selector_is_a_usage_error(tmp_path, env, selector):
+    write(tmp_path, "score.py", GOOD)
+    for option in ("--select", "--ignore", "--extend-select"):
+        done = scorelint("score.py", option, selector, cwd=tmp_path, env=env)
+        assert done.returncode == 2, (option, out(done))
+        assert f"scorelint: error: unknown rule selector {selector!r}" in err(done)
+        assert "`scorelint rule --all` lists them" in err(done)
+
+
+# --- configuration ------------------------------------------------------------------------------------
+def project(tmp_path: Path, pyproject: str) -> Path:
+    root = tmp_path / "project"
+    write(root, "pyproject.toml", pyproject)
+    write(root, "app/score.py", MANY)
+    write(root, "app/entry_images.py", BAD)  # matches the configured include glob only
+    write(root, "app/handler.py", "from common import init\n\nrun = lambda data: data\n")  # init+run, no glob
+    write(root, "app/util.py", BAD.replace("def run", "def helper"))  # neither: never found in a folder
+    write(root, "tests/fixtures/score.py", BAD)  # excluded
+    write(root, "legacy/old_score.py", BAD)  # per-file-ignores
+    write(root, ".venv/lib/score.py", BAD)  # never searched
+    write(root, "node_modules/x/score.py", BAD)
+    return root
+
+
+PYPROJECT = """\
+[project]
+name = "demo"
+
+[tool.scorelint]
+include = ["*score*.py", "entry_*.py"]
+exclude = ["tests/fixtures/**"]
+select = ["SL0"]
+ignore = ["SL006"]
+
+[tool.scorelint.per-file-ignores]
+"legacy/*.py" = ["init-required-params"]
+"""
+
+
+def test_config_include_exclude_per_file_ignores_and_discovery(tmp_path, env):
+    root = project(tmp_path, PYPROJECT)
+    done = scorelint(".", "--output-format", "json", cwd=root, env=env)
+    assert sorted(codes(done)) == [("app/entry_images.py", "SL004"), ("app/score.py", "SL004"),
+                                   ("app/score.py", "SL010")], err(done)
+    text = scorelint(".", cwd=root, env=env)
+    # score.py, entry_images.py, handler.py (binds init and run), legacy/old_score.py: four files.
+    assert out(text).endswith("Found 3 findings in 4 files. [*] 1 fixable with --fix (some may need "
+                              "--unsafe-fixes).\n")
+    # The command line overrides the file's selection; an explicitly named file is always checked.
+    util = scorelint("app/util.py", "tests/fixtures/score.py", "--select", "SL003", "--output-format", "json",
+                     cwd=root, env=env)
+    assert sorted(codes(util)) == [("app/util.py", "SL003")]
+    # The settings come from the nearest pyproject.toml with [tool.scorelint], also from a subfolder.
+    sub = scorelint("score.py", "--output-format", "json", cwd=root / "app", env=env)
+    assert sorted(codes(sub)) == [("score.py", "SL004"), ("score.py", "SL010")]
+
+
+def test_discovery_without_configuration(tmp_path, env):
+    root = tmp_path / "plain"
+    write(root, "score.py", BAD)
+    write(root, "deploy/scoring_model.py", BAD)  # *score* glob
+    write(root, "deploy/main.py", "if True:\n    from lib import init\n\ntry:\n    run = 1\nexcept E:\n    pass\n")
+    write(root, "deploy/model.py", BAD.replace("def init", "def load"))  # run only: not an entry script
+    write(root, "deploy/notes.txt", BAD)
+    done = scorelint(".", "--output-format", "json", "--select", "SL0", cwd=root, env=env)
+    found = {path for path, _ in codes(done)}
+    assert found == {"score.py", "deploy/scoring_model.py"}
+    text = scorelint(".", "--select", "SL0", cwd=root, env=env)
+    assert out(text).endswith("in 3 files.\n")  # main.py was checked too (and is clean)
+
+
+@pytest.mark.parametrize(("pyproject", "message"), [
+    ("[tool.scorelint\nselect = [", "pyproject.toml: invalid TOML: Expected ']' at the end of a table declaration"),
+    ("[tool.scorelint]\nselekt = ['SL0']\n", "pyproject.toml: unknown key(s) in [tool.scorelint]: selekt"),
+    ("[tool.scorelint]\nselect = 'SL0'\nkind = 'web'\n", "kind must be one of auto, online, batch, not 'web'"),
+    ("[tool.scorelint]\nignore = [4]\n", "[tool.scorelint] ignore must be a list of strings"),
+    ("[tool.scorelint]\nignore = ['SL77']\n", "unknown rule selector 'SL77'"),
+    ("[tool.scorelint.per-file-ignores]\n'a/*.py' = ['nope']\n", "unknown rule selector 'nope'"),
+    ("[tool.scorelint.rules.init-required-params]\nstrict = true\n",
+     "[tool.scorelint.rules.init-required-params]: unknown option(s) strict (options of init-required-params: "
+     "none)"),
+    ("[tool.scorelint.rules.no-such-rule]\nx = 1\n", "[tool.scorelint.rules.no-such-rule]: no rule has that name"),
+])
+def test_configuration_errors_are_clear_and_exit_2(tmp_path, env, pyproject, message):
+    root = tmp_path / "broken"
+    write(root, "pyproject.toml", pyproject)
+    write(root, "score.py", BAD)
+    write(root, "other_score.py", BAD)
+    for args in (["score.py"], ["."], ["score.py", "other_score.py"]):
+        done = scorelint(*args, cwd=root, env=env)
+        assert done.returncode == 2, (args, out(done), err(done))
+        assert message in err(done), (args, err(done))
+        assert err(done).count("scorelint: error:") == 1, err(done)  # said once, not once per file
+        assert "Traceback" not in err(done)
+
+
+# --- suppressions -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "suppressed"), [
+    ("def init(model_path):  # noqa: SL004\n", True),
+    ("def init(model_path):  # noqa: SL004, SL999\n", True),
+    ("def init(model_path):  # noqa\n", True),
+    ("def init(model_path):  # noqa: SL005\n", False),
+    ("def init(model_path):  # noqa: init-required-params\n", True),  # names work in noqa too
+    ("def init(model_path):  # scorelint: ignore[init-required-params]\n", True),
+    ("def init(model_path):  # scorelint: ignore[SL004]\n", True),
+    ("def init(model_path):  # scorelint: ignore[missing-run]\n", False),
+    ("# scorelint: ignore[init-required-params]\ndef init(model_path):\n", True),  # own line, first statement
+    ("# scorelint: ignore[init-required-params]\n\ndef init(model_path):\n", False),  # a blank line between
+    ("import os\n# noqa: SL004\ndef init(model_path):\n", True),  # own line above a later statement
+    ("# scorelint: ignore-file[SL004]\nimport os\n\n\ndef init(model_path):\n", True),
+    ("def init(\n    model_path,\n):  # noqa: SL004\n", True),  # on the header's last line
+    ("x = '# noqa: SL004'\ndef init(model_path):\n", False),  # inside a string: not a comment
+])
+def test_suppression_comments(tmp_path, env, source, suppressed):
+    text = source + "    pass\n\n\ndef run(data):\n    return data\n"
+    write(tmp_path, "score.py", text)
+    done = scorelint("score.py", "--select", "SL004", cwd=tmp_path, env=env)
+    assert done.returncode == (0 if suppressed else 1), out(done)
+
+
+# --- fixes --------------------------------------------------------------------------------------------
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if "scorelint-tmp" in p.name]
+
+
+def test_fix_unsafe_fixes_and_diff(tmp_path, env):
+    target = write(tmp_path, "score.py", FIXABLE)
+
+    preview = scorelint("--diff", "score.py", cwd=tmp_path, env=env)
+    assert preview.returncode == 1
+    assert target.read_text() == FIXABLE  # --diff writes nothing
+    assert out(preview) == (
+        "--- a/score.py\n+++ b/score.py\n@@ -1,5 +1,5 @@\n import json\n"
+        "-import azureml.contrib.services.aml_response as resp\n"
+        "+import azureml_inference_server_http.api.aml_response as resp\n \n \n def init():\n"
+    )
+    assert "Would fix 1 finding." in err(preview) and "SL202" in err(preview)
+    # The diff applies with patch(1) and gives what --fix writes.
+    if shutil.which("patch"):
+        copy = tmp_path / "patched"
+        copy.mkdir()
+        write(copy, "score.py", FIXABLE)
+        subprocess.run(["patch", "-s", "-p1"], cwd=copy, input=preview.stdout, check=True)
+        assert (copy / "score.py").read_text() == SAFE_FIXED
+
+    safe = scorelint("--fix", "score.py", cwd=tmp_path, env=env)
+    assert target.read_text() == SAFE_FIXED
+    assert safe.returncode == 1  # the unsafe fix is still to do
+    assert "Fixed 1 finding." in out(safe) and "score.py:13:9: SL202 [error-returned-as-success]" in out(safe)
+
+    unsafe = scorelint("--fix", "--unsafe-fixes", "score.py", cwd=tmp_path, env=env)
+    assert target.read_text() == ALL_FIXED
+    assert unsafe.returncode == 0, out(unsafe)
+    assert out(unsafe) == "Fixed 1 finding.\nAll checks passed (1 file).\n"
+    assert leftovers(tmp_path) == []
+
+    again = scorelint("--fix", "--unsafe-fixes", "score.py", cwd=tmp_path, env=env)
+    assert (again.returncode, target.read_text()) == (0, ALL_FIXED)
+
+
+def test_fix_keeps_mode_line_endings_bom_and_encoding(tmp_path, env):
+    crlf = tmp_path / "crlf_score.py"
+    crlf.write_bytes(FIXABLE.replace("\n", "\r\n").encode())
+    crlf.chmod(0o751)
+    bom = tmp_path / "bom_score.py"
+    bom.write_bytes(b"\xef\xbb\xbf" + FIXABLE.encode())
+    latin = tmp_path / "latin_score.py"
+    latin.write_bytes(("# -*- coding: latin-1 -*-\n# modèle café\n" + FIXABLE).encode("latin-1"))
+    link = tmp_path / "link_score.py"
+    link.symlink_to(crlf.name)
+
+    done = scorelint("--fix", "--unsafe-fixes", "crlf_score.py", "bom_score.py", "latin_score.py", cwd=tmp_path,
+                     env=env)
+    assert done.returncode == 0, out(done) + err(done)
+    assert out(done) == "Fixed 6 findings.\nAll checks passed (3 files).\n"
+    assert crlf.read_bytes() == ALL_FIXED.replace("\n", "\r\n").encode()
+    assert stat.S_IMODE(crlf.stat().st_mode) == 0o751
+    assert bom.read_bytes() == b"\xef\xbb\xbf" + ALL_FIXED.encode()
+    assert latin.read_bytes() == ("# -*- coding: latin-1 -*-\n# modèle café\n" + ALL_FIXED).encode("latin-1")
+    assert link.is_symlink() and link.resolve() == crlf.resolve()  # the link is kept, its target fixed
+    assert leftovers(tmp_path) == []
+
+    crlf.write_bytes(FIXABLE.replace("\n", "\r\n").encode())
+    through_link = scorelint("--fix", "link_score.py", cwd=tmp_path, env=env)
+    assert through_link.returncode == 1  # SL202 is left (unsafe)
+    assert link.is_symlink() and crlf.read_bytes() == SAFE_FIXED.replace("\n", "\r\n").encode()
+
+
+def test_a_fix_that_cannot_be_written_is_an_error(tmp_path, env):
+    folder = tmp_path / "readonly"
+    target = write(folder, "score.py", FIXABLE)
+    folder.chmod(0o555)  # the temporary file cannot be created next to it
+    try:
+        done = scorelint("--fix", "score.py", cwd=folder, env=env, prefix=_unreadable_prefix())
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 2, out(done) + err(done)
+    assert "cannot write fixed file: Permission denied" in out(done) + err(done)
+    assert target.read_text() == FIXABLE
+
+
+# --- output formats -----------------------------------------------------------------------------------
+def _formatted(tmp_path, env, fmt: str) -> subprocess.CompletedProcess:
+    write(tmp_path, "score.py", MANY)
+    done = scorelint("score.py", "--select", "SL004,SL010", "--output-format", fmt, cwd=tmp_path, env=env)
+    assert done.returncode == 1, err(done)
+    assert err(done) == ""
+    return done
+
+
+def test_text_format(tmp_path, env):
+    assert out(_formatted(tmp_path, env, "text")) == (
+        f"score.py:1:8: SL010 [contrib-submodule-import] {MSG_SL010} [*]\n"
+        f"score.py:4:10: SL004 [init-required-params] {MSG_SL004_PATH}\n"
+        "Found 2 findings in 1 file. [*] 1 fixable with --fix (some may need --unsafe-fixes).\n"
+    )
+
+
+def test_json_format(tmp_path, env):
+    url = "https://github.com/scorelint/scorelint/blob/main/docs/rules.md#"
+    assert json.loads(out(_formatted(tmp_path, env, "json"))) == [
+        {"path": "score.py", "line": 1, "column": 8, "end_line": 1, "end_column": 51, "code": "SL010",
+         "name": "contrib-submodule-import", "severity": "error", "message": MSG_SL010,
+         "fix": {"applicability": "safe", "message": "Import azureml_inference_server_http.api.aml_request instead",
+                 "edits": [{"line": 1, "column": 8, "end_line": 1, "end_column": 44,
+                            "content": "azureml_inference_server_http.api.aml_request"}]},
+         "noqa_line": 1, "url": url + "sl010-contrib-submodule-import"},
+        {"path": "score.py", "line": 4, "column": 10, "end_line": 4, "end_column": 14, "code": "SL004",
+         "name": "init-required-params", "severity": "error", "message": MSG_SL004_PATH, "fix": None,
+         "noqa_line": 4, "url": url + "sl004-init-required-params"},
+    ]
+
+
+def test_github_format(tmp_path, env):
+    assert out(_formatted(tmp_path, env, "github")) == (
+        "::error file=score.py,line=1,col=8,endLine=1,endColumn=51,title=scorelint (SL010 contrib-submodule-import)"
+        f"::SL010 {MSG_SL010}\n"
+        "::error file=score.py,line=4,col=10,endLine=4,endColumn=14,title=scorelint (SL004 init-required-params)"
+        f"::SL004 {MSG_SL004_PATH}\n"
+    )
+
+
+def test_azure_format(tmp_path, env):
+    assert out(_formatted(tmp_path, env, "azure")) == (
+        "##vso[task.logissue type=error;sourcepath=score.py;linenumber=1;columnnumber=8;code=SL010;]"
+        f"contrib-submodule-import: {MSG_SL010}\n"
+        "##vso[task.logissue type=error;sourcepath=score.py;linenumber=4;columnnumber=10;code=SL004;]"
+        f"init-required-params: {MSG_SL004_PATH}\n"
+    )
+
+
+def test_sarif_format(tmp_path, env):
+    log = json.loads(out(_formatted(tmp_path, env, "sarif")))
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert run["tool"]["driver"]["name"] == "scorelint"
+    assert run["columnKind"] == "unicodeCodePoints"
+    location = {"physicalLocation": {"artifactLocation": {"uri": "score.py"}, "region": {
+        "startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 14}}}
+    first, second = run["results"]
+    assert second == {"ruleId": "SL004", "ruleIndex": second["ruleIndex"], "level": "error",
+                      "message": {"text": MSG_SL004_PATH}, "locations": [location]}
+    assert rules[second["ruleIndex"]]["id"] == "SL004" and rules[second["ruleIndex"]]["name"] == "init-required-params"
+    assert rules[first["ruleIndex"]]["id"] == first["ruleId"] == "SL010"
+    assert first["fixes"] == [{
+        "description": {"text": "Import azureml_inference_server_http.api.aml_request instead (safe)"},
+        "artifactChanges": [{"artifactLocation": {"uri": "score.py"}, "replacements": [{
+            "deletedRegion": {"startLine": 1, "startColumn": 8, "endLine": 1, "endColumn": 44},
+            "insertedContent": {"text": "azureml_inference_server_http.api.aml_request"}}]}],
+    }]
+
+
+def test_output_format_from_the_environment(tmp_path, env):
+    write(tmp_path, "score.py", BAD)
+    done = scorelint("score.py", cwd=tmp_path, env=dict(env, SCORELINT_OUTPUT_FORMAT="json"), real=True)
+    assert json.loads(out(done))[0]["code"] == "SL004"
+
+
+# --- scorelint rule -----------------------------------------------------------------------------------
+def test_rule_documentation_by_code_and_by_name(tmp_path, env):
+    by_code = scorelint("rule", "SL004", cwd=tmp_path, env=env)
+    by_name = scorelint("rule", "init-required-params", cwd=tmp_path, env=env)
+    assert by_code.returncode == by_name.returncode == 0
+    assert out(by_code) == out(by_name)
+    text = out(by_code)
+    assert text.startswith("# init-required-params (SL004)\n")
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert heading in text
+    as_json = json.loads(out(scorelint("rule", "sl010", "--output-format", "json", cwd=tmp_path, env=env)))
+    assert (as_json["code"], as_json["name"], as_json["fixable"]) == ("SL010", "contrib-submodule-import", True)
+
+
+def test_rule_all_lists_every_rule(tmp_path, env):
+    from scorelint.registry import default_registry
+
+    done = scorelint("rule", "--all", cwd=tmp_path, env=env)
+    assert done.returncode == 0
+    lines = out(done).splitlines()
+    registry = default_registry()
+    assert [line.split()[0] for line in lines] == [r.code for r in registry.rules]
+    assert lines[3].split()[:3] == ["SL004", "init-required-params", "error"]
+    assert any(line.startswith("SL010") and line.endswith("(fixable)") for line in lines)
+
+
+def test_rule_errors(tmp_path, env):
+    unknown = scorelint("rule", "SL999", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2
+    assert err(unknown) == ("scorelint: error: no rule has the code or name 'SL999' (`scorelint rule --all` "
+                            "lists them)\n")
+    missing = scorelint("rule", cwd=tmp_path, env=env)
+    assert missing.returncode == 2 and "give a rule code or name, or --all" in err(missing)
