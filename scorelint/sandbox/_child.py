@@ -193,6 +193,10 @@ def _read_only_filesystem(request, layers, notes) -> None:
         else:
             _mount(None, sandbox, None, MS_REMOUNT | MS_BIND)
     layers.append("read-only file system except the sandbox folder")
+    # A private, small /dev/shm: multiprocessing's semaphores and shared memory still work.
+    if os.path.isdir("/dev/shm"):
+        size = max(16, int(request["limits"].get("file_mb") or 64))
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=%dm,mode=1777" % size)
     hidden = []
     home = request.get("real_home") or ""
     for relative in CREDENTIAL_PATHS if home else ():
