@@ -392,3 +392,18 @@ def test_child_is_standard_library_only():
                 top = module.split(".")[0]
                 assert top in allowed or top in {"werkzeug", "flask", "azureml_inference_server_http",
                                                   "__future__"}, (name, module)
+
+
+def test_warm_worker_killed_during_a_request(tmp_path):
+    """The request's processes die with the worker; the request is retried on a new worker."""
+    import threading
+
+    entry = script(tmp_path, "import time\ntime.sleep(0.6)\n\ndef init():\n    pass\n\ndef run(x):\n    return x\n")
+    with WarmWorker() as warm:
+        first = warm.pid
+        timer = threading.Timer(0.3, os.kill, (first, signal.SIGKILL))
+        timer.start()
+        result = swagger(entry, SandboxOptions(timeout=5), worker=warm)
+        timer.join()
+        assert result.failure is None, result.failure
+        assert warm.pid not in (None, first)

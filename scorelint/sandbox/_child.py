@@ -1209,6 +1209,7 @@ def serve(sock_fd: int, preload) -> None:
         if pid == 0:
             try:
                 os.setsid()
+                die_with_parent()  # a request does not outlive its worker
                 sock.close()
                 null = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(null, 0)

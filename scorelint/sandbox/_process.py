@@ -600,10 +600,14 @@ class WarmWorker:
             self._ensure_started()
             try:
                 return self._run(mode, script, options, payload)
-            except (BrokenPipeError, ConnectionError):
+            except (BrokenPipeError, ConnectionError):  # once: a worker that died is replaced
                 self._stop()
                 self._ensure_started()
-                return self._run(mode, script, options, payload)
+                try:
+                    return self._run(mode, script, options, payload)
+                except (BrokenPipeError, ConnectionError) as exc:
+                    self._stop()
+                    raise SandboxError(f"the warm worker under {self.python} failed twice: {exc}") from None
 
     def _run(self, mode: str, script: Path, options: SandboxOptions, payload: str | None) -> ChildRun:
         box = SandboxDir()
@@ -627,7 +631,7 @@ class WarmWorker:
             reply = self._receive(30.0)
             if not reply or "pid" not in reply:
                 self._stop()
-                raise SandboxError("the warm worker stopped answering")
+                raise ConnectionError("the warm worker stopped answering")
             pid = reply["pid"]
             self._sock.setblocking(False)
 
@@ -648,8 +652,10 @@ class WarmWorker:
             try:
                 collect(run, reader, {"stdout": out_r, "stderr": err_r, "result": res_r}, self._sock.fileno(),
                         read_exit, kill, options.timeout)
-            except ConnectionError:
+            except ConnectionError:  # the worker died mid-request: stop what it started, then retry
+                kill()
                 self._stop()
+                raise
             if run.returncode is None and self._sock is not None:
                 kill()
                 status = self._receive(5.0)
