@@ -373,3 +373,32 @@ def test_warm_worker_contains_the_same_attacks(attack, tmp_path):
         second = swagger(good, SandboxOptions(timeout=5), worker=worker)
         assert second.failure is None and "2" in second.documents
         assert worker.pid is not None
+
+
+def test_without_namespaces_the_audit_hook_and_the_sweep_still_contain(attack):
+    """Where the machine refuses namespaces (namespaces=False stands in for it), the audit hook refuses
+    from Python, and the process-group kill plus the token sweep leave no process behind."""
+    victim = os.getpid()
+    case = attack("""
+        import os, signal, socket
+        for attempt in (lambda: open("{project}/{mark}", "w"),
+                        lambda: socket.create_connection(("127.0.0.1", 9), timeout=1),
+                        lambda: os.kill({victim}, signal.SIGTERM),
+                        lambda: open("/proc/{victim}/environ", "rb").read()):
+            try:
+                attempt()
+            except PermissionError as exc:
+                print("refused:", exc, flush=True)
+        for _ in range(3):
+            if os.fork() == 0:  # children that outlive the import, detached into their own sessions
+                os.setsid()
+                while True:
+                    pass
+        while True:
+            pass
+    """, victim=victim)
+    result = swagger(case.script, case.options(timeout=2, namespaces=False))
+    assert result.stdout.count("refused:") == 4, result.stdout + result.stderr
+    assert not any("namespace" in layer for layer in result.layers)
+    assert "did not finish" in result.failure.message
+    case.contained(result)

@@ -469,6 +469,11 @@ class Guard:
 
     def _open(self, args) -> None:
         path, mode, flags = (tuple(args) + (None, None))[:3]
+        if not isinstance(path, int):
+            try:
+                path = os.fspath(path)
+            except TypeError:
+                return
         if isinstance(flags, int) and flags & self.WRITE_FLAGS or isinstance(mode, str) and \
                 any(c in mode for c in "wax+"):
             if not self._inside(path):
