@@ -218,7 +218,7 @@ SEVERITY = {"error": "Error", "warning": "Warning", "info": "Information"}
 
 
 def test_extension_in_the_real_extension_host(start_code_server, tmp_path):
-    """Diagnostics, a quick fix, Fix all and the failure path, checked inside VS Code's extension host."""
+    """Diagnostics, Show Swagger, a quick fix, Fix all and the failure path, inside VS Code's extension host."""
     workspace = _workspace(tmp_path / "ws", sys.executable)
     expected = _cli_findings(workspace)
     assert {f["code"] for f in expected} == EXPECTED_CODES  # the fixture script still means what it says
@@ -231,7 +231,7 @@ def test_extension_in_the_real_extension_host(start_code_server, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({
         "out": str(out), "script": "score.py", "quickFix": {"code": "SL102", "titleContains": sl102_fix["message"]},
-        "swaggerVersions": [], "badInterpreter": str(bare / "bin" / "python"),
+        "swaggerVersions": ["2", "3"], "badInterpreter": str(bare / "bin" / "python"),
     }))
     server = start_code_server({"SCORELINT_E2E_CONFIG": str(config)})
     remote = f"vscode-remote://127.0.0.1:{server.port}"
@@ -265,6 +265,21 @@ def test_extension_in_the_real_extension_host(start_code_server, tmp_path):
         assert d["message"] == by_code[d["code"]]["message"]
         assert d["href"] == by_code[d["code"]]["url"]
 
+    # "scorelint: Show Swagger" opens, in a JSON editor, exactly what `scorelint swagger` prints.
+    swagger = result["swagger"]
+    assert "error" not in swagger, swagger.get("error")
+    for version in ("2", "3"):
+        cli = _run([sys.executable, "-m", "scorelint", "swagger", "score.py", "--version", version], timeout=120,
+                   cwd=workspace)
+        assert cli.returncode == 0, cli.stderr
+        shown = swagger[version]
+        assert shown is not None, f"Show Swagger opened nothing for version {version}"
+        assert shown["languageId"] == "json" and shown["untitled"] and shown["active"], shown
+        assert json.loads(shown["text"]) == json.loads(cli.stdout)
+        assert shown["text"] == cli.stdout
+    assert json.loads(swagger["2"]["text"])["swagger"] == "2.0"
+    assert json.loads(swagger["3"]["text"])["openapi"].startswith("3.0")
+
     # A quick fix changes the text exactly as the rule's fix says, and its diagnostic goes away.
     quick = result["quickFix"]
     assert "error" not in quick, quick.get("error")
@@ -295,7 +310,8 @@ def test_extension_in_the_real_extension_host(start_code_server, tmp_path):
 
 
 def test_problems_panel_ui_smoke(start_code_server, tmp_path):
-    """The findings reach VS Code's Problems panel; a screenshot is kept in test-artifacts/vscode/."""
+    """The findings reach VS Code's Problems panel (screenshot in test-artifacts/vscode/), and Show Swagger
+    runs from the command palette with the version picked in a quick pick."""
     workspace = _workspace(tmp_path / "ws", sys.executable)
     server = start_code_server()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -313,6 +329,13 @@ def test_problems_panel_ui_smoke(start_code_server, tmp_path):
         assert code in text, (code, result["problems"])
     assert "scorelint" in text
     assert [item["label"] for item in result["statusBar"]] == ["scorelint running"], result["statusBar"]
+    # Show Swagger from the command palette: the version is chosen in a quick pick
+    choices = result["versionChoices"]  # label and description, as the quick pick lists them
+    assert len(choices) == 3, choices
+    for choice, start in zip(choices, ("2Swagger 2.0", "3OpenAPI 3.0", "3.1OpenAPI 3.1")):
+        assert choice.replace(" ", "").startswith(start.replace(" ", "")), choices
+    assert result["swaggerLine"].startswith('"openapi": "3.0'), result["swaggerLine"]
+    assert (ARTIFACTS / "problems-panel-swagger.png").exists()
 
 
 def test_failure_notification_installs_scorelint(start_code_server, tmp_path):

@@ -8,7 +8,8 @@
 //       Screenshots SHOT (the notification) and SHOT with -installed (after).
 //   node browser.js ui URL FILE CODES SHOT
 //       UI smoke test: opens FILE with Quick Open, waits for the squiggles, opens the Problems panel, waits
-//       until every code in CODES (comma-separated) is listed, prints the rows as JSON, saves SHOT.
+//       until every code in CODES (comma-separated) is listed, prints the rows as JSON, saves SHOT; then
+//       runs "scorelint: Show Swagger" from the command palette, picks version 3, waits for the document.
 // Needs NODE_PATH to hold playwright-core; CHROMIUM the browser executable.
 const { chromium } = require("playwright-core");
 const fs = require("fs");
@@ -126,6 +127,24 @@ async function ui(file, codes, shot) {
     await problemsListing(page, codes, result);
     result.statusBar = await statusBar(page);
     await page.screenshot({ path: shot });
+    // the command palette: "scorelint: Show Swagger", then pick version 3 in the quick pick
+    await page.locator(".monaco-editor .view-line").first().click();
+    await page.keyboard.press("Control+Shift+P");
+    await page.waitForSelector(".quick-input-widget input", { timeout: T });
+    await page.keyboard.type("scorelint: Show Swagger");
+    const command = page.locator(".quick-input-widget .monaco-list-row", { hasText: "scorelint: Show Swagger" });
+    await command.first().waitFor({ timeout: T });
+    await page.keyboard.press("Enter");
+    const version = page.locator(".quick-input-widget .monaco-list-row", { hasText: "OpenAPI 3.0" });
+    await version.first().waitFor({ timeout: T });
+    result.versionChoices = (await page.locator(".quick-input-widget .monaco-list-row").allInnerTexts())
+      .map((t) => t.replace(/\s+/g, " ").trim());
+    await version.first().click();
+    const opened = page.locator(".monaco-editor .view-line", { hasText: '"openapi": "3.0' });
+    await opened.first().waitFor({ timeout: T });
+    result.swaggerLine = (await opened.first().innerText()).replace(/\u00a0/g, " ").trim();
+    result.swaggerTab = (await page.locator(".tabs-container .tab.active").allInnerTexts()).map((t) => t.trim());
+    await page.screenshot({ path: shot.replace(/\.png$/, "-swagger.png") });
     result.ok = true;
   } catch (e) {
     result.error = String(e);
