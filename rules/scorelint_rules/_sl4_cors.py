@@ -14,6 +14,8 @@ def cors_header_strings(facts: EntryScriptFacts) -> list[cst.SimpleString]:
     if key not in cache:
         found = []
         for node in facts.source.nodes(cst.SimpleString):
+            if "ccess-control-" not in node.value.lower():  # evaluating every literal would cost more than the parse
+                continue
             value = node.evaluated_value
             if isinstance(value, str) and value.lower().startswith(("access-control-allow-", "access-control-expose-",
                                                                    "access-control-max-age")):
@@ -26,7 +28,7 @@ def handles_options(facts: EntryScriptFacts) -> bool:
     """Whether the script compares a request's method with "OPTIONS" (in run or a helper)."""
     source = facts.source
     for node in source.nodes(cst.SimpleString):
-        if node.evaluated_value != "OPTIONS":
+        if "OPTIONS" not in node.value or node.evaluated_value != "OPTIONS":
             continue
         for ancestor in source.ancestors(node):
             if isinstance(ancestor, (cst.Comparison, cst.MatchCase)):
