@@ -19,6 +19,11 @@ mkdir -p "$LOGS"
 say() { echo "vscode-e2e: $*"; }
 fail_with_log() { say "FAILED: $1 (last lines of $2):"; tail -40 "$2" >&2; exit 1; }
 
+# code-server 4.100.3 declares engines.node 20 and compiles native modules against the running node.
+command -v node >/dev/null && command -v npm >/dev/null || { say "FAILED: node 20 and npm must be on PATH"; exit 1; }
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$NODE_MAJOR" = 20 ] || { say "FAILED: code-server $CS_VERSION needs node 20, found $(node -v)"; exit 1; }
+
 # One installer at a time (install.sh and a test run may both call this).
 exec 9>"$CACHE/.install.lock"
 flock -w 1800 9
