@@ -87,6 +87,6 @@ def sandbox_diagnostics(path, text, options=None, enabled=None, **kwargs):
 
 def options_from_settings(settings, **overrides) -> SandboxOptions:
     """[tool.scorelint.sandbox] (keys named like SandboxOptions' fields) as SandboxOptions."""
-    from .findings import options_from_settings as _options
+    from ._process import options_from_settings as _options
 
     return _options(settings, **overrides)

@@ -264,7 +264,7 @@ def set_limits(request, layers) -> None:
     def lower(which, soft, hard=None):
         hard = soft if hard is None else hard
         try:
-            current_soft, current_hard = resource.getrlimit(which)
+            _, current_hard = resource.getrlimit(which)
             if current_hard != resource.RLIM_INFINITY:
                 hard = min(hard, current_hard)
                 soft = min(soft, hard)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import selectors
 import shutil
 import signal
@@ -83,6 +82,29 @@ class ChildRun:
     messages: int = 0
 
 
+def _token(size: int) -> str:
+    return os.urandom(size).hex()
+
+
+def options_from_settings(settings, **overrides) -> SandboxOptions:
+    """[tool.scorelint.sandbox] as SandboxOptions: keys are the option names (kebab-case or snake_case);
+    relative paths (python, model-dir, app-root) are relative to the pyproject.toml's folder."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(SandboxOptions)}
+    values = {}
+    root = getattr(settings, "root", None)
+    for key, value in (getattr(settings, "sandbox", None) or {}).items():
+        name = str(key).replace("-", "_")
+        if name not in names or value is None:
+            continue
+        if name in ("model_dir", "app_root") or (name == "python" and ("/" in str(value) or "\\" in str(value))):
+            value = str(Path(root, value)) if root is not None and not os.path.isabs(str(value)) else str(value)
+        values[name] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return SandboxOptions(**values)
+
+
 # --- interpreters and folders --------------------------------------------------------------------------
 def resolve_python(python: str | os.PathLike | None) -> str:
     if python is None:
@@ -140,11 +162,11 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
     script_path = os.path.abspath(script)
     app_root = os.path.abspath(options.app_root) if options.app_root else os.path.dirname(script_path)
     model_dir = os.path.abspath(options.model_dir) if options.model_dir else box.path("model")
-    token = secrets.token_hex(12)
+    token = _token(12)
     env = sandbox_env(python, box, token, model_dir, script_path, app_root)
     cpu = options.cpu_seconds if options.cpu_seconds is not None else max(1.0, options.timeout)
     request = {
-        "mode": mode, "nonce": secrets.token_hex(16), "token": token,
+        "mode": mode, "nonce": _token(16), "token": token,
         "script": script_path, "app_root": app_root, "sandbox_dir": box.root, "work_dir": box.path("work"),
         "real_home": os.path.expanduser("~"),
         "service": {"name": options.service_name, "version": options.service_version,
@@ -521,7 +543,7 @@ class WarmWorker:
             raise SandboxError("the warm worker needs Python 3.9+ on the parent side")
         self._home = SandboxDir()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = sandbox_env(self.python, self._home, secrets.token_hex(12), self._home.path("model"),
+        env = sandbox_env(self.python, self._home, _token(12), self._home.path("model"),
                           "", self._home.path("work"))
         try:
             self._proc = subprocess.Popen(

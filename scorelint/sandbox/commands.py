@@ -41,7 +41,7 @@ def sandbox_table(script: Path) -> tuple[dict, Path | None]:
 
 def make_options(script: Path, **given) -> SandboxOptions:
     """Command-line values over [tool.scorelint.sandbox] over the defaults."""
-    from .findings import options_from_settings
+    from ._process import options_from_settings
 
     table, root = sandbox_table(script)
     settings = type("SandboxSettings", (), {"sandbox": table, "root": root})()

@@ -10,16 +10,14 @@ the sandbox produces their findings here. A finding a static rule already report
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 import queue
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..model import Diagnostic, Range, Severity
-from ._process import SandboxError, SandboxOptions, WarmWorker
+from ._process import SandboxError, SandboxOptions, WarmWorker, options_from_settings
 from .results import SwaggerResult
 
 IMPORT_FAILED, LOAD_FAILED, SENSITIVE = "SL901", "SL902", "SL903"
@@ -28,24 +26,6 @@ SANDBOX_CODES = frozenset({IMPORT_FAILED, LOAD_FAILED, SENSITIVE})
 STATIC_TWIN = {"no-init": "SL002", "no-run": "SL003", "run-params": "SL005", "run-no-input": "SL006",
                "rawhttp-schema": "SL007"}
 SYNTAX_ERROR = "SL001"
-
-
-# --- options from the configuration ---------------------------------------------------------------
-def options_from_settings(settings, **overrides) -> SandboxOptions:
-    """[tool.scorelint.sandbox] as SandboxOptions: keys are the option names (kebab-case or snake_case);
-    relative paths (python, model-dir, app-root) are relative to the pyproject.toml's folder."""
-    fields = {f.name for f in dataclasses.fields(SandboxOptions)}
-    values = {}
-    root = getattr(settings, "root", None)
-    for key, value in (getattr(settings, "sandbox", None) or {}).items():
-        name = str(key).replace("-", "_")
-        if name not in fields or value is None:
-            continue
-        if name in ("model_dir", "app_root") or (name == "python" and ("/" in str(value) or "\\" in str(value))):
-            value = str(Path(root, value)) if root is not None and not os.path.isabs(str(value)) else str(value)
-        values[name] = value
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return SandboxOptions(**values)
 
 
 # --- one file -------------------------------------------------------------------------------------
