@@ -282,7 +282,7 @@ def test_discovery_without_configuration(tmp_path, env):
     root = tmp_path / "plain"
     write(root, "score.py", BAD)
     write(root, "deploy/scoring_model.py", BAD)  # *score* glob
-    write(root, "deploy/main.py", "if True:\n    from lib import init\n\ntry:\n    run = 1\nexcept E:\n    pass\n")
+    write(root, "deploy/main.py", "if True:\n    from lib import init\n\ntry:\n    run = 1\nexcept ImportError:\n    pass\n")
     write(root, "deploy/model.py", BAD.replace("def init", "def load"))  # run only: not an entry script
     write(root, "deploy/notes.txt", BAD)
     done = scorelint(".", "--output-format", "json", "--select", "SL0", cwd=root, env=env)

@@ -15,6 +15,7 @@ from .sl007_rawhttp_with_input_schema import RawhttpWithInputSchema
 from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
 from .sl009_unused_suppression import UnusedSuppression
 from .sl010_contrib_submodule_import import ContribSubmoduleImport
+from .sl011_undefined_name import UndefinedName
 from .sl101_schema_param_not_in_run import SchemaParamNotInRun
 from .sl102_schema_name_casing import SchemaNameCasing
 from .sl103_global_parameters_required import GlobalParametersRequired
@@ -56,6 +57,7 @@ ALL_RULES = (
     RawhttpNotOnRun,
     UnusedSuppression,
     ContribSubmoduleImport,
+    UndefinedName,
     SchemaParamNotInRun,
     SchemaNameCasing,
     GlobalParametersRequired,

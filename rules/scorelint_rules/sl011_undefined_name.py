@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import builtins
+
+import libcst as cst
+
+from scorelint.model import Severity
+from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
+
+# Builtins of every Python the server runs on (3.8+), not only of the interpreter running scorelint.
+_BUILTINS = frozenset(dir(builtins)) | {
+    "True", "False", "None", "__debug__", "aiter", "anext", "EncodingWarning", "ExceptionGroup",
+    "BaseExceptionGroup", "PythonFinalizationError",
+}
+# What every module (and class body, and method) sees without binding it.
+_MODULE_NAMES = frozenset({
+    "__name__", "__file__", "__doc__", "__spec__", "__loader__", "__package__", "__builtins__", "__path__",
+    "__cached__", "__annotations__", "__dict__", "__module__", "__qualname__", "__class__",
+})
+# Text that means names can be created in ways a reading of the file cannot follow.
+_DYNAMIC = ("globals()", "locals()", "vars()", "exec(", "builtins", "sys.modules", "__getattr__")
+# The import a well-known name almost certainly stands for; third-party ones make the fix unsafe
+# (the script then needs the package at import time, not only when the line runs).
+_STDLIB = ("os", "sys", "json", "time", "logging", "pickle", "re", "math", "base64", "io", "glob", "shutil",
+           "traceback", "uuid", "tempfile", "random", "pathlib", "argparse", "inspect")
+_THIRD_PARTY = {"np": "import numpy as np", "pd": "import pandas as pd", "joblib": "import joblib",
+                "torch": "import torch", "tf": "import tensorflow as tf"}
+_TARGETS = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)
+_NOT_LOADS = (cst.Import, cst.ImportFrom, cst.Annotation, cst.MatchPattern, cst.NameItem)
+
+
+class UndefinedName(Rule):
+    """The script reads a name it never imports or assigns, so that line raises NameError.
+
+    ## What it does
+    Reports a name that the script reads but binds nowhere: no import, assignment, `def`, `class`,
+    parameter, loop, `with`, `except` or comprehension variable anywhere in the file, and not a builtin.
+    Each such name is reported once, where it is first read, with what the NameError breaks there. It
+    stays silent when a `from module import *` of an unknown module, `globals()`, `exec` and the like
+    could create names that reading the file cannot see.
+
+    ## Why is this bad?
+    Python looks names up only when the line runs. A missing `import os` in `init` therefore passes every
+    check until the server calls `init()` at start-up: it raises `NameError: name 'os' is not defined`
+    and the deployment fails. At module level the import of the script fails; in `run` every request that
+    reaches the line fails with a 500. The documents' own Power BI example (in its Japanese and French
+    versions) calls `os.path.join` without importing `os`.
+
+    ## Example
+    ```python
+    import joblib
+
+    def init():
+        global model
+        model = joblib.load(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    import joblib
+
+    def init():
+        global model
+        model = joblib.load(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+    ```
+
+    ## Fix safety
+    Offered only for well-known module names. Adding a standard-library import (`import os`) is safe. The
+    conventional third-party ones (`import numpy as np`, `import pandas as pd`, `joblib`, `torch`,
+    `tensorflow as tf`) are unsafe: the script then needs that package when it is imported, not only when
+    the line runs.
+    """
+
+    code = "SL011"
+    name = "undefined-name"
+    severity = Severity.ERROR
+    contract = "1. Loading: any exception at import time (or in init) fails the deployment"
+    kinds = ANY_SCRIPT
+
+    VALID = [
+        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
+              "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
+              "def run(data):\n    return model.predict([[float(data)]]).tolist()\n"),
+        # Bound only conditionally, in a nested scope, by a comprehension, an except, a with or a loop.
+        Valid("try:\n    import ujson as json\nexcept ImportError:\n    import json\n\ndef init():\n    pass\n\n"
+              "def run(data):\n    rows = [r for r in json.loads(data)]\n    with open('x') as fh:\n"
+              "        pass\n    for i, (a, b) in enumerate(rows):\n        pass\n    try:\n        pass\n"
+              "    except ValueError as err:\n        return {'error': type(err).__name__}\n"
+              "    return {'n': len(rows), 'ok': (total := sum(rows)) > 0, 'file': __file__}\n"),
+        # Keyword arguments, attributes and annotations are not reads of a global name.
+        Valid("from __future__ import annotations\nimport numpy as np\n\ndef init():\n    pass\n\n"
+              "def run(data: UnknownType) -> np.ndarray:\n    return np.zeros(3, dtype=float).tolist()\n"),
+        # Names created out of sight: star imports of unknown modules, globals().
+        Valid("from helpers import *\n\ndef init():\n    pass\n\ndef run(data):\n    return score(data)\n"),
+        Valid("def init():\n    globals()['model'] = object()\n\ndef run(data):\n    return str(model)\n"),
+        # A deliberate probe for a name that may not exist.
+        Valid("try:\n    IN_NOTEBOOK = bool(__IPYTHON__)\nexcept NameError:\n    IN_NOTEBOOK = False\n\n"
+              "def init():\n    pass\n\ndef run(data):\n    return data\n"),
+        # init binds `model` locally: SL502 (init-missing-global) reports that, not this rule.
+        Valid("import joblib\n\ndef init():\n    model = joblib.load('m.pkl')\n\ndef run(data):\n"
+              "    return model.predict(data)\n"),
+    ]
+    INVALID = [
+        Invalid("import json\nimport joblib\n\n\ndef init():\n    global model\n"
+                "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')\n"
+                "    model = joblib.load(path)\n\n\ndef run(data):\n    return model.predict(json.loads(data)).tolist()\n",
+                line=7, message_contains="when the server calls it at start-up",
+                fixed="import json\nimport joblib\nimport os\n\n\ndef init():\n    global model\n"
+                      "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')\n"
+                      "    model = joblib.load(path)\n\n\ndef run(data):\n"
+                      "    return model.predict(json.loads(data)).tolist()\n"),
+        # Two names, each reported once; np gets the conventional (unsafe) import.
+        Invalid('"""Scoring."""\nimport json\n\ndef init():\n    pass\n\ndef run(data):\n'
+                "    rows = np.array(json.loads(data))\n    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n",
+                expected=2, line=8, message_contains="every request",
+                fixed='"""Scoring."""\nimport json\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n'
+                      "    rows = np.array(json.loads(data))\n"
+                      "    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n"),
+        # At import time: the sample is built when the module is imported.
+        Invalid("from inference_schema.schema_decorators import input_schema\n"
+                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
+                "sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))\n\ndef init():\n    pass\n\n"
+                "@input_schema('data', sample)\ndef run(data):\n    return data.to_dict()\n",
+                line=4, message_contains="importing the script",
+                fixed="from inference_schema.schema_decorators import input_schema\n"
+                      "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n"
+                      "import pandas as pd\n\n"
+                      "sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))\n\ndef init():\n    pass\n\n"
+                      "@input_schema('data', sample)\ndef run(data):\n    return data.to_dict()\n"),
+        # An exception class never imported: looked up only when an exception reaches the clause.
+        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return json.loads(data)\n"
+                "    except JSONDecodeError:\n        return {'error': 'bad json'}\n", line=9,
+                message_contains="whenever an exception reaches it"),
+        # In an except block, in a helper, and a model class never imported (no fix for those).
+        Invalid("import json\n\ndef init():\n    global model\n    model = XGBClassifier()\n    model.load_model('m.json')\n\n"
+                "def _fail(err):\n    return prefix + str(err)\n\ndef run(data):\n    try:\n"
+                "        return model.predict(json.loads(data)).tolist()\n    except Exception as err:\n"
+                "        raise RuntimeError(_fail(err))\n", expected=2, line=5, message_contains="XGBClassifier"),
+    ]
+
+    def check(self) -> None:
+        text = self.source.text
+        if self.facts.has_unknown_star_import or any(marker in text for marker in _DYNAMIC):
+            return
+        bound = self._bound_names()
+        reported: set[str] = set()
+        for node in self.source.nodes(cst.Name):
+            name = node.value
+            if name in bound or name in reported or name in _BUILTINS or name in _MODULE_NAMES:
+                continue
+            if not self._is_load(node) or self._guarded(node):
+                continue
+            reported.add(name)
+            self.report(node, self._message(node), fix=self._fix(name))
+
+    # --- what the file binds -------------------------------------------------------------------------
+    def _bound_names(self) -> set[str]:
+        source = self.source
+        bound: set[str] = set()
+
+        def add(target: cst.CSTNode | None) -> None:
+            if target is None:
+                return
+            if type(target) is cst.Name:
+                bound.add(target.value)
+            elif type(target) in (cst.Tuple, cst.List):
+                for element in target.elements:
+                    add(element.value)
+            elif type(target) is cst.StarredElement:
+                add(target.value)
+            elif type(target) is cst.AsName:
+                add(target.name)
+
+        for kind in _TARGETS:
+            for node in source.nodes(kind):
+                if kind is cst.Assign:
+                    for target in node.targets:
+                        add(target.target)
+                else:
+                    add(node.target)
+        for node in source.nodes(cst.WithItem):
+            add(node.asname)
+        for kind in (cst.ExceptHandler, cst.ExceptStarHandler):
+            for node in source.nodes(kind):
+                add(node.name)
+        for kind in (cst.FunctionDef, cst.ClassDef, cst.Param):
+            for node in source.nodes(kind):
+                add(node.name)
+        for node in source.nodes(cst.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    add(alias.asname)
+                else:
+                    top = alias.name
+                    while type(top) is cst.Attribute:
+                        top = top.value
+                    add(top)
+        for node in source.nodes(cst.ImportFrom):
+            if isinstance(node.names, cst.ImportStar):
+                continue
+            for alias in node.names:
+                add(alias.asname if alias.asname is not None else alias.name)
+        bound.update(self.facts.bindings)  # names a known star import brings in
+        for kind in (cst.MatchAs, cst.MatchStar, cst.MatchMapping, cst.TypeVar, cst.TypeVarTuple, cst.ParamSpec):
+            for node in source.nodes(kind):
+                for name in source.walk(node, cst.Name):
+                    bound.add(name.value)
+        return bound
+
+    # --- where a name is read ------------------------------------------------------------------------
+    def _is_load(self, node: cst.Name) -> bool:
+        parent = self.source.parent.get(node)
+        if type(parent) is cst.Attribute and parent.attr is node:
+            return False
+        if type(parent) is cst.Arg and parent.keyword is node:
+            return False
+        return not any(isinstance(a, _NOT_LOADS) for a in self.source.ancestors(node))
+
+    def _guarded(self, node: cst.Name) -> bool:
+        """Inside a `try` that handles NameError: a deliberate probe."""
+        for ancestor in self.source.ancestors(node):
+            if type(ancestor) in (cst.Try, cst.TryStar):
+                for handler in ancestor.handlers:
+                    if handler.type is not None and "NameError" in self.source.code(handler.type):
+                        return True
+        return False
+
+    def _scope(self, node: cst.CSTNode) -> cst.FunctionDef | cst.Lambda | None:
+        """The function whose call runs this node; None when it runs at import time. Decorators,
+        default values and class bodies run when the enclosing statement does."""
+        child = node
+        for ancestor in self.source.ancestors(node):
+            if type(ancestor) is cst.FunctionDef and child is ancestor.body:
+                return ancestor
+            if type(ancestor) is cst.Lambda and child is ancestor.body:
+                return ancestor
+            child = ancestor
+        return None
+
+    def _message(self, node: cst.Name) -> str:
+        name = node.value
+        scope = self._scope(node)
+        facts = self.facts
+        while scope is not None and type(scope) is cst.FunctionDef and scope is not facts.init.definition \
+                and scope is not facts.run.definition:
+            outer = self._scope(scope)
+            if outer is None:
+                break
+            scope = outer
+        if scope is None:
+            where = "importing the script raises NameError and the deployment fails"
+        elif scope is facts.init.definition:
+            where = "`init()` raises NameError when the server calls it at start-up, and the deployment fails"
+        elif scope is facts.run.definition:
+            where = "`run` raises NameError on every request that reaches this line, which fails with a 500"
+        elif type(scope) is cst.FunctionDef:
+            where = f"calling `{scope.name.value}` raises NameError"
+        else:
+            where = "calling this lambda raises NameError"
+        handler = self.source.enclosing(node, (cst.ExceptHandler, cst.ExceptStarHandler))
+        if handler is not None and handler.type is not None and any(
+                n is node for n in self.source.walk(handler.type, cst.Name)):
+            # `except E:` looks E up only when an exception reaches the clause.
+            where = ("this `except` clause raises NameError instead of handling the error, whenever an "
+                     "exception reaches it")
+        hint = _import_for(name)
+        instead = f"add `{hint}`" if hint else f"import or define `{name}`"
+        return f"`{name}` is never imported or assigned in this script, so {where}; {instead}."
+
+    def _fix(self, name: str):  # noqa: ANN202
+        line = _import_for(name)
+        if line is None:
+            return None
+        body = self.source.module.body
+        anchor = None
+        for statement in body:
+            if type(statement) is not cst.SimpleStatementLine:
+                break
+            smalls = statement.body
+            if all(type(s) in (cst.Import, cst.ImportFrom) for s in smalls) or (
+                    anchor is None and len(smalls) == 1 and type(smalls[0]) is cst.Expr
+                    and isinstance(smalls[0].value, cst.SimpleString)):
+                anchor = statement
+                continue
+            break
+        unsafe = name in _THIRD_PARTY
+        if anchor is not None:
+            return self.fix(f"Add `{line}`", self.insert_after(anchor, "\n" + line), unsafe=unsafe)
+        if not body:
+            return None
+        return self.fix(f"Add `{line}`", self.insert_before(body[0], line + "\n"), unsafe=unsafe)
+
+
+def _import_for(name: str) -> str | None:
+    if name in _STDLIB:
+        return f"import {name}"
+    return _THIRD_PARTY.get(name)
