@@ -106,6 +106,15 @@ class ParsedSource:
         module = cst.parse_module(text)
         state = _IndexingState(module)
         module._codegen(state)
+        generated = "".join(state.tokens)
+        if generated != text:
+            # libcst accepted the file but its tree does not print it back (a statement after a lone
+            # backslash line is put inside the block above it): every position would be wrong.
+            at = next((i for i, (a, b) in enumerate(zip(generated, text)) if a != b), min(len(generated), len(text)))
+            line = text.count("\n", 0, at) + 1
+            raise cst.ParserSyntaxError("libcst's tree does not reproduce the file here",
+                                        lines=text.splitlines(True) or [""], raw_line=line,
+                                        raw_column=at - (text.rfind("\n", 0, at) + 1))
         offsets = list(accumulate(map(len, state.tokens), initial=0))
         return cls(
             text=text,
