@@ -524,6 +524,16 @@ class EntryScriptFacts:
                 if name.startswith("argparse.") or name.endswith((".parse_known_args", ".parse_args")):
                     where = "init" if func is init_def else f"`{func.name.value}` (called by init)"
                     return f"{where} parses command-line arguments"
+        # Parsing at import time (outside `if __name__ == "__main__":`) is batch-only too: under the
+        # online server, sys.argv holds the server's own arguments.
+        for call in self.source.nodes(cst.Call):
+            func = call.func
+            if type(func) is not cst.Attribute or func.attr.value not in ("parse_args", "parse_known_args"):
+                continue
+            outer = [a for a in self.source.ancestors(call) if type(a) in (cst.FunctionDef, cst.ClassDef,
+                                                                            cst.Lambda, cst.If)]
+            if not any(type(a) is not cst.If or "__name__" in self.source.code(a.test) for a in outer):
+                return "the module parses command-line arguments when it is imported"
         return None
 
     # --- function bodies ---------------------------------------------------------------------------

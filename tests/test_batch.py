@@ -119,6 +119,11 @@ BATCH = {
         "    args = ArgumentParser().parse_args([])\n\ndef run(data):\n    return data\n"
     ),
     "plain_batch_name": "def init():\n    pass\n\ndef run(batch):\n    return list(batch)\n",
+    "argparse_at_import_time": (
+        "import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--column')\n"
+        "options, _ = parser.parse_known_args()\n\ndef init():\n    pass\n\n"
+        "def run(files):\n    return [options.column for _ in files]\n"
+    ),
     "directive_batch": "# scorelint: kind=batch\ndef init():\n    pass\n\ndef run(data):\n    return data\n",
 }
 
