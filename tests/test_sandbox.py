@@ -407,3 +407,22 @@ def test_warm_worker_killed_during_a_request(tmp_path):
         timer.join()
         assert result.failure is None, result.failure
         assert warm.pid not in (None, first)
+
+
+def test_folders_of_dead_parents_are_removed(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from scorelint.sandbox import _process
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f"{_process.PREFIX}orphan"
+    orphan.mkdir()
+    (orphan / ".owner").write_text(f"{dead.pid} 1")
+    alive = tmp_path / f"{_process.PREFIX}alive"
+    alive.mkdir()
+    (alive / ".owner").write_text(_process._process_identity(os.getpid()))
+    _process.remove_stale_folders()
+    assert not orphan.exists() and alive.exists()

@@ -116,13 +116,26 @@ def resolve_python(python: str | os.PathLike | None) -> str:
     return os.path.abspath(found)
 
 
+PREFIX = "scorelint-sandbox-"
+_swept = False
+
+
 class SandboxDir:
-    """The sandbox's temporary folder: home, tmp, work (the working directory) and model (when none is given)."""
+    """The sandbox's temporary folder: home, tmp, work (the working directory) and model (when none is given).
+
+    It is removed when the run ends; `.owner` names the process that made it, so that folders left by a
+    parent that was killed are removed by the next run."""
 
     def __init__(self) -> None:
-        self.root = os.path.realpath(tempfile.mkdtemp(prefix="scorelint-sandbox-"))
+        global _swept
+        if not _swept:
+            _swept = True
+            remove_stale_folders()
+        self.root = os.path.realpath(tempfile.mkdtemp(prefix=PREFIX))
         for name in ("home", "tmp", "work", "model"):
             os.mkdir(os.path.join(self.root, name), 0o700)
+        with open(os.path.join(self.root, ".owner"), "w") as handle:
+            handle.write(_process_identity(os.getpid()) or "")
 
     def path(self, name: str) -> str:
         return os.path.join(self.root, name)
@@ -137,6 +150,39 @@ class SandboxDir:
                 pass
 
         shutil.rmtree(self.root, onerror=unlock)
+
+
+def _process_identity(pid: int) -> str | None:
+    """pid and start time: a pid alone may have been reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return f"{pid} {handle.read().rsplit(b')', 1)[1].split()[19].decode()}"
+    except (OSError, IndexError):
+        return None
+
+
+def remove_stale_folders(max_age: float = 3600.0) -> None:
+    """Remove sandbox folders whose owner is gone (or, without an owner file, older than `max_age`)."""
+    if not os.path.isdir("/proc"):
+        return
+    base = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        root = os.path.join(base, name)
+        try:
+            with open(os.path.join(root, ".owner")) as handle:
+                owner = handle.read().strip()
+            stale = not owner or _process_identity(int(owner.split()[0])) != owner
+        except (OSError, ValueError):
+            try:
+                stale = time.time() - os.stat(root).st_mtime > max_age
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def sandbox_env(python: str, box: SandboxDir, token: str, model_dir: str, script: str, app_root: str) -> dict:
@@ -563,6 +609,10 @@ class WarmWorker:
             reason = (hello or {}).get("error") or "it exited or did not answer"
             raise SandboxError(f"the warm worker did not start under {self.python}: {reason}")
         self.info = hello
+        # The worker has imported what it preloads: its folder is not needed any more (each request
+        # gets its own), and removing it now means nothing is left behind if this process is killed.
+        self._home.remove()
+        self._home = None
 
     def _receive(self, timeout: float) -> dict | None:
         assert self._sock is not None
