@@ -1,11 +1,13 @@
 """scorelint's speed, measured side by side with its peers in one run (not part of the test suite).
 
-    .venv/bin/python bench/run_bench.py [--count 300] [--quick]
+    .venv/bin/python bench/run_bench.py [--count 300] [--quick] [--engine-only]
 
 Prints, for the same generated corpus (bench/corpus.py): per-file medians of a bare libcst parse,
 scorelint, Fixit (its default rules) and pylint (its defaults), all in this process tree, with the
 ratios the targets are stated in; then cold single-file wall time, `-j` scaling on 400 files, a warm-cache
-re-run against a cold one, and the peak memory of a 1,000-file run. Absolute numbers depend on the machine
+re-run against a cold one, and the peak memory of a 1,000-file run; then the language server's latency
+(bench/lsp_bench.py) and the sandbox against the reference server (bench/sandbox_bench.py), unless
+`--engine-only`. Absolute numbers depend on the machine
 and its load; the ratios are what to compare. `--quick` uses fewer files (for a smoke run).
 """
 
@@ -126,6 +128,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--pylint-sample", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--engine-only", action="store_true", help="skip the language-server and sandbox benchmarks")
     args = parser.parse_args()
     count = 60 if args.quick else args.count
 
@@ -153,6 +156,12 @@ def main() -> None:
         print(f"  -j 2 speed-up over -j 1                {j1 / j2:8.2f}   (target >= 1.7)")
         cold, warm = commands["cold run, cache on (s)"], commands["warm-cache re-run (s)"]
         print(f"  warm-cache speed-up                    {cold / warm:8.1f}   (target >= 20)")
+
+    if not args.engine_only:
+        for name, extra in (("lsp_bench.py", ["--edits", "50" if args.quick else "200"]),
+                            ("sandbox_bench.py", ["--runs", "3" if args.quick else "7"])):
+            print(f"\n== {name} ==", flush=True)
+            subprocess.run([sys.executable, str(HERE / name), *extra], check=False)
 
 
 if __name__ == "__main__":
