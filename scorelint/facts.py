@@ -189,7 +189,7 @@ class EntryScriptFacts:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
-                        module = ("." * len(small.relative)) + (_dotted(small.module) if small.module else "")
+                        module = ("." * len(small.relative)) + (dotted_name(small.module) if small.module else "")
                         if module not in STAR_EXPORTS:
                             return True
         return False
@@ -356,8 +356,8 @@ class EntryScriptFacts:
         found = []
         for dec in self.run_decorators:
             if dec.qualified in INPUT_SCHEMA and dec.call is not None:
-                name_arg = _argument(dec.call, 0, "param_name")
-                type_arg = _argument(dec.call, 1, "param_type")
+                name_arg = argument_value(dec.call, 0, "param_name")
+                type_arg = argument_value(dec.call, 1, "param_type")
                 found.append(SchemaDecorator(dec, self.literal_string(name_arg), name_arg, type_arg))
         return found
 
@@ -365,7 +365,7 @@ class EntryScriptFacts:
     def output_schema(self) -> SchemaDecorator | None:
         for dec in self.run_decorators:
             if dec.qualified in OUTPUT_SCHEMA and dec.call is not None:
-                type_arg = _argument(dec.call, 0, "output_type")
+                type_arg = argument_value(dec.call, 0, "output_type")
                 return SchemaDecorator(dec, None, None, type_arg)
         return None
 
@@ -490,12 +490,12 @@ class EntryScriptFacts:
         for node in self.source.nodes(cst.ImportFrom):
             if node.relative or node.module is None:
                 continue
-            module = _dotted(node.module)
+            module = dotted_name(node.module)
             if _is_batch_helper(module):
                 return module
         for node in self.source.nodes(cst.ImportAlias):
             if isinstance(self.source.parent.get(node), cst.Import):
-                module = _dotted(node.name)
+                module = dotted_name(node.name)
                 if _is_batch_helper(module):
                     return module
         return None
@@ -638,12 +638,22 @@ def _is_batch_helper(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in _BATCH_HELPER_MODULES)
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+def argument(call: cst.Call, position: int | None, keyword: str) -> cst.Arg | None:
+    """The argument a call passes as `keyword`, or else at `position` among the plain positional ones
+    (None: keyword only)."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
+            return arg
+    if position is None:
+        return None
     positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position].value if position < len(positional) else None
+    return positional[position] if position < len(positional) else None
+
+
+def argument_value(call: cst.Call, position: int | None, keyword: str) -> cst.BaseExpression | None:
+    """The expression of `argument(...)`, or None."""
+    arg = argument(call, position, keyword)
+    return arg.value if arg is not None else None
 
 
 def _module_level_statements(module: cst.Module) -> Iterator[tuple[cst.BaseStatement, bool]]:
@@ -693,20 +703,20 @@ def _bindings_of(stmt: cst.CSTNode, conditional: bool) -> Iterator[Binding]:
             yield Binding(small.target.value, kind, small.target, small.value, conditional=conditional)
         elif isinstance(small, cst.Import):
             for alias in small.names:
-                dotted = _dotted(alias.name)
+                dotted = dotted_name(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     yield Binding(alias.asname.name.value, "import", alias, qualified=dotted, conditional=conditional)
                 else:
                     top = dotted.split(".", 1)[0]
                     yield Binding(top, "import", alias, qualified=top, conditional=conditional)
         elif isinstance(small, cst.ImportFrom):
-            module = ("." * len(small.relative)) + (_dotted(small.module) if small.module else "")
+            module = ("." * len(small.relative)) + (dotted_name(small.module) if small.module else "")
             if isinstance(small.names, cst.ImportStar):
                 for name in STAR_EXPORTS.get(module, ()):
                     yield Binding(name, "import", small, qualified=f"{module}.{name}", conditional=conditional)
                 continue
             for alias in small.names:
-                imported = _dotted(alias.name)
+                imported = dotted_name(alias.name)
                 local = imported
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     local = alias.asname.name.value
@@ -724,9 +734,10 @@ def _target_names(expr: cst.BaseExpression) -> Iterator[cst.Name]:
         yield from _target_names(expr.value)
 
 
-def _dotted(expr: cst.BaseExpression) -> str:
+def dotted_name(expr: cst.BaseExpression) -> str:
+    """The text of a dotted name as written (`a.b.c`), without resolving imports; "" for other expressions."""
     if isinstance(expr, cst.Name):
         return expr.value
     if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
+        return f"{dotted_name(expr.value)}.{expr.attr.value}"
     return ""

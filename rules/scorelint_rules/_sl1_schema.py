@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from scorelint.facts import PARAMETER_TYPES, SchemaDecorator
+from scorelint.facts import PARAMETER_TYPES, SchemaDecorator, argument
 
 POWER_BI_NAMES = ("Inputs", "GlobalParameters", "Results")
 
@@ -70,16 +70,6 @@ def normalized(name: str) -> str:
 
 
 # --- decorator arguments -------------------------------------------------------------------------
-
-def argument(call: cst.Call | None, position: int, keyword: str) -> cst.Arg | None:
-    if call is None:
-        return None
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position] if position < len(positional) else None
-
 
 def literal_bool(facts, expr: cst.BaseExpression | None) -> bool | None:
     expr = facts.resolve_value(expr)

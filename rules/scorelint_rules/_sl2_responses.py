@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from scorelint.facts import AML_RESPONSE, EntryScriptFacts
+from scorelint.facts import AML_RESPONSE, EntryScriptFacts, argument
 
 FLASK_RESPONSE = frozenset(
     {
@@ -52,17 +52,6 @@ _INTERNAL_ERROR_NAMES = frozenset(
 # --- small utilities ------------------------------------------------------------------------------
 def call_name(facts: EntryScriptFacts, call: cst.Call) -> str | None:
     return facts.qualified_name(call.func)
-
-
-def argument(call: cst.Call, position: int | None, keyword: str) -> cst.Arg | None:
-    """The argument passed at `position` (positional) or as `keyword`."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    if position is None:
-        return None
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position] if position < len(positional) else None
 
 
 def has_star_args(call: cst.Call) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
@@ -9,14 +10,6 @@ _ALIASED = {
     "azureml.contrib.services.aml_request": "azureml_inference_server_http.api.aml_request",
     "azureml.contrib.services.aml_response": "azureml_inference_server_http.api.aml_response",
 }
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""
 
 
 class ContribSubmoduleImport(Rule):
@@ -89,7 +82,7 @@ class ContribSubmoduleImport(Rule):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             replacement = _ALIASED.get(dotted)
             if replacement is None:
                 continue

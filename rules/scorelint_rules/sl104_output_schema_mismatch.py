@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import argument
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
 from ._sl1_schema import (
-    argument,
     dict_keys,
     example,
     literal_shape,

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import argument
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import argument, is_logger_call
+from ._sl2_responses import is_logger_call
 
 
 class PrintInRun(Rule):

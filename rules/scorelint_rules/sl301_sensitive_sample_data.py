@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from scorelint.facts import PARAMETER_TYPES
+from scorelint.facts import PARAMETER_TYPES, argument_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, RuleOptions, Valid
 
@@ -294,14 +294,6 @@ def _last_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position].value if position < len(positional) else None
-
-
 def _node_for(nodes: dict[tuple, cst.CSTNode], path: tuple) -> cst.CSTNode | None:
     """The node a value came from: its own literal, or the literal it was parsed from (json.loads)."""
     for end in range(len(path), -1, -1):
@@ -325,7 +317,7 @@ class _Evaluator:
 
     def sample(self, call: cst.Call) -> tuple[Any, dict[tuple, cst.CSTNode]]:
         nodes: dict[tuple, cst.CSTNode] = {}
-        value = self.value(_argument(call, 0, "sample_input"), (), nodes, 0)
+        value = self.value(argument_value(call, 0, "sample_input"), (), nodes, 0)
         return value, nodes
 
     def value(self, expr: cst.BaseExpression | None, path: tuple, nodes: dict, depth: int) -> Any:
@@ -408,19 +400,20 @@ class _Evaluator:
             return _UNKNOWN
         if qualified in _SAMPLE_TYPES:
             self.nested.add(call)
-            return self.value(_argument(call, 0, "sample_input"), path, nodes, depth)
+            return self.value(argument_value(call, 0, "sample_input"), path, nodes, depth)
         if qualified in _DATAFRAME:
-            return self.frame(_argument(call, 0, "data"), _argument(call, 2, "columns"), path, nodes, depth)
+            return self.frame(argument_value(call, 0, "data"), argument_value(call, 2, "columns"), path, nodes, depth)
         if qualified in _DATAFRAME_FROM:
-            columns = _argument(call, 3, "columns") if qualified.endswith("from_records") else None
-            return self.frame(_argument(call, 0, "data"), columns, path, nodes, depth)
+            columns = argument_value(call, 3, "columns") if qualified.endswith("from_records") else None
+            return self.frame(argument_value(call, 0, "data"), columns, path, nodes, depth)
         if qualified in _SERIES:
-            name = self.key(_argument(call, 3, "name"), depth) if _argument(call, 3, "name") is not None else None
+            name_arg = argument_value(call, 3, "name")
+            name = self.key(name_arg, depth) if name_arg is not None else None
             inner = path + (name,) if isinstance(name, str) else path
-            value = self.value(_argument(call, 0, "data"), inner, nodes, depth)
+            value = self.value(argument_value(call, 0, "data"), inner, nodes, depth)
             return {name: value} if isinstance(name, str) and value is not _UNKNOWN else value
         if qualified in _ARRAY:
-            return self.value(_argument(call, 0, "object"), path, nodes, depth)
+            return self.value(argument_value(call, 0, "object"), path, nodes, depth)
         if qualified in _CONTAINERS and len(call.args) == 1:
             return self.value(call.args[0].value, path, nodes, depth)
         if qualified == "dict":
@@ -436,7 +429,7 @@ class _Evaluator:
                         out.update(value)
             return out
         if qualified in _JSON_LOADS:
-            text = _argument(call, 0, "s")
+            text = argument_value(call, 0, "s")
             literal = self.value(text, (), {}, depth)
             if not isinstance(literal, str):
                 return _UNKNOWN

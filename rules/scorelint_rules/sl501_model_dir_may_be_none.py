@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import argument_value
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
@@ -241,10 +242,10 @@ class ModelDirMayBeNone(Rule):
             return
         if self.facts.qualified_name(node.func) not in _GETENV:
             return
-        key = _argument(node, 0, "key")
+        key = argument_value(node, 0, "key")
         if key is None or self.facts.literal_string(key) != _VARIABLE:
             return
-        default = _argument(node, 1, "default")
+        default = argument_value(node, 1, "default")
         if default is not None and not (isinstance(default, cst.Name) and default.value == "None"):
             return
         use = self._path_use(node, depth=2)
@@ -343,11 +344,3 @@ class ModelDirMayBeNone(Rule):
             if qualified == "os.environ":
                 return f"{local}[{key_code}]"
         return None
-
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position].value if position < len(positional) else None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, ScriptKind, Valid
 
@@ -309,7 +310,7 @@ class ModelLoadedInRun(Rule):
         while isinstance(root, cst.Attribute):
             root = root.value
         if isinstance(root, cst.Name) and root.value in local_imports:
-            dotted = _dotted(expr)
+            dotted = dotted_name(expr)
             return local_imports[root.value] + dotted[len(root.value):] if dotted else None
         return self.facts.qualified_name(expr)
 
@@ -317,7 +318,7 @@ class ModelLoadedInRun(Rule):
         found: dict[str, str] = {}
         for node in self.facts.own_nodes(func, cst.Import):
             for alias in node.names:
-                dotted = _dotted(alias.name)
+                dotted = dotted_name(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     found[alias.asname.name.value] = dotted
                 else:
@@ -325,11 +326,11 @@ class ModelLoadedInRun(Rule):
         for node in self.facts.own_nodes(func, cst.ImportFrom):
             if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
                 continue
-            module = _dotted(node.module)
+            module = dotted_name(node.module)
             for alias in node.names:
                 local = alias.asname.name.value if alias.asname is not None and isinstance(
-                    alias.asname.name, cst.Name) else _dotted(alias.name)
-                found[local] = f"{module}.{_dotted(alias.name)}"
+                    alias.asname.name, cst.Name) else dotted_name(alias.name)
+                found[local] = f"{module}.{dotted_name(alias.name)}"
         return found
 
     def _cached(self, call: cst.Call, func: cst.FunctionDef) -> bool:
@@ -401,11 +402,3 @@ def _is_loader(qualified: str, call: cst.Call) -> bool:
 
 def _one_line(code: str) -> str:
     return " ".join(code.split())
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""

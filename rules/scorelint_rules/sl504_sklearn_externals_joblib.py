@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
@@ -205,7 +206,7 @@ class SklearnExternalsJoblib(Rule):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None:
             return
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         if module == "sklearn.externals" and not isinstance(node.names, cst.ImportStar):
             self._from_externals(node)
         elif module == _REMOVED or module.startswith(_REMOVED + "."):
@@ -218,7 +219,7 @@ class SklearnExternalsJoblib(Rule):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if not (dotted == _REMOVED or dotted.startswith(_REMOVED + ".")):
                 continue
             if self._guarded(node):
@@ -241,7 +242,7 @@ class SklearnExternalsJoblib(Rule):
     def _from_externals(self, node: cst.ImportFrom) -> None:
         names = node.names
         assert not isinstance(names, cst.ImportStar)
-        joblib_aliases = [a for a in names if _dotted(a.name) == "joblib"]
+        joblib_aliases = [a for a in names if dotted_name(a.name) == "joblib"]
         if not joblib_aliases or self._guarded(node):
             return
         alias = joblib_aliases[0]
@@ -249,7 +250,7 @@ class SklearnExternalsJoblib(Rule):
             alias.asname.name, cst.Name) else None
         new_import = "import joblib" if asname in (None, "joblib") else f"import joblib as {asname}"
         written = "from sklearn.externals import joblib" + (f" as {asname}" if asname else "")
-        others = [a for a in names if _dotted(a.name) != "joblib"]
+        others = [a for a in names if dotted_name(a.name) != "joblib"]
         fix = None
         if not others:
             fix = self.fix(f"Replace with `{new_import}`", self.replace(node, new_import))
@@ -303,7 +304,7 @@ class SklearnExternalsJoblib(Rule):
             if other is node:
                 continue
             for alias in other.names:
-                if alias.asname is None and _dotted(alias.name).split(".")[0] == "sklearn":
+                if alias.asname is None and dotted_name(alias.name).split(".")[0] == "sklearn":
                     return True
         return False
 
@@ -345,11 +346,3 @@ def _catches_import_error(handler: cst.ExceptHandler) -> bool:
         if isinstance(expr, cst.Name) and expr.value in _IMPORT_ERRORS:
             return True
     return False
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
@@ -224,14 +225,14 @@ class SdkV1ModelPath(Rule):
     def _sdk_v1_imports(self) -> list[tuple[cst.CSTNode, list[str]]]:
         found: list[tuple[cst.CSTNode, list[str]]] = []
         for node in self.source.nodes(cst.ImportFrom):
-            if node.relative or node.module is None or not _is_sdk_v1(_dotted(node.module)):
+            if node.relative or node.module is None or not _is_sdk_v1(dotted_name(node.module)):
                 continue
             if self._under_main_guard(node):
                 continue
             names = [] if isinstance(node.names, cst.ImportStar) else [_local_name(a) for a in node.names]
             found.append((node, names))
         for node in self.source.nodes(cst.Import):
-            names = [_local_name(a) for a in node.names if _is_sdk_v1(_dotted(a.name))]
+            names = [_local_name(a) for a in node.names if _is_sdk_v1(dotted_name(a.name))]
             if names and not self._under_main_guard(node):
                 found.append((node, names))
         return found
@@ -259,12 +260,4 @@ def _is_sdk_v1(module: str) -> bool:
 def _local_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return _dotted(alias.name).split(".")[0]
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""
+    return dotted_name(alias.name).split(".")[0]
