@@ -3,8 +3,8 @@
 Starts the real server (`python -m scorelint_lsp`, stdio) with debounce 0, opens an entry script of
 50, 300 and 1,000 lines, and makes N edits one at a time (each edit changes one line in the middle of
 the file, sent as the whole document, as the server asks), timing each round trip. Prints p50 / p95 /
-max per size, next to the engine's own in-process lint time for the same text (the floor the server
-cannot beat). Target: p95 <= 50 ms at 300 lines.
+max per size, next to the engine's own in-process lint time for the same text (p50 / p95: the floor
+the server cannot beat; the difference is the server's overhead). Target: p95 <= 50 ms at 300 lines.
 
     python bench/lsp_bench.py [--edits 200] [--sizes 50,300,1000] [--json]
 """
@@ -105,7 +105,8 @@ async def measure(text: str, edits: int, workdir: Path) -> list[float]:
     return timings
 
 
-def engine_time(text: str, repeat: int = 30) -> float:
+def engine_time(text: str, repeat: int = 60) -> tuple[float, float]:
+    """The engine's own lint time for the text, in process (p50, p95): the floor under the server's."""
     from scorelint.api import Linter
 
     linter = Linter()
@@ -115,7 +116,7 @@ def engine_time(text: str, repeat: int = 30) -> float:
         start = time.perf_counter()
         linter.lint_text(text, "score.py")
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    return percentile(samples, 0.5), percentile(samples, 0.95)
 
 
 def main() -> int:
@@ -131,21 +132,25 @@ def main() -> int:
         for size in (int(s) for s in args.sizes.split(",")):
             text = script(size)
             timings = asyncio.run(measure(text, args.edits, Path(tmp)))
+            engine_p50, engine_p95 = engine_time(text)
             rows.append({
                 "lines": text.count("\n"),
                 "edits": len(timings),
                 "p50_ms": round(percentile(timings, 0.50), 1),
                 "p95_ms": round(percentile(timings, 0.95), 1),
                 "max_ms": round(max(timings), 1),
-                "engine_lint_ms": round(engine_time(text), 1),
+                "engine_p50_ms": round(engine_p50, 1),
+                "engine_p95_ms": round(engine_p95, 1),
             })
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(f"{'lines':>6} {'edits':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'engine ms':>10}")
+        print(f"{'lines':>6} {'edits':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'engine p50':>11} "
+              f"{'engine p95':>11}")
         for r in rows:
             print(f"{r['lines']:>6} {r['edits']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} "
-                  f"{r['engine_lint_ms']:>10}")
+                  f"{r['engine_p50_ms']:>11} {r['engine_p95_ms']:>11}")
+        print("(engine: Linter.lint_text in this process, the part of the latency the server cannot remove)")
         target = [r for r in rows if 250 <= r["lines"] <= 350]
         if target:
             verdict = "met" if target[0]["p95_ms"] <= 50 else "NOT met"
