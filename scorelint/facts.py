@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import libcst as cst
@@ -208,6 +208,15 @@ class EntryScriptFacts:
             return f"{base}.{expr.attr.value}" if base else None  # type: ignore[union-attr]
         return None
 
+    def qualified_name_in(self, expr: cst.BaseExpression | None, names: frozenset[str]) -> str | None:
+        """`qualified_name(expr)` if it is one of `names`, else None. For a check asked of every call in a
+        file: an attribute chain's qualified name ends with its own attribute, so `np.array(...)` or
+        `logger.info(...)` is ruled out by that last name alone, without resolving it."""
+        if type(expr) is cst.Attribute and expr.attr.value not in _last_parts(names):  # type: ignore[union-attr]
+            return None
+        name = self.qualified_name(expr)
+        return name if name in names else None
+
     def module_value(self, name: str) -> cst.BaseExpression | None:
         """The value a module-level name was last assigned (None if not a plain assignment)."""
         bindings = self.bindings.get(name)
@@ -386,12 +395,12 @@ class EntryScriptFacts:
         for node in self.source.nodes(cst.Decorator):
             expr = node.decorator
             callee = expr.func if isinstance(expr, cst.Call) else expr
-            if self.qualified_name(callee) in RAWHTTP:
+            if self.qualified_name_in(callee, RAWHTTP):
                 target = self.source.parent.get(node)
                 target_name = target.name.value if isinstance(target, (cst.FunctionDef, cst.ClassDef)) else None
                 uses.append(RawhttpUse(node, target_name, target, target is not None and target is run_def))
         for call in self.source.nodes(cst.Call):
-            if self.qualified_name(call.func) in RAWHTTP and call.args:
+            if call.args and self.qualified_name_in(call.func, RAWHTTP):
                 arg = call.args[0].value
                 target_name = arg.value if isinstance(arg, cst.Name) else None
                 target = None
@@ -632,6 +641,11 @@ class EntryScriptFacts:
                         bind(alias.name, None, "import", node)
         self._cache[key] = found
         return found
+
+
+@lru_cache(maxsize=64)
+def _last_parts(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(name.rsplit(".", 1)[-1] for name in names)
 
 
 def _is_batch_helper(module: str) -> bool:

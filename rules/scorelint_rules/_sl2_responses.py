@@ -37,6 +37,7 @@ FLASK_RESPONSE = frozenset(
 MAKE_RESPONSE = frozenset({"flask.make_response", "flask.helpers.make_response"})
 JSONIFY = frozenset({"flask.jsonify", "flask.json.jsonify"})
 JSON_DUMPS = frozenset({"json.dumps", "simplejson.dumps", "ujson.dumps", "rapidjson.dumps"})
+_RESPONSE_CALLS = AML_RESPONSE | FLASK_RESPONSE | MAKE_RESPONSE | JSONIFY
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 
@@ -50,10 +51,6 @@ _INTERNAL_ERROR_NAMES = frozenset(
 
 
 # --- small utilities ------------------------------------------------------------------------------
-def call_name(facts: EntryScriptFacts, call: cst.Call) -> str | None:
-    return facts.qualified_name(call.func)
-
-
 def has_star_args(call: cst.Call) -> bool:
     return any(a.star for a in call.args)
 
@@ -61,7 +58,7 @@ def has_star_args(call: cst.Call) -> bool:
 def response_kind(facts: EntryScriptFacts, call: cst.Call) -> str | None:
     """'aml' for AMLResponse(...), 'flask' for flask/werkzeug Response(...), 'make' for
     make_response(...), 'jsonify' for jsonify(...), else None."""
-    name = call_name(facts, call)
+    name = facts.qualified_name_in(call.func, _RESPONSE_CALLS)  # asked of every call: ruled out cheaply
     if name is None:
         return None
     if name in AML_RESPONSE:
