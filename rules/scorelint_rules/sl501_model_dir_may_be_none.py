@@ -237,10 +237,14 @@ class ModelDirMayBeNone(Rule):
                 line=6),
     ]
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def check(self) -> None:
         if _VARIABLE not in self.source.text:  # the key is a literal somewhere, or the rule has nothing to do
             return
-        if self.facts.qualified_name(node.func) not in _GETENV:
+        for node in self.source.nodes(cst.Call):
+            self._check_call(node)
+
+    def _check_call(self, node: cst.Call) -> None:
+        if self.facts.qualified_name_in(node.func, _GETENV) is None:
             return
         key = argument_value(node, 0, "key")
         if key is None or self.facts.literal_string(key) != _VARIABLE:
