@@ -642,6 +642,43 @@ class EntryScriptFacts:
         self._cache[key] = found
         return found
 
+    def names_read(self, node: cst.CSTNode) -> list[cst.Name]:
+        """The names a piece of code reads, in document order: its Name nodes except attribute names
+        (`x.attr`) and keyword names (`f(key=...)`)."""
+        parent = self.source.parent
+        found = []
+        for name in self.source.walk(node, cst.Name):
+            up = parent.get(name)
+            if isinstance(up, cst.Attribute) and up.attr is name:
+                continue
+            if isinstance(up, cst.Arg) and up.keyword is name:
+                continue
+            found.append(name)
+        return found
+
+    def derived_names(self, func: cst.FunctionDef, seeds: set[str], *, through_with: bool = True) -> set[str]:
+        """`seeds` plus the names `func` binds from them, up to three assignments away: `rows =
+        json.loads(data)`, `for row in rows:`, and with `through_with` also `with open(path) as f:`."""
+        names = set(seeds)
+        bindings = self.local_bindings(func)
+        for _ in range(3):
+            before = len(names)
+            for name, items in bindings.items():
+                if name in names:
+                    continue
+                for item in items:
+                    source = item.value
+                    if item.how == "for" and isinstance(item.statement, cst.For):
+                        source = item.statement.iter
+                    elif through_with and item.how == "with" and isinstance(item.statement, cst.WithItem):
+                        source = item.statement.item
+                    if source is not None and any(n.value in names for n in self.names_read(source)):
+                        names.add(name)
+                        break
+            if len(names) == before:
+                break
+        return names
+
 
 @lru_cache(maxsize=64)
 def _last_parts(names: frozenset[str]) -> frozenset[str]:

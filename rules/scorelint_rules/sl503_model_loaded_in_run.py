@@ -283,8 +283,9 @@ class ModelLoadedInRun(Rule):
             if callee is None or self._cached(call, func):
                 continue
             if tainted is None:
-                tainted = self._request_names(func)
-            if any(n.value in tainted for arg in call.args for n in self._names_read(arg)):
+                # the parameters and the locals computed from them (loops over a mini-batch, decoded payloads...)
+                tainted = self.facts.derived_names(func, {p.name for p in self.facts.params(func)})
+            if any(n.value in tainted for arg in call.args for n in self.facts.names_read(arg)):
                 continue  # deserialising the request's (or mini-batch's) own data
             found.append((call, callee))
         return found
@@ -348,40 +349,6 @@ class ModelLoadedInRun(Rule):
             if isinstance(target, cst.Name) and target.value in declared:
                 return True
         return False
-
-    def _names_read(self, node: cst.CSTNode) -> list[cst.Name]:
-        names = []
-        for name in self.source.walk(node, cst.Name):
-            parent = self.source.parent.get(name)
-            if isinstance(parent, cst.Attribute) and parent.attr is name:
-                continue
-            if isinstance(parent, cst.Arg) and parent.keyword is name:
-                continue
-            names.append(name)
-        return names
-
-    def _request_names(self, func: cst.FunctionDef) -> set[str]:
-        """The function's parameters and the locals computed from them (loop variables over a
-        mini-batch, decoded payloads...)."""
-        tainted = {p.name for p in self.facts.params(func)}
-        bindings = self.facts.local_bindings(func)
-        for _ in range(3):
-            before = len(tainted)
-            for name, items in bindings.items():
-                if name in tainted:
-                    continue
-                for item in items:
-                    source = item.value
-                    if item.how == "for" and isinstance(item.statement, cst.For):
-                        source = item.statement.iter
-                    elif item.how == "with" and isinstance(item.statement, cst.WithItem):
-                        source = item.statement.item
-                    if source is not None and any(n.value in tainted for n in self._names_read(source)):
-                        tainted.add(name)
-                        break
-            if len(tainted) == before:
-                break
-        return tainted
 
 
 def _is_loader(qualified: str, call: cst.Call) -> bool:

@@ -147,7 +147,7 @@ class BatchReturnInLoop(Rule):
         batch_names = self._batch_names(run_def)
         if not batch_names:
             return
-        batch_loops = [loop for loop in loops if any(n.value in batch_names for n in self._names_read(loop.iter))]
+        batch_loops = [loop for loop in loops if any(n.value in batch_names for n in self.facts.names_read(loop.iter))]
         if not batch_loops:
             return
         for ret in self.facts.returns(run_def):
@@ -184,30 +184,5 @@ class BatchReturnInLoop(Rule):
         params = [p for p in self.facts.params(run_def) if p.name not in ("mini_batch_context", "request_headers")]
         if not params:
             return set()
-        names = {params[0].name}
-        bindings = self.facts.local_bindings(run_def)
-        for _ in range(3):
-            before = len(names)
-            for name, items in bindings.items():
-                if name in names:
-                    continue
-                for item in items:
-                    source = item.statement.iter if item.how == "for" and isinstance(item.statement, cst.For) \
-                        else item.value
-                    if source is not None and any(n.value in names for n in self._names_read(source)):
-                        names.add(name)
-                        break
-            if len(names) == before:
-                break
-        return names
-
-    def _names_read(self, node: cst.CSTNode) -> list[cst.Name]:
-        found = []
-        for name in self.source.walk(node, cst.Name):
-            parent = self.source.parent.get(name)
-            if isinstance(parent, cst.Attribute) and parent.attr is name:
-                continue
-            if isinstance(parent, cst.Arg) and parent.keyword is name:
-                continue
-            found.append(name)
-        return found
+        # A file opened from an input (`with open(path) as f`) is one input's content, not the mini-batch.
+        return self.facts.derived_names(run_def, {params[0].name}, through_with=False)
