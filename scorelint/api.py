@@ -4,6 +4,10 @@ language server: build a `Linter` from settings, then `lint_text` / `lint_file` 
 
 from __future__ import annotations
 
+import re
+import sys
+import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -58,12 +62,45 @@ class Linter:
         path = PurePath(path)
         rules = rules if rules is not None else self.selection.rules_for(path)
         result = LintResult(str(path))
+        if len(text) > MAX_SOURCE_CHARS:
+            result.error = (f"the file is too large to check ({len(text) / 1e6:.1f} million characters; scorelint "
+                            f"stops at {MAX_SOURCE_CHARS / 1e6:g} million): an entry script this big usually embeds "
+                            "data, which is better loaded from a file")
+            return result
+        deep_brackets = _brackets_may_nest_deeper_than(text, _MAX_BRACKET_DEPTH)
+        if deep_brackets or len(text) > _COMPILE_FIRST_CHARS:
+            problem = _cpython_parse_problem(text)
+            if problem == "recursion":
+                result.error = ("Python cannot compile this file: its expressions are nested too deeply "
+                                "(RecursionError), so the server cannot import it either")
+                return result
+            if deep_brackets and isinstance(problem, SyntaxError):
+                # More than 200 nested brackets: CPython refuses them, and libcst's parser overflows its stack
+                # (a crash, not an exception) from about 2,000 on. Report CPython's error without libcst.
+                rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
+                result.diagnostics = [rule.from_syntax_error(text, problem)] if rule is not None else []
+                return result
+        if len(text) > _BIG_STACK_CHARS:
+            # Room for a chain of thousands of `and`s: libcst's parser needs about 1 kB of stack per level and
+            # crashes (SIGSEGV) past the main thread's 8 MB.
+            return _with_deep_stack(self._lint_text, text, path, rules, kind, result, deep=True)
+        try:
+            return self._lint_text(text, path, rules, kind, result, deep=False)
+        except _TooDeep:
+            # Long `elif` chains, big implicit string concatenations and long operator chains are valid Python
+            # but nest deeper than the default recursion limit allows the tree walks: retry with room to spare.
+            return _with_deep_stack(self._lint_text, text, path, rules, kind, LintResult(str(path)), deep=True)
+
+    def _lint_text(self, text: str, path: PurePath, rules, kind: str | None, result: LintResult, *,
+                   deep: bool) -> LintResult:
         try:
             source = ParsedSource.parse(text)
         except cst.ParserSyntaxError as exc:
             result.diagnostics = self._unparsable(text, exc, rules, result)
             return result
         except RecursionError:
+            if not deep:
+                raise _TooDeep from None
             result.error = "the file is nested too deeply to parse (recursion limit reached)"
             return result
 
@@ -71,6 +108,8 @@ class Linter:
         try:
             script_kind = ctx.facts.kind
         except RecursionError:
+            if not deep:
+                raise _TooDeep from None
             result.error = "the file is nested too deeply to analyse (recursion limit reached)"
             return result
         active = [r(ctx, self.selection.options.get(r.code)) for r in rules
@@ -97,6 +136,8 @@ class Linter:
                     diagnostics.append(diagnostic)
                 ran.add(rule.code)
             except RecursionError:
+                if not deep:
+                    raise _TooDeep from None
                 result.internal_errors.append(f"{rule.code} {rule.name}: recursion limit reached on this file")
             except Exception as exc:  # a rule bug must not hide the other rules' findings
                 result.internal_errors.append(f"{rule.code} {rule.name} crashed: {type(exc).__name__}: {exc}")
@@ -108,7 +149,9 @@ class Linter:
     def _unparsable(self, text: str, exc: cst.ParserSyntaxError, rules, result: LintResult) -> list[Diagnostic]:
         # The server imports the file with CPython: its message is the one users will see in the logs.
         try:
-            compile(text, result.path, "exec", dont_inherit=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, result.path, "exec", dont_inherit=True)
         except SyntaxError as syntax_error:
             rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
             return [rule.from_syntax_error(text, syntax_error)] if rule is not None else []
@@ -172,11 +215,118 @@ class Linter:
         return FixOutcome(text=text, applied=applied, result=result, refused=refused)
 
 
-def parses(text: str) -> bool:
+# Bigger files cost seconds and gigabytes to parse with libcst (about 750 bytes of memory per character).
+MAX_SOURCE_CHARS = 1_000_000
+# Above this size, CPython's own parser (a few percent of libcst's time) first checks the nesting: a long
+# operator chain costs libcst seconds to minutes before failing where CPython fails in milliseconds.
+_COMPILE_FIRST_CHARS = 5_000
+# Files this big are linted on the big-stack thread from the start (a new thread costs ~0.1 ms; linting them
+# costs 50 ms and more). Smaller ones cannot hold a chain deep enough to overflow the main thread's stack.
+_BIG_STACK_CHARS = 20_000
+# For files nested deeper than the default recursion limit allows (walked again on a thread with a big stack).
+_DEEP_RECURSION_LIMIT = 1_000_000  # Python frames cost heap, not C stack, in 3.11+
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+class _TooDeep(Exception):
+    """A RecursionError on the first try: lint again with a deeper stack."""
+
+
+# CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses").
+_MAX_BRACKET_DEPTH = 200
+
+
+def _brackets_may_nest_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets may nest deeper than `limit` (brackets inside strings and comments count too: a
+    false alarm only costs a CPython parse). Counting the opening ones first keeps ordinary files at a few
+    microseconds."""
+    if text.count("(") + text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for char in _BRACKET_CHARS.findall(text):
+        if char in "([{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+_BRACKET_CHARS = re.compile(r"[()\[\]{}]")
+
+
+def _cpython_parse_problem(text: str) -> str | SyntaxError | None:
+    """What CPython's parser says of `text`: None, its SyntaxError, or "recursion" (nested too deeply)."""
+    import ast
+
     try:
-        cst.parse_module(text)
-        compile(text, "<fixed>", "exec", dont_inherit=True)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<scorelint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return "recursion"
+    except SyntaxError as exc:
+        return exc
+    except ValueError:
+        return None  # left to the usual path (SL001 or a clear error)
+    return None
+
+
+_deep_lock = threading.Lock()
+_deep_users = 0
+_saved_limit = 0
+
+
+def _with_deep_stack(fn, *args, **kwargs):
+    """Run `fn` on a thread with a 512 MB stack and a high recursion limit (the limit is process-wide: it is
+    raised while any such thread runs and restored after the last one)."""
+    global _deep_users, _saved_limit
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    with _deep_lock:
+        if _deep_users == 0:
+            _saved_limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_saved_limit, _DEEP_RECURSION_LIMIT))
+        _deep_users += 1
+        previous = threading.stack_size(_DEEP_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=target, name="scorelint-deep-file")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    try:
+        thread.join()
+    finally:
+        with _deep_lock:
+            _deep_users -= 1
+            if _deep_users == 0:
+                sys.setrecursionlimit(_saved_limit)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
+def parses(text: str) -> bool:
+    """Whether both libcst and CPython accept `text` (with the same guards against libcst's stack as linting)."""
+    if _brackets_may_nest_deeper_than(text, _MAX_BRACKET_DEPTH) or len(text) > _COMPILE_FIRST_CHARS:
+        if _cpython_parse_problem(text) is not None:
+            return False
+    try:
+        if len(text) > _BIG_STACK_CHARS:
+            _with_deep_stack(cst.parse_module, text)
+        else:
+            cst.parse_module(text)
+        with warnings.catch_warnings():  # CPython's SyntaxWarnings about the user's code are not ours to print
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", dont_inherit=True)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
@@ -226,7 +376,12 @@ def apply_fixes(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int]:
     return text, count
 
 
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
 def _resolve_fix(pending: PendingFix, source: ParsedSource) -> Fix:
+    # Rules write their replacement text with "\n"; a file with other line endings keeps its own.
+    newline = source.module.default_newline
     edits = []
     for edit in pending.edits:
         if edit.kind == "replace_span":
@@ -237,7 +392,10 @@ def _resolve_fix(pending: PendingFix, source: ParsedSource) -> Fix:
                 end = start
             elif edit.kind == "insert_after":
                 start = end
-        edits.append(Edit(Range(source.offset_to_position(start), source.offset_to_position(end)), edit.content))
+        content = edit.content
+        if newline != "\n" and ("\n" in content or "\r" in content):
+            content = _NEWLINES.sub(newline, content)
+        edits.append(Edit(Range(source.offset_to_position(start), source.offset_to_position(end)), content))
     return Fix(message=pending.message, edits=tuple(edits), applicability=pending.applicability)
 
 

@@ -74,7 +74,10 @@ class Settings:
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.scorelint] table, looking upward from `start`."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: reported by discovery, searched from here
+        start = start.absolute()
     folder = start if start.is_dir() else start.parent
     for candidate_dir in (folder, *folder.parents):
         candidate = candidate_dir / "pyproject.toml"
@@ -94,6 +97,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                          f"{exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -222,7 +228,7 @@ def relative_posix(path: Path | str, root: Path | None) -> str:
     if root is not None:
         try:
             p = p.resolve().relative_to(root.resolve())
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # not under root, or a symbolic link loop
             pass
     return p.as_posix()
 

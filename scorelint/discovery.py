@@ -10,7 +10,9 @@ test reads the file, so it first looks for both words in the text and only then 
 from __future__ import annotations
 
 import ast
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,15 +44,53 @@ def discover(paths: list[Path], settings: Settings) -> tuple[list[Target], list[
 
     for path in paths:
         if path.is_dir():
+            if path.suffix == ".py" and _is_empty_dir(path):
+                # `docker run -v ./score.py:...` with a missing file makes an empty folder of that name.
+                errors.append(PathError(path, "is an empty directory, not a Python file"))
+                continue
             for found in _walk(path, settings, errors):
                 add(found, False)
         elif path.exists():
-            add(path, True)
+            problem = _not_a_file(path)
+            if problem is not None:
+                errors.append(PathError(path, problem))
+            else:
+                add(path, True)
         elif path.is_symlink():
-            errors.append(PathError(path, "broken symbolic link"))
+            errors.append(PathError(path, _broken_link(path)))
         else:
             errors.append(PathError(path, "no such file or directory"))
     return targets, errors
+
+
+def _is_empty_dir(path: Path) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False  # unreadable: the walk reports it
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why an existing path named on the command line cannot be read as a script (None: it can)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    # Reading a FIFO blocks until someone writes to it; a device may never end.
+    kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"is {kind}, not a regular file (pipe its content to `scorelint -` instead)"
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (too many levels of symbolic links)"
+    return "broken symbolic link (its target does not exist)"
 
 
 def _walk(root: Path, settings: Settings, errors: list[PathError]) -> list[Path]:
@@ -79,9 +119,10 @@ def _walk(root: Path, settings: Settings, errors: list[PathError]) -> list[Path]
             path = Path(dirpath, name)
             if _excluded(path, settings):
                 continue
+            if not path.is_file():  # a FIFO, socket or device named *.py: reading it could block forever
+                continue
             if any(path_matches(name, glob) for glob in settings.include) or looks_like_entry_script(path):
-                if path.is_file():
-                    found.append(path)
+                found.append(path)
     return found
 
 

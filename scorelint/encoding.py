@@ -23,11 +23,22 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if data.startswith(codecs.BOM_UTF8) and "encoding problem" in str(exc):
+            raise SourceDecodeError("the file starts with a UTF-8 byte order mark but its coding comment declares "
+                                    "another encoding") from None
         raise SourceDecodeError(str(exc)) from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceDecodeError(f"not valid {encoding}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        name = "utf-8" if encoding == "utf-8-sig" else encoding
+        raise SourceDecodeError(
+            f"line {line}, column {column}: byte 0x{data[exc.start]:02x} is not valid {name} (save the file as "
+            "UTF-8, or declare its encoding in a `# -*- coding: ... -*-` comment on line 1 or 2)"
+        ) from None
+    except LookupError as exc:
+        raise SourceDecodeError(f"unknown encoding: {exc}") from None
     if encoding == "utf-8-sig" or text.startswith("\ufeff"):
         text = text[1:] if text.startswith("\ufeff") else text
     return text
