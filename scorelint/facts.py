@@ -576,6 +576,16 @@ class EntryScriptFacts:
     def global_names(self, func: cst.FunctionDef) -> set[str]:
         return {item.name.value for g in self.own_nodes(func, cst.Global) for item in g.names}
 
+    def handler_of(self, node: cst.CSTNode, func: cst.FunctionDef,
+                   kinds: type | tuple[type, ...] = (cst.ExceptHandler, cst.ExceptStarHandler)) -> cst.CSTNode | None:
+        """The innermost `except` block (of `kinds`) holding `node`, looking no further out than `func`."""
+        for ancestor in self.source.ancestors(node):
+            if ancestor is func:
+                return None
+            if isinstance(ancestor, kinds):
+                return ancestor
+        return None
+
     def inside(self, node: cst.CSTNode, func: cst.FunctionDef | None) -> bool:
         if func is None:
             return False

@@ -321,16 +321,6 @@ _HTTP_STATUS_MEMBERS = {
 
 
 # --- structure of run --------------------------------------------------------------------------------
-def handler_of(facts: EntryScriptFacts, node: cst.CSTNode, func: cst.FunctionDef) -> cst.ExceptHandler | None:
-    """The innermost `except` block of `func` that holds `node` (not counting nested functions)."""
-    for ancestor in facts.source.ancestors(node):
-        if ancestor is func:
-            return None
-        if isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            return ancestor  # type: ignore[return-value]
-    return None
-
-
 def exception_name(handler: cst.ExceptHandler) -> str | None:
     if handler.name is not None and isinstance(handler.name.name, cst.Name):
         return handler.name.name.value

@@ -233,8 +233,7 @@ class OutputSchemaMismatch(Rule):
             shape = self._shape(value)
             if shape is None or shape == promised:
                 continue
-            if shape == "str" and facts.source.enclosing(returned, cst.ExceptHandler) is not None \
-                    and facts.inside(facts.source.enclosing(returned, cst.ExceptHandler), run_def):
+            if shape == "str" and facts.handler_of(returned, run_def, cst.ExceptHandler) is not None:
                 continue  # an error message returned as success: error-returned-as-success reports it
             if promised == "dict" and keys:
                 what = "a dict with " + ", ".join(f"`{k}`" for k, _ in keys[:3]) + (", ..." if len(keys) > 3 else "")

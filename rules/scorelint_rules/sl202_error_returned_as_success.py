@@ -7,7 +7,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import exception_name, flow_for, handler_of, response_kind, status_argument, status_codes
+from ._sl2_responses import exception_name, flow_for, response_kind, status_argument, status_codes
 
 _ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
                           re.IGNORECASE)
@@ -162,7 +162,7 @@ class ErrorReturnedAsSuccess(Rule):
         for ret in self.facts.own_nodes(run_def, cst.Return):
             if ret.value is None:
                 continue
-            handler = handler_of(self.facts, ret, run_def)
+            handler = self.facts.handler_of(ret, run_def)
             if handler is None:
                 self._check_stored_error(ret, run_def)
                 continue
@@ -190,7 +190,7 @@ class ErrorReturnedAsSuccess(Rule):
         for assigned in values or ():
             if assigned is None:
                 continue
-            handler = handler_of(self.facts, assigned, run_def)
+            handler = self.facts.handler_of(assigned, run_def)
             if not isinstance(handler, cst.ExceptHandler):
                 continue
             what = self._describe(assigned, self._tainted_names(handler, run_def))

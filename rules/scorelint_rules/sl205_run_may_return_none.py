@@ -134,7 +134,7 @@ class RunMayReturnNone(Rule):
     # --- explicit returns ----------------------------------------------------------------------------
     def _report_return(self, ret: cst.Return, run_def: cst.FunctionDef) -> None:
         written = "bare `return`" if ret.value is None else "`return None`"
-        handler = self._handler(ret, run_def)
+        handler = self.facts.handler_of(ret, run_def, cst.ExceptHandler)
         fix = None
         if handler is not None:
             fix = self.fix("Re-raise the exception (clients get an error status)", self.replace(ret, "raise"),
@@ -179,14 +179,6 @@ class RunMayReturnNone(Rule):
         newline = self.source.text.find("\n", start, end)
         stop = newline if newline != -1 else end
         return start, len(self.source.text[:stop].rstrip(" \t\r"))
-
-    def _handler(self, node: cst.CSTNode, run_def: cst.FunctionDef) -> cst.ExceptHandler | None:
-        for ancestor in self.source.ancestors(node):
-            if ancestor is run_def:
-                return None
-            if isinstance(ancestor, cst.ExceptHandler):
-                return ancestor
-        return None
 
     def _fall_through(self, statements: list[cst.BaseStatement]) -> list[tuple[cst.CSTNode, str]]:
         """Where control can leave this statement list without return/raise: [] if it never does."""
