@@ -93,13 +93,6 @@ def string_value(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
-def indent_of(source, node: cst.CSTNode) -> str:
-    """The indentation text (spaces or tabs) before the line holding `node`'s start."""
-    start = source.range_of(node).start
-    line = source.line_text(start.line)
-    return line[: start.column]
-
-
 def local_name_of(facts: EntryScriptFacts, qualified: frozenset[str]) -> str | None:
     """The local name a module-level import binds to one of `qualified` (e.g. `AMLResponse`)."""
     for local, name in facts.imports.items():

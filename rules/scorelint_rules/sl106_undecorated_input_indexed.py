@@ -5,6 +5,8 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
+from ._fixes import after_docstring, indent_of
+
 _DICT_METHODS = frozenset({"get", "keys", "items", "values", "pop", "update", "setdefault"})
 _TYPE_CHECKS = frozenset({"isinstance", "type"})
 
@@ -268,20 +270,11 @@ class UndecoratedInputIndexed(Rule):
     def _fix(self, run_def: cst.FunctionDef, name: str):
         json_name = next((local for local, qualified in self.facts.imports.items() if qualified == "json"), None)
         body = run_def.body
-        if json_name is None or not isinstance(body, cst.IndentedBlock) or not body.body:
+        if json_name is None or not isinstance(body, cst.IndentedBlock):
             return None
-        statements = list(body.body)
-        first = statements[0]
-        if (isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1
-                and isinstance(first.body[0], cst.Expr)
-                and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))):
-            if len(statements) < 2:
-                return None
-            first = statements[1]
-        start = self.source.offsets(first)[0]
-        line_start = self.source.text.rfind("\n", 0, start) + 1
-        indent = self.source.text[line_start:start]
-        if indent.strip():
+        first = after_docstring(body.body)
+        indent = indent_of(self.source, first) if first is not None else None
+        if indent is None:
             return None
         return self.fix(f"Parse `{name}` with `{json_name}.loads`",
                         self.insert_before(first, f"{name} = {json_name}.loads({name})\n{indent}"), unsafe=True)

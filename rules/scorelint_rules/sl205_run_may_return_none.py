@@ -5,7 +5,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import indent_of
+from ._fixes import indent_of
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "flask.abort", "werkzeug.exceptions.abort"})
 
@@ -151,11 +151,12 @@ class RunMayReturnNone(Rule):
         if why == "handler":
             handler = point
             last = handler.body.body[-1] if isinstance(handler.body, cst.IndentedBlock) else None
+            indent = indent_of(self.source, last) if last is not None else None
             message = (f"This `except` block does not return or raise: {end}, so the failure looks like an empty "
                        "result; add `raise` at its end (or return an `AMLResponse` with an error status).")
-            if last is not None:
+            if indent is not None:
                 fix = self.fix("Re-raise at the end of the except block (clients get an error status)",
-                               self.insert_after(last, "\n" + indent_of(self.source, last) + "raise"), unsafe=True)
+                               self.insert_after(last, "\n" + indent + "raise"), unsafe=True)
             self.report(handler, message, fix=fix, span=self._header_span(handler))
             return
         if why == "if":

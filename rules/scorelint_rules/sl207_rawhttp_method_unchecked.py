@@ -6,6 +6,7 @@ from scorelint.facts import AML_RESPONSE
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
+from ._fixes import after_docstring, indent_of, is_docstring
 from ._sl2_responses import first_param_name, local_name_of
 
 _BODY_ATTRS = frozenset({"data", "json", "form", "files", "stream"})
@@ -128,26 +129,15 @@ class RawhttpMethodUnchecked(Rule):
                 return  # the request is handed on whole; the callee may check the method
         fix = None
         response = local_name_of(facts, AML_RESPONSE)
-        if response is not None:
-            statements = list(run_def.body.body)
-            first = statements[0]
-            if _is_docstring(first) and len(statements) > 1:
-                first = statements[1]
-            if not _is_docstring(first):
-                indent = self.source.line_text(self.source.range_of(first).start.line)[
-                    : self.source.range_of(first).start.column]
-                unit = self.source.module.default_indent
-                text = (f"if {request}.method != \"POST\":\n{indent}{unit}return {response}(\"Method not allowed\", "
-                        f"405, {{\"Allow\": \"POST\"}})\n{indent}")
-                fix = self.fix("Answer other methods with 405", self.insert_before(first, text), unsafe=True)
+        first = after_docstring(run_def.body.body) if response is not None else None
+        indent = indent_of(self.source, first) if first is not None and not is_docstring(first) else None
+        if indent is not None:
+            unit = self.source.module.default_indent
+            text = (f"if {request}.method != \"POST\":\n{indent}{unit}return {response}(\"Method not allowed\", "
+                    f"405, {{\"Allow\": \"POST\"}})\n{indent}")
+            fix = self.fix("Answer other methods with 405", self.insert_before(first, text), unsafe=True)
         self.report(body_use, f"The server passes GET requests to a `@rawhttp` run too, and this `run` reads the body "
                               f"without checking `{request}.method`, so a GET (no body) runs the scoring code on an "
                               f"empty input, which fails with a 500 or answers 200 with an empty result; answer other "
                               f"methods first with `if {request}.method != \"POST\": "
                               "return AMLResponse(\"Method not allowed\", 405)`.", fix=fix)
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))

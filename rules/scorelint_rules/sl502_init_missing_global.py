@@ -7,6 +7,8 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
+from ._fixes import after_docstring, indent_of
+
 _BUILTINS = frozenset(dir(builtins))
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _MAX_HELPERS = 20
@@ -351,19 +353,10 @@ class InitMissingGlobal(Rule):
         body = init_def.body
         if isinstance(body, cst.SimpleStatementSuite):
             return self.fix(f"Declare `global {name}` in init", self.insert_before(body.body[0], f"global {name}; "))
-        statements = list(body.body)
-        first = statements[0]
-        if _is_docstring(first) and len(statements) > 1:
-            first = statements[1]
-        start = self.source.offsets(first)[0]
-        line_start = self.source.text.rfind("\n", 0, start) + 1
-        indent = self.source.text[line_start:start]
-        if indent.strip():
+        first = after_docstring(body.body)
+        if first is None:
+            first = body.body[0]  # init holds only its docstring: declare before it
+        indent = indent_of(self.source, first)
+        if indent is None:
             return None
         return self.fix(f"Declare `global {name}` in init", self.insert_before(first, f"global {name}\n{indent}"))
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))

@@ -6,6 +6,8 @@ from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
+from ._fixes import indent_of
+
 _REMOVED = "sklearn.externals.joblib"
 # Handlers that make an import a deliberate compatibility fallback.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -260,7 +262,7 @@ class SklearnExternalsJoblib(Rule):
                 rest = ", ".join(self.source.code(a.name) + (
                     f" as {a.asname.name.value}" if a.asname is not None and isinstance(a.asname.name, cst.Name)
                     else "") for a in others)
-                indent = self._indent_of(node)
+                indent = indent_of(self.source, node) or ""
                 fix = self.fix(f"Replace with `{new_import}`",
                                self.replace(node, f"{new_import}\n{indent}from sklearn.externals import {rest}"))
         self.report(node, self._message(written, "ImportError", new_import), fix=fix)
@@ -312,12 +314,6 @@ class SklearnExternalsJoblib(Rule):
         start = self.source.offsets(alias.name)[0]
         end = self.source.offsets(alias.asname)[1] if alias.asname is not None else self.source.offsets(alias.name)[1]
         return self.replace_span(start, end, text)
-
-    def _indent_of(self, node: cst.CSTNode) -> str:
-        start = self.source.offsets(node)[0]
-        line_start = self.source.text.rfind("\n", 0, start) + 1
-        prefix = self.source.text[line_start:start]
-        return prefix if not prefix.strip() else ""
 
     def _guarded(self, node: cst.CSTNode) -> bool:
         """Inside a try whose handlers catch ImportError, or inside such a handler (the fallback)."""
