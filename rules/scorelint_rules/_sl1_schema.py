@@ -100,7 +100,7 @@ def input_options(facts, schema: SchemaDecorator) -> InputOptions:
     return InputOptions(optional, converts)
 
 
-def add_optional_true(rule, facts, schema: SchemaDecorator):
+def add_optional_true(rule, schema: SchemaDecorator):
     """The edit that makes an @input_schema call `optional=True` (None when it cannot be written)."""
     call = schema.decorator.call
     if call is None:

@@ -255,7 +255,7 @@ class UnusedSuppression(Rule):
             edits = _token_removals(tokens, unused, source, start)
             title = "Remove the unused codes"
         else:
-            edits = [_directive_removal(source, comment, start, end, match)]
+            edits = [_directive_removal(source, start, end, match)]
             title = "Remove the unused suppression"
         fix = Fix(message=title, edits=tuple(edits), applicability=Applicability.SAFE)
         return Diagnostic(code=cls.code, name=cls.name, severity=cls.severity, message=message, range=rng,
@@ -276,7 +276,7 @@ def _token_removals(tokens, unused, source, comment_start: int) -> list[Edit]:
     return [Edit(Range(source.offset_to_position(a), source.offset_to_position(b)), "".join(pieces))]
 
 
-def _directive_removal(source, comment, start: int, end: int, match: re.Match) -> Edit:
+def _directive_removal(source, start: int, end: int, match: re.Match) -> Edit:
     text = source.text
     comment_text = text[start:end]
     before = comment_text[:match.start()].rstrip()

@@ -231,7 +231,7 @@ class GlobalParametersRequired(Rule):
             if options.converts is None or options.optional is None:
                 return None
             if options.converts and not options.optional:
-                edit = add_optional_true(self, self.facts, schema)
+                edit = add_optional_true(self, schema)
                 if edit is None:
                     return None
                 edits.append(edit)

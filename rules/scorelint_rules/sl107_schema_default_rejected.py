@@ -180,7 +180,7 @@ class SchemaDefaultRejected(Rule):
                            f"`optional=True` to the decorator.")
                 fix = None
                 if not options.optional:
-                    edit = add_optional_true(self, facts, schema)
+                    edit = add_optional_true(self, schema)
                     fix = self.fix("Add `optional=True` to the decorator", edit, unsafe=True) if edit else None
                 self.report(default, message, fix=fix)
                 continue

@@ -203,14 +203,14 @@ class ResponseNotSerializable(Rule):
         for ret in self.facts.own_nodes(run_def, cst.Return):
             if ret.value is None:
                 continue
-            finding = self._classify(ret.value, run_def, depth=4, top=True)
+            finding = self._classify(ret.value, run_def, depth=4)
             if finding is None:
                 continue
             self._report(ret.value, finding)
 
     # --- reporting ---------------------------------------------------------------------------------
     def _report(self, returned: cst.BaseExpression, finding: Finding) -> None:
-        where = "" if finding.node is returned else self._position_in(returned, finding.node)
+        where = "" if finding.node is returned else self._position_in(finding.node)
         thing = f"`{finding.holder}` ({finding.what})" if finding.holder else finding.what
         message = (f"`run` returns {thing}{where}, which `json.dumps` cannot serialise: the server "
                    f"answers every such request with a 500; {_ADVICE[finding.kind]}.")
@@ -219,7 +219,7 @@ class ResponseNotSerializable(Rule):
             fix = self._fix(finding)
         self.report(finding.node, message, fix=fix)
 
-    def _position_in(self, returned: cst.BaseExpression, node: cst.CSTNode) -> str:
+    def _position_in(self, node: cst.CSTNode) -> str:
         parent = self.source.parent.get(node)
         if isinstance(parent, cst.DictElement) and parent.value is node:
             return f" under the key {self.source.code(parent.key)}"
@@ -241,8 +241,7 @@ class ResponseNotSerializable(Rule):
         return None
 
     # --- classification ----------------------------------------------------------------------------
-    def _classify(self, expr: cst.BaseExpression, func: cst.FunctionDef, depth: int,
-                  top: bool = False) -> Finding | None:
+    def _classify(self, expr: cst.BaseExpression, func: cst.FunctionDef, depth: int) -> Finding | None:
         if depth <= 0:
             return None
         facts = self.facts
@@ -256,13 +255,11 @@ class ResponseNotSerializable(Rule):
             first = findings[0]
             return Finding(expr, first.what, first.kind, holder=expr.value,
                            fixable="tolist" if first.kind in ("array", "predict", "tensor", "series") else None)
-        if isinstance(expr, (cst.Dict, cst.List, cst.Tuple)) and top is not None:
-            elements = expr.elements
-            for element in elements:
-                value = element.value if not isinstance(element, cst.StarredDictElement) else None
-                if value is None or isinstance(element, (cst.StarredElement,)):
+        if isinstance(expr, (cst.Dict, cst.List, cst.Tuple)):
+            for element in expr.elements:
+                if isinstance(element, (cst.StarredDictElement, cst.StarredElement)):
                     continue
-                found = self._classify(value, func, depth - 1)
+                found = self._classify(element.value, func, depth - 1)
                 if found is not None:
                     return found
             return None
@@ -285,7 +282,7 @@ class ResponseNotSerializable(Rule):
                     return Finding(expr, found.what, found.kind, fixable="tolist" if found.kind != "frame" else None)
             return None
         if isinstance(expr, cst.Attribute):
-            if expr.attr.value == "values" and self._frame_like(expr.value, func, depth):
+            if expr.attr.value == "values" and self._frame_like(expr.value):
                 return Finding(expr, "a numpy array from `.values`", "array", fixable="tolist")
             if expr.attr.value == "T":
                 found = self._classify(expr.value, func, depth - 1)
@@ -296,7 +293,7 @@ class ResponseNotSerializable(Rule):
             return self._classify_call(expr, func, depth)
         return None
 
-    def _frame_like(self, expr: cst.BaseExpression, func: cst.FunctionDef, depth: int) -> bool:
+    def _frame_like(self, expr: cst.BaseExpression) -> bool:
         """`x.values` (not called) is a DataFrame's or Series' numpy array, unless x is a request."""
         return "request" not in self.source.code(expr).lower()
 

@@ -129,7 +129,7 @@ class RunMayReturnNone(Rule):
             if ret.value is None or (isinstance(ret.value, cst.Name) and ret.value.value == "None"):
                 self._report_return(ret, run_def)
         for point, why in self._fall_through(list(run_def.body.body)):
-            self._report_point(point, why, run_def)
+            self._report_point(point, why)
 
     # --- explicit returns ----------------------------------------------------------------------------
     def _report_return(self, ret: cst.Return, run_def: cst.FunctionDef) -> None:
@@ -145,7 +145,7 @@ class RunMayReturnNone(Rule):
                             else "return a value, or an `AMLResponse` with the status that fits."), fix=fix)
 
     # --- falling off the end ---------------------------------------------------------------------------
-    def _report_point(self, point: cst.CSTNode, why: str, run_def: cst.FunctionDef) -> None:
+    def _report_point(self, point: cst.CSTNode, why: str) -> None:
         end = "`run` then returns None, which the server sends as `200 OK` with the body `{}`"
         fix = None
         if why == "handler":

@@ -71,7 +71,7 @@ class CorsOptionsNotRouted(Rule):
 
     def check(self) -> None:
         facts = self.facts
-        if facts.run.definition is None and not facts.run.exists:
+        if not facts.run.exists:
             return
         strings = cors_header_strings(facts)
         if not strings:

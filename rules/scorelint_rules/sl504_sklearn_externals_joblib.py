@@ -238,7 +238,7 @@ class SklearnExternalsJoblib(Rule):
             # `import sklearn.externals.joblib` binds `sklearn`: rewrite the uses too, when that is all
             # `sklearn` is used for (or another import binds it).
             self.report(node, self._message(f"import {dotted}", "ModuleNotFoundError", f"import {new}"),
-                        fix=self._plain_import_fix(node, alias, dotted, new))
+                        fix=self._plain_import_fix(node, alias, new))
 
     # --- helpers -------------------------------------------------------------------------------------
     def _from_externals(self, node: cst.ImportFrom) -> None:
@@ -267,7 +267,7 @@ class SklearnExternalsJoblib(Rule):
                                self.replace(node, f"{new_import}\n{indent}from sklearn.externals import {rest}"))
         self.report(node, self._message(written, "ImportError", new_import), fix=fix)
 
-    def _plain_import_fix(self, node: cst.Import, alias: cst.ImportAlias, dotted: str, new: str):
+    def _plain_import_fix(self, node: cst.Import, alias: cst.ImportAlias, new: str):
         chains = []
         other_uses = False
         for name in self.source.nodes(cst.Name):

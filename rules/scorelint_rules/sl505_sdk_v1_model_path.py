@@ -178,8 +178,8 @@ class SdkV1ModelPath(Rule):
 
     def check(self) -> None:
         imports = self._sdk_v1_imports()
-        if not imports and "get_model_path" not in self.source.text:
-            return
+        if not imports:
+            return  # a get_model_path call counts only on a name imported from azureml.core
         local_to_import: dict[str, cst.CSTNode] = {}
         for statement, names in imports:
             for local in names:
