@@ -190,37 +190,26 @@ class PayloadLogged(Rule):
         kind = self._carries(expr)
         if kind is not None:
             return kind, expr
+        # Where a payload can sit inside what is logged: f-string fields, `+`/`%` operands, container
+        # elements, dict values, and the arguments of str.format and of the wrappers that keep it whole.
+        inner: list[cst.BaseExpression] = []
         if isinstance(expr, cst.FormattedString):
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    kind, node = self._contains(part.expression)
-                    if kind is not None:
-                        return kind, node
+            inner = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
         elif isinstance(expr, cst.BinaryOperation):
-            for side in (expr.left, expr.right):
-                kind, node = self._contains(side)
-                if kind is not None:
-                    return kind, node
+            inner = [expr.left, expr.right]
         elif isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            for element in expr.elements:
-                kind, node = self._contains(element.value)
-                if kind is not None:
-                    return kind, node
+            inner = [e.value for e in expr.elements]
         elif isinstance(expr, cst.Dict):
-            for element in expr.elements:
-                if isinstance(element, cst.DictElement):
-                    kind, node = self._contains(element.value)
-                    if kind is not None:
-                        return kind, node
+            inner = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
         elif isinstance(expr, cst.Call):
             func = expr.func
             formats = isinstance(func, cst.Attribute) and func.attr.value == "format"
-            wraps = (self.facts.qualified_name(func) or "") in _WRAPPERS
-            if formats or wraps:
-                for arg in expr.args:
-                    kind, node = self._contains(arg.value)
-                    if kind is not None:
-                        return kind, node
+            if formats or (self.facts.qualified_name(func) or "") in _WRAPPERS:
+                inner = [a.value for a in expr.args]
+        for part in inner:
+            kind, node = self._contains(part)
+            if kind is not None:
+                return kind, node
         return None, expr
 
     def _carries(self, expr: cst.BaseExpression) -> str | None:
