@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class SourceDecodeError(Exception):
@@ -51,6 +51,7 @@ class SourceFile:
     text: str
     encoding: str
     bom: bool
+    raw: bytes | None = field(default=None, repr=False, compare=False)  # the bytes read, to detect a change
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SourceFile:
@@ -58,7 +59,7 @@ class SourceFile:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         if encoding == "utf-8-sig":
             encoding = "utf-8"
-        return cls(text, encoding, data.startswith(codecs.BOM_UTF8))
+        return cls(text, encoding, data.startswith(codecs.BOM_UTF8), data)
 
     def to_bytes(self, text: str) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)

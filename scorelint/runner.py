@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +159,34 @@ MIN_FILES_PER_WORKER = 8
 
 def _init_worker(options: CheckOptions) -> None:
     global _worker_resolver
+    _follow_parent()
     _worker_resolver = SettingsResolver(options)
+
+
+def _follow_parent() -> None:
+    """A worker whose parent was killed (SIGKILL or OOM: no chance to shut its pool down) must not go on
+    fixing files, nor wait forever for more work: it dies with its parent."""
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL) == 0:  # PR_SET_PDEATHSIG (Linux)
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError, ImportError):
+        pass
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="scorelint-parent-watch", daemon=True).start()
 
 
 def _check_in_worker(item: tuple[Path, bytes | None]) -> FileOutcome:
@@ -240,16 +268,18 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
         file_outcome.write_error = "refused to write: the fixed file would not parse"
         return file_outcome
     if write:
-        file_outcome.write_error = write_atomically(path, source.to_bytes(outcome.text))
+        file_outcome.write_error = write_atomically(path, source.to_bytes(outcome.text), expected=source.raw)
     result.text = outcome.text
     return file_outcome
 
 
-def write_atomically(path: Path, data: bytes) -> str | None:
+def write_atomically(path: Path, data: bytes, *, expected: bytes | None = None) -> str | None:
     """Write through a temporary file in the same folder and rename it over the original, keeping the
-    file's mode: a crash or Ctrl-C leaves either the old file or the new one, never half of one."""
+    file's mode (and owner, when allowed): a crash or Ctrl-C leaves either the old file or the new one,
+    never half of one. With `expected` (the bytes the fix was computed from), a file that changed in the
+    meantime (an editor saved it) is left alone rather than overwritten with a fix of its old content."""
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        st = os.stat(path)
         target = Path(os.path.realpath(path))  # write through a symlink, not over it
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".scorelint-tmp", dir=target.parent)
         try:
@@ -257,7 +287,15 @@ def write_atomically(path: Path, data: bytes) -> str | None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
+            if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                try:  # before chmod: chown clears the set-user-ID bit
+                    os.chown(tmp, st.st_uid, st.st_gid)
+                except OSError:
+                    pass  # not ours to give away: the file becomes the user's own, as after any editor's save
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if expected is not None and target.read_bytes() != expected:
+                os.unlink(tmp)
+                return "not written: the file changed while scorelint was fixing it (run scorelint again)"
             os.replace(tmp, target)
         except BaseException:
             try:

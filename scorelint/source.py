@@ -103,6 +103,9 @@ class ParsedSource:
     @classmethod
     def parse(cls, text: str) -> ParsedSource:
         """Parse `text`; raises libcst.ParserSyntaxError on invalid Python."""
+        if text.endswith("\r"):
+            # libcst drops a final lone "\r" (classic Mac line endings): "\n" in its place keeps every offset.
+            text = text[:-1] + "\n"
         module = cst.parse_module(text)
         state = _IndexingState(module)
         module._codegen(state)

@@ -58,6 +58,8 @@ def fuzz_settings(ci_examples: int):
     )]
     if FUZZ_SEED is not None:
         decorators.append(seed(int(FUZZ_SEED)))
+    if EXAMPLES is not None:  # a long local run: the suite's 120 s per test would cut it short
+        decorators.append(pytest.mark.timeout(max(120, EXAMPLES)))
 
     def apply(fn):
         for decorator in decorators:
