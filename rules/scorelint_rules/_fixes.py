@@ -31,6 +31,5 @@ def indent_of(source: ParsedSource, node: cst.CSTNode) -> str | None:
     """The whitespace before `node` on its line, i.e. the indentation of the statement it starts; None when
     other code precedes it on that line."""
     start = source.offsets(node)[0]
-    line_start = source.text.rfind("\n", 0, start) + 1
-    prefix = source.text[line_start:start]
+    prefix = source.text[start - source.offset_to_position(start).column : start]  # any line ending, lone CR too
     return None if prefix.strip() else prefix
