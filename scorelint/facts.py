@@ -116,10 +116,6 @@ class EntryFunction:
     def exists(self) -> bool:
         return self.binding is not None
 
-    @property
-    def is_local_def(self) -> bool:
-        return self.definition is not None
-
 
 @dataclass
 class LocalBinding:
@@ -450,9 +446,6 @@ class EntryScriptFacts:
         if self.kind_setting in ("online", "batch"):
             return ScriptKind(self.kind_setting)
         return ScriptKind.BATCH if self.batch_evidence is not None else ScriptKind.ONLINE
-
-    def _looks_like_batch(self) -> bool:
-        return self.batch_evidence is not None
 
     @cached_property
     def kind_directive(self) -> str | None:

@@ -51,10 +51,6 @@ _INTERNAL_ERROR_NAMES = frozenset(
 
 
 # --- small utilities ------------------------------------------------------------------------------
-def has_star_args(call: cst.Call) -> bool:
-    return any(a.star for a in call.args)
-
-
 def response_kind(facts: EntryScriptFacts, call: cst.Call) -> str | None:
     """'aml' for AMLResponse(...), 'flask' for flask/werkzeug Response(...), 'make' for
     make_response(...), 'jsonify' for jsonify(...), else None."""
@@ -206,9 +202,6 @@ class LocalFlow:
             block = source.parent.get(source.enclosing_statement(block_of)) if block_of is not None else None
         # A name is bound once its statement has run (`x = f(x)` reads the old x).
         return _Binding(source.offsets(ends)[1], block, value)
-
-    def is_local(self, name: str) -> bool:
-        return bool(self.bindings(name)) or name in self.params
 
     def values(self, name: str, at: cst.CSTNode) -> list[cst.BaseExpression | None] | None:
         """The values that may reach `name` at node `at`: a list where None means "bound in a way
