@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the engine (and libcst) load only when a file must really be linted
     from .registry import Registry
@@ -81,13 +78,8 @@ def find_pyproject(start: Path) -> Path | None:
     folder = start if start.is_dir() else start.parent
     for candidate_dir in (folder, *folder.parents):
         candidate = candidate_dir / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except ConfigError:
-                raise
-            if "scorelint" in data.get("tool", {}):
-                return candidate
+        if candidate.is_file() and "scorelint" in _read_toml(candidate).get("tool", {}):
+            return candidate
     return None
 
 
@@ -242,7 +234,3 @@ def path_matches(rel_posix: str, glob: str) -> bool:
 
 def is_excluded_dir(name: str) -> bool:
     return name in DEFAULT_EXCLUDE_DIRS or (name.startswith(".") and name not in (".", ".."))
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
