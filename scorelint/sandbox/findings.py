@@ -83,7 +83,7 @@ def diagnostics_from(result: SwaggerResult, text: str, enabled, static_codes=(),
             found.append(_diagnostic(LOAD_FAILED, "load-failed", Severity.ERROR, text, line, message))
         return found
     if SENSITIVE in enabled:
-        found.extend(_sensitive(result, text, static_codes, sensitive_options))
+        found.extend(_sensitive(result, text, sensitive_options))
     return found
 
 
@@ -124,11 +124,8 @@ def _definition_line(text: str, name: str | None) -> int | None:
 
 
 # --- sensitive data in the published examples ------------------------------------------------------
-def _sensitive(result: SwaggerResult, text: str, static_codes, options) -> list[Diagnostic]:
-    try:
-        from ..sensitive import KINDS, find_sensitive
-    except ImportError:
-        return []
+def _sensitive(result: SwaggerResult, text: str, options) -> list[Diagnostic]:
+    from ..sensitive import KINDS, find_sensitive
     allow = tuple(getattr(options, "allow", ()) or ())
     names = getattr(options, "names", True)
     seen = set()

@@ -31,8 +31,6 @@ ALIASES = {"2": ("2", "2.0"), "3": ("3", "3.0"), "3.1": ("3.1",)}
 CANONICAL = {alias: version for version, aliases in ALIASES.items() for alias in aliases}
 #: Files in the app root that replace the generated document, in the order the server looks for them.
 USER_FILES = {"2": ("swagger.json", "swagger2.json"), "3": ("swagger3.json",), "3.1": ("swagger3.1.json",)}
-#: inference-schema's names for the versions (what `get_supported_versions` returns).
-SCHEMA_VERSIONS = ("2.0", "3.0", "3.1")
 
 UNDECORATED_SCHEMA = {"type": "object", "example": {}}
 
