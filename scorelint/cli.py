@@ -6,15 +6,20 @@ not be checked (the other files are still checked and reported).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+
 # The engine (libcst, the rule registry) is imported inside the commands that use it, so that commands that
 # do not lint (`scorelint swagger`, `scorelint try`) start without paying for it.
+if TYPE_CHECKING:
+    from .runner import CheckOptions, FileOutcome, SettingsResolver
 
 
 class _LazyFormats(Sequence):
@@ -29,6 +34,7 @@ class _LazyFormats(Sequence):
         from .report import FORMATS
 
         return len(FORMATS)
+
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -174,13 +180,15 @@ def _cache_dir() -> Path:
     return default_cache_dir()
 
 
-def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, jobs: int) -> list[FileOutcome]:
-    import os
+def _cores() -> int:
+    """What -j 0 means: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
+
+def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, jobs: int) -> list[FileOutcome]:
     from .runner import check_files
 
-    if jobs == 0:
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = jobs or _cores()
     stderr = click.get_text_stream("stderr")
     if len(paths) < 50 or not stderr.isatty():
         return check_files(paths, resolver, options, jobs=jobs)
@@ -191,10 +199,9 @@ def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOpti
 
 def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
     from .config import ConfigError
-    from .runner import FileOutcome, check_text
-
-    from .model import LintResult
     from .encoding import SourceDecodeError, SourceFile
+    from .model import LintResult
+    from .runner import FileOutcome, check_text
 
     display = Path(stdin_filename or "-")
     data = click.get_binary_stream("stdin").read()
@@ -274,11 +281,9 @@ def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_
 
 
 def _add_sandbox_findings(outcomes, resolver, python: str | None, timeout: float | None, jobs: int) -> None:
-    import os
-
     from .sandbox.findings import add_sandbox_findings
 
-    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    jobs = jobs or _cores()
     add_sandbox_findings(outcomes, resolver, {"python": python, "timeout": timeout}, jobs)
 
 
