@@ -6,15 +6,13 @@ one by name. All formats see the same `LintResult`s, so they cannot disagree abo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from ..model import LintResult
 
-
 if TYPE_CHECKING:
     from ..registry import Registry
+
 
 class Reporter(Protocol):
     def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None: ...

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from typing import IO
-
-from ..model import LintResult
-from ..model import Severity
+from ..model import LintResult, Severity
 from . import Summary
-
 
 if TYPE_CHECKING:
     from ..registry import Registry
+
 
 def _gh_escape(value: str, *, prop: bool = False) -> str:
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

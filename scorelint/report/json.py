@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..model import LintResult
 from . import Summary
 
-
 if TYPE_CHECKING:
     from ..registry import Registry
+
 
 class JsonReporter:
     def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
-from typing import IO, Any
 
 from .. import __version__
-from ..model import LintResult
-from ..model import Range, Severity
+from ..model import LintResult, Range, Severity
 from . import Summary
 
 if TYPE_CHECKING:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..model import LintResult
-from ..model import Severity
+from ..model import LintResult, Severity
 from . import Summary
 
 if TYPE_CHECKING:
