@@ -449,7 +449,7 @@ def _entropy(text: str) -> float:
 def _mixed(token: str) -> bool:
     """Upper case, lower case and digits, with a long run between separators: how generated keys look."""
     return (any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
-            and max(len(run) for run in re.split(r"[-_./+=]", token)) >= 16)
+            and max(len(run) for run in _SEPARATORS.split(token)) >= 16)
 
 
 def _looks_random(token: str) -> bool:
@@ -768,7 +768,7 @@ def _scan(text: str, info: KeyInfo) -> tuple[str, str] | None:
                 return "email", "an e-mail address"
     digit_count = len(text) - len(text.translate(_NO_DIGITS))
     if digit_count >= 6 and not info.idish:
-        found = _numbers(text, info)
+        found = _numbers(text)
         if found:
             return found
     if digit_count >= 3 and ("." in text or ":" in text) and not info.versionish:
@@ -834,7 +834,7 @@ def _card(digits: str) -> str | None:
     return f"a payment card number (Luhn-valid {network})"
 
 
-def _numbers(text: str, info: KeyInfo) -> tuple[str, str] | None:
+def _numbers(text: str) -> tuple[str, str] | None:
     """Cards, national IDs, IBANs and phone numbers: the kinds made of many digits."""
     for match in _CARD.finditer(text):
         raw = match.group()
