@@ -19,8 +19,7 @@ import enum
 import inspect
 import re
 import textwrap
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
@@ -234,13 +233,3 @@ class Rule:
             problems.append("needs at least one VALID and one INVALID example")
         return problems
 
-
-RuleFactory = Callable[..., Rule]
-
-
-@dataclass
-class RuleSet:
-    """The rules enabled for one file, with their options."""
-
-    rules: list[type[Rule]] = field(default_factory=list)
-    options: dict[str, RuleOptions] = field(default_factory=dict)

@@ -173,10 +173,6 @@ class ParsedSource:
         line_index = bisect.bisect_right(self._line_starts, offset) - 1
         return Position(line_index + 1, offset - self._line_starts[line_index])
 
-    def position_to_offset(self, position: Position) -> int:
-        line_index = min(max(position.line - 1, 0), len(self._line_starts) - 1)
-        return min(self._line_starts[line_index] + position.column, len(self.text))
-
     def offsets(self, node: cst.CSTNode, *, whitespace: bool = False) -> tuple[int, int]:
         """Character offsets [start, end) of a node.
 
@@ -218,10 +214,6 @@ class ParsedSource:
         start = self._line_starts[line - 1]
         end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
         return _NEWLINE.sub("", self.text[start:end])
-
-    @property
-    def line_count(self) -> int:
-        return len(self._line_starts)
 
 
 def line_starts(text: str) -> list[int]:
