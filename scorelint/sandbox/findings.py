@@ -257,7 +257,7 @@ def add_sandbox_findings(outcomes, resolver, overrides: dict, jobs: int = 1) -> 
 
 
 def _read(path: Path) -> str:
-    from ..source import SourceFile
+    from ..encoding import SourceFile
 
     return SourceFile.from_bytes(Path(path).read_bytes()).text
 
