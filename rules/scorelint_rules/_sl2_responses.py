@@ -1,4 +1,4 @@
-"""Shared helpers of the response and HTTP rules (SL2xx) and the CORS rules (SL4xx).
+"""Shared helpers of the response and HTTP rules (SL2xx; the CORS rules have theirs in _sl4_cors.py).
 
 What the reference server (azureml-inference-server-http 1.5.1, `server/routes.py`) does with run's
 return value decides what these rules report:
