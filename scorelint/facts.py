@@ -231,10 +231,13 @@ class EntryScriptFacts:
 
     def literal_string(self, expr: cst.BaseExpression | None) -> str | None:
         """The value of a string literal, or of a module-level constant holding one."""
-        expr = self.resolve_value(expr)
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-            value = expr.evaluated_value
-            return value if isinstance(value, str) else None
+        return string_value(self.resolve_value(expr))
+
+    def local_name_of(self, qualified: frozenset[str]) -> str | None:
+        """The first local name a module-level import binds to one of `qualified` (`np` for numpy)."""
+        for local, name in self.imports.items():
+            if name in qualified:
+                return local
         return None
 
     # --- init and run -----------------------------------------------------------------------------
@@ -690,6 +693,14 @@ def _last_parts(names: frozenset[str]) -> frozenset[str]:
 
 def _is_batch_helper(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in _BATCH_HELPER_MODULES)
+
+
+def string_value(expr: cst.BaseExpression | None) -> str | None:
+    """The value of a (non-bytes) string literal, as written here; None for anything else."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
 
 
 def argument(call: cst.Call, position: int | None, keyword: str) -> cst.Arg | None:

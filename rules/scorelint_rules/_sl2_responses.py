@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from scorelint.facts import AML_RESPONSE, EntryScriptFacts, argument
+from scorelint.facts import AML_RESPONSE, EntryScriptFacts, argument, string_value
 
 FLASK_RESPONSE = frozenset(
     {
@@ -80,21 +80,6 @@ def status_argument(facts: EntryScriptFacts, call: cst.Call) -> cst.BaseExpressi
     else:
         return None
     return arg.value if arg is not None else None
-
-
-def string_value(expr: cst.BaseExpression | None) -> str | None:
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def local_name_of(facts: EntryScriptFacts, qualified: frozenset[str]) -> str | None:
-    """The local name a module-level import binds to one of `qualified` (e.g. `AMLResponse`)."""
-    for local, name in facts.imports.items():
-        if name in qualified:
-            return local
-    return None
 
 
 # --- local data flow --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ._fixes import after_docstring, indent_of
 
 _DICT_METHODS = frozenset({"get", "keys", "items", "values", "pop", "update", "setdefault"})
 _TYPE_CHECKS = frozenset({"isinstance", "type"})
+_JSON = frozenset({"json"})
 
 
 class UndecoratedInputIndexed(Rule):
@@ -268,7 +269,7 @@ class UndecoratedInputIndexed(Rule):
         return (best[1], best[2]) if best else (None, None)
 
     def _fix(self, run_def: cst.FunctionDef, name: str):
-        json_name = next((local for local, qualified in self.facts.imports.items() if qualified == "json"), None)
+        json_name = self.facts.local_name_of(_JSON)
         body = run_def.body
         if json_name is None or not isinstance(body, cst.IndentedBlock):
             return None

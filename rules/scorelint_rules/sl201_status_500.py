@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from scorelint.facts import string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
@@ -10,7 +11,6 @@ from ._sl2_responses import (
     response_kind,
     status_argument,
     status_codes,
-    string_value,
 )
 
 _RAW = """\

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from scorelint.facts import argument
+from scorelint.facts import argument, string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import JSON_DUMPS, flow_for, resolved_values, response_kind, string_value
+from ._sl2_responses import JSON_DUMPS, flow_for, resolved_values, response_kind
 
 _TEMPLATE = """\
 import json

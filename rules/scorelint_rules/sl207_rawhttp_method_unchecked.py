@@ -7,7 +7,7 @@ from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
 from ._fixes import after_docstring, indent_of, is_docstring
-from ._sl2_responses import first_param_name, local_name_of
+from ._sl2_responses import first_param_name
 
 _BODY_ATTRS = frozenset({"data", "json", "form", "files", "stream"})
 _BODY_CALLS = frozenset({"get_data", "get_json"})
@@ -128,7 +128,7 @@ class RawhttpMethodUnchecked(Rule):
             if any(isinstance(a.value, cst.Name) and a.value.value == request for a in call.args):
                 return  # the request is handed on whole; the callee may check the method
         fix = None
-        response = local_name_of(facts, AML_RESPONSE)
+        response = facts.local_name_of(AML_RESPONSE)
         first = after_docstring(run_def.body.body) if response is not None else None
         indent = indent_of(self.source, first) if first is not None and not is_docstring(first) else None
         if indent is not None:

@@ -6,7 +6,7 @@ from scorelint.facts import AML_RESPONSE
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import local_name_of, response_kind, status_codes
+from ._sl2_responses import response_kind, status_codes
 
 _HEADER = """\
 from azureml.contrib.services.aml_response import AMLResponse
@@ -88,7 +88,7 @@ class TupleStatusIgnored(Rule):
         run_def = facts.run.definition
         if run_def is None:
             return
-        response = local_name_of(facts, AML_RESPONSE)
+        response = facts.local_name_of(AML_RESPONSE)
         for ret in facts.own_nodes(run_def, cst.Return):
             value = ret.value
             if not isinstance(value, cst.Tuple) or len(value.elements) not in (2, 3):

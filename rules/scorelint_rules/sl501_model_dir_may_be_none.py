@@ -8,6 +8,7 @@ from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
 _VARIABLE = "AZUREML_MODEL_DIR"
 _GETENV = frozenset({"os.getenv", "os.environ.get"})
+_OS, _ENVIRON = frozenset({"os"}), frozenset({"os.environ"})
 # Calls that raise TypeError when given None where a path belongs.
 _PATH_CALLS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "os.path.abspath", "os.path.realpath", "os.path.normpath",
@@ -341,10 +342,8 @@ class ModelDirMayBeNone(Rule):
             if func.attr.value == "getenv":
                 return f"{receiver}.environ[{key_code}]"
             return f"{receiver}[{key_code}]"  # environ.get -> environ[...]
-        for local, qualified in self.facts.imports.items():
-            if qualified == "os":
-                return f"{local}.environ[{key_code}]"
-        for local, qualified in self.facts.imports.items():
-            if qualified == "os.environ":
-                return f"{local}[{key_code}]"
-        return None
+        os_name = self.facts.local_name_of(_OS)
+        if os_name is not None:
+            return f"{os_name}.environ[{key_code}]"
+        environ = self.facts.local_name_of(_ENVIRON)
+        return f"{environ}[{key_code}]" if environ is not None else None
