@@ -58,7 +58,7 @@ def power_bi_name(name: str, *, loose: bool = False) -> str | None:
     """The Power BI name `name` is a misspelling of (None when it is exact or unrelated)."""
     if name in POWER_BI_NAMES:
         return None
-    key = _SEPARATORS.sub("", name).lower()
+    key = normalized(name)
     found = _NEAR_MISSES.get(key)
     if found is None and loose:
         found = _LOOSE_NEAR_MISSES.get(key)
@@ -66,6 +66,7 @@ def power_bi_name(name: str, *, loose: bool = False) -> str | None:
 
 
 def normalized(name: str) -> str:
+    """`name` in lower case without separators: how near misses are compared."""
     return _SEPARATORS.sub("", name).lower()
 
 
