@@ -722,11 +722,11 @@ def argument_value(call: cst.Call, position: int | None, keyword: str) -> cst.Ba
 
 
 def _module_level_statements(module: cst.Module) -> Iterator[tuple[cst.BaseStatement, bool]]:
-    """Statements that run at import time, descending into if/try/with/for but not functions."""
+    """Statements that run at import time, descending into if/try/with/for/while but not functions."""
     stack: list[tuple[cst.CSTNode, bool]] = [(stmt, False) for stmt in reversed(module.body)]
     while stack:
         node, conditional = stack.pop()
-        if isinstance(node, cst.SimpleStatementLine) or isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if isinstance(node, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)):
             yield node, conditional  # type: ignore[misc]
             continue
         if isinstance(node, _COMPOUND_BLOCKS):
@@ -736,8 +736,7 @@ def _module_level_statements(module: cst.Module) -> Iterator[tuple[cst.BaseState
                 inner.extend(body.body)
             elif isinstance(body, cst.SimpleStatementSuite):
                 inner.append(cst.SimpleStatementLine(body=body.body))
-            for attr in ("handlers", ):
-                inner.extend(getattr(node, attr, ()) or ())
+            inner.extend(getattr(node, "handlers", ()))
             for attr in ("orelse", "finalbody"):
                 extra = getattr(node, attr, None)
                 if extra is not None:
