@@ -35,6 +35,7 @@ from scorelint.registry import default_registry
 from scorelint.source import decode_source
 
 from . import actions, convert, hover, swagger
+from .protocol import ScorelintProtocol
 from .settings import EditorSettings, SettingsResolver, is_candidate, settings_section
 
 log = logging.getLogger("scorelint_lsp")
@@ -72,7 +73,8 @@ class DocState:
 
 class ScorelintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("scorelint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        super().__init__("scorelint", __version__, protocol_cls=ScorelintProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.editor = EditorSettings()
         self.resolver = SettingsResolver()
         self.docs: dict[str, DocState] = {}
