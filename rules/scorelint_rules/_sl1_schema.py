@@ -251,28 +251,17 @@ def rename_edits(rule, facts, func: cst.FunctionDef, old: str, new: str) -> list
     if any(p.name == new for p in facts.params(func)):
         return None
     # Defaults and annotations are evaluated in the module's scope: only the body is renamed.
-    for node in facts.source.walk(func.body, cst.Name):
+    for node in facts.names_read(func.body):
         if node.value == new:
-            parent = facts.source.parent.get(node)
-            if isinstance(parent, cst.Attribute) and parent.attr is node:
-                continue
-            if isinstance(parent, cst.Arg) and parent.keyword is node:
-                continue
             return None
         if node.value != old:
             continue
         parent = facts.source.parent.get(node)
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
-            continue
-        if isinstance(parent, cst.Arg) and parent.keyword is node:
-            continue
         if isinstance(parent, cst.Param) and parent.name is node:
             return None  # a nested function's or lambda's own parameter: callers may pass it by keyword
-        if isinstance(parent, cst.NameItem):
-            return None  # global/nonlocal: the name means something else there
-        elif isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node:
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node:
             return None
-        elif isinstance(parent, cst.ImportAlias) or isinstance(parent, cst.AsName):
-            return None
+        if isinstance(parent, (cst.NameItem, cst.ImportAlias, cst.AsName)):
+            return None  # global/nonlocal, or an import: the name means something else there
         edits.append(rule.replace(node, new))
     return edits

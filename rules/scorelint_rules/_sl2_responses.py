@@ -73,9 +73,7 @@ def status_argument(facts: EntryScriptFacts, call: cst.Call) -> cst.BaseExpressi
     kind = response_kind(facts, call)
     if kind == "aml":
         arg = argument(call, 1, "status_code")
-    elif kind == "flask":
-        arg = argument(call, 1, "status")
-    elif kind == "make":
+    elif kind in ("flask", "make"):
         arg = argument(call, 1, "status")
     else:
         return None
