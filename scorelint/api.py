@@ -18,7 +18,7 @@ from .context import FileContext
 from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range
 from .registry import Registry, default_registry
 from .rule import PendingFix, Report, Rule
-from .source import ParsedSource, SourceDecodeError, decode_source
+from .source import ParsedSource, SourceDecodeError, decode_source, line_starts
 from .suppress import SuppressionIndex
 
 
@@ -77,8 +77,7 @@ class Linter:
             if deep_brackets and isinstance(problem, SyntaxError):
                 # More than 200 nested brackets: CPython refuses them, and libcst's parser overflows its stack
                 # (a crash, not an exception) from about 2,000 on. Report CPython's error without libcst.
-                rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
-                result.diagnostics = [rule.from_syntax_error(text, problem)] if rule is not None else []
+                result.diagnostics = _syntax_error(rules, text, problem)
                 return result
         if len(text) > _BIG_STACK_CHARS:
             # Room for a chain of thousands of `and`s: libcst's parser needs about 1 kB of stack per level and
@@ -153,8 +152,7 @@ class Linter:
                 warnings.simplefilter("ignore")
                 compile(text, result.path, "exec", dont_inherit=True)
         except SyntaxError as syntax_error:
-            rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
-            return [rule.from_syntax_error(text, syntax_error)] if rule is not None else []
+            return _syntax_error(rules, text, syntax_error)
         except (ValueError, RecursionError, MemoryError) as other:
             result.error = f"cannot compile file: {other}"
             return []
@@ -213,6 +211,12 @@ class Linter:
             applied += count
             result = self.lint_text(text, path)
         return FixOutcome(text=text, applied=applied, result=result, refused=refused)
+
+
+def _syntax_error(rules, text: str, error: SyntaxError) -> list[Diagnostic]:
+    """CPython's syntax error as the syntax-error rule's finding (none when that rule is not selected)."""
+    rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
+    return [rule.from_syntax_error(text, error)] if rule is not None else []
 
 
 # Bigger files cost seconds and gigabytes to parse with libcst (about 750 bytes of memory per character).
@@ -280,15 +284,22 @@ _saved_limit = 0
 
 def _with_deep_stack(fn, *args, **kwargs):
     """Run `fn` on a thread with a 512 MB stack and a high recursion limit (the limit is process-wide: it is
-    raised while any such thread runs and restored after the last one)."""
+    raised while any such thread runs and restored by the last one, when it is no longer deep: lowering it
+    under a thread still deep in the tree is a fatal error, e.g. after Ctrl-C interrupted the join)."""
     global _deep_users, _saved_limit
     outcome: dict[str, object] = {}
 
     def target() -> None:
+        global _deep_users
         try:
             outcome["value"] = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             outcome["error"] = exc
+        finally:
+            with _deep_lock:
+                _deep_users -= 1
+                if _deep_users == 0:
+                    sys.setrecursionlimit(_saved_limit)
 
     with _deep_lock:
         if _deep_users == 0:
@@ -299,15 +310,14 @@ def _with_deep_stack(fn, *args, **kwargs):
         try:
             thread = threading.Thread(target=target, name="scorelint-deep-file")
             thread.start()
-        finally:
-            threading.stack_size(previous)
-    try:
-        thread.join()
-    finally:
-        with _deep_lock:
+        except BaseException:
             _deep_users -= 1
             if _deep_users == 0:
                 sys.setrecursionlimit(_saved_limit)
+            raise
+        finally:
+            threading.stack_size(previous)
+    thread.join()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]
@@ -347,8 +357,6 @@ def _apply_one_by_one(text: str, fixes: list[Diagnostic]) -> tuple[str, int, lis
 def apply_fixes(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int]:
     """Apply the fixes of `diagnostics` whose edits do not overlap an earlier fix's. Returns the new
     text and how many fixes were applied."""
-    from .source import line_starts
-
     starts = line_starts(text)
 
     def offset(line: int, column: int) -> int:
