@@ -221,7 +221,7 @@ def _syntax_error(rules, text: str, error: SyntaxError) -> list[Diagnostic]:
 
 # Bigger files cost seconds and gigabytes to parse with libcst (about 750 bytes of memory per character).
 MAX_SOURCE_CHARS = 1_000_000
-# Above this size, CPython's own parser (a few percent of libcst's time) first checks the nesting: a long
+# Above this size, CPython's own parser (about a tenth of libcst's parse time) first checks the nesting: a long
 # operator chain costs libcst seconds to minutes before failing where CPython fails in milliseconds.
 _COMPILE_FIRST_CHARS = 5_000
 # Files this big are linted on the big-stack thread from the start (a new thread costs ~0.1 ms; linting them
