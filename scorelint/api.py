@@ -283,14 +283,19 @@ _saved_limit = 0
 
 
 def _with_deep_stack(fn, *args, **kwargs):
-    """Run `fn` on a thread with a 512 MB stack and a high recursion limit (the limit is process-wide: it is
-    raised while any such thread runs and restored by the last one, when it is no longer deep: lowering it
-    under a thread still deep in the tree is a fatal error, e.g. after Ctrl-C interrupted the join)."""
-    global _deep_users, _saved_limit
+    """Run `fn` on a thread with a 512 MB stack and a high recursion limit. The limit is process-wide: the
+    thread raises it as it starts and the last such thread restores it as it ends, never earlier (lowering
+    it under a thread still deep in a tree is a fatal error; Ctrl-C may interrupt the caller at any time)."""
     outcome: dict[str, object] = {}
+    done = threading.Event()
 
     def target() -> None:
-        global _deep_users
+        global _deep_users, _saved_limit
+        with _deep_lock:
+            if _deep_users == 0:
+                _saved_limit = sys.getrecursionlimit()
+                sys.setrecursionlimit(max(_saved_limit, _DEEP_RECURSION_LIMIT))
+            _deep_users += 1
         try:
             outcome["value"] = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
@@ -300,23 +305,19 @@ def _with_deep_stack(fn, *args, **kwargs):
                 _deep_users -= 1
                 if _deep_users == 0:
                     sys.setrecursionlimit(_saved_limit)
+            done.set()
 
-    with _deep_lock:
-        if _deep_users == 0:
-            _saved_limit = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(_saved_limit, _DEEP_RECURSION_LIMIT))
-        _deep_users += 1
+    with _deep_lock:  # stack_size is process-wide too: set only around this thread's creation
         previous = threading.stack_size(_DEEP_STACK_BYTES)
         try:
             thread = threading.Thread(target=target, name="scorelint-deep-file")
             thread.start()
-        except BaseException:
-            _deep_users -= 1
-            if _deep_users == 0:
-                sys.setrecursionlimit(_saved_limit)
-            raise
         finally:
             threading.stack_size(previous)
+    # Not thread.join(): on Python 3.11 a join interrupted by Ctrl-C marks the thread as finished while it
+    # still runs, the interpreter then finalises under it and the process aborts (SIGABRT) inside libcst.
+    # Interrupted here, the thread stays known to `threading`, which lets it finish before the exit.
+    done.wait()
     thread.join()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
