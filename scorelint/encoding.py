@@ -27,6 +27,10 @@ def decode_source(data: bytes) -> str:
             raise SourceDecodeError("the file starts with a UTF-8 byte order mark but its coding comment declares "
                                     "another encoding") from None
         raise SourceDecodeError(str(exc)) from None
+    if not _ascii_compatible(encoding):
+        # CPython refuses these (`# coding: utf-16`: "encoding problem"); decoding would give garbage.
+        raise SourceDecodeError(f"encoding problem: {encoding} (Python reads source files only in encodings "
+                                "that keep ASCII as it is)")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -42,6 +46,13 @@ def decode_source(data: bytes) -> str:
     if encoding == "utf-8-sig" or text.startswith("\ufeff"):
         text = text[1:] if text.startswith("\ufeff") else text
     return text
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return b"# coding\n".decode(encoding) == "# coding\n"
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 @dataclass

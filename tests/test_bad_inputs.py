@@ -98,6 +98,11 @@ def _unknown_encoding(folder: Path) -> str:
     return _write(folder, "bad_score.py", b"# -*- coding: klingon -*-\n" + GOOD.encode())
 
 
+def _utf16_cookie(folder: Path) -> str:
+    # CPython refuses it ("encoding problem: utf-16"); decoding ASCII bytes as UTF-16 gave garbage to lint.
+    return _write(folder, "bad_score.py", b"# -*- coding: utf-16 -*-\n" + GOOD.encode())
+
+
 def _bom_and_other_cookie(folder: Path) -> str:
     return _write(folder, "bad_score.py", b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + GOOD.encode())
 
@@ -205,6 +210,8 @@ CASES = [
     Case("latin1-coding-cookie", _latin1_cookie, status=1, message=None),
     Case("unknown-coding-cookie", _unknown_encoding, message="bad_score.py: cannot decode file: unknown encoding: "
          "klingon"),
+    Case("utf16-coding-cookie", _utf16_cookie, message="bad_score.py: cannot decode file: encoding problem: "
+         "utf-16"),
     Case("bom-and-latin1-cookie", _bom_and_other_cookie, message="bad_score.py: cannot decode file: the file starts "
          "with a UTF-8 byte order mark but its coding comment declares another encoding"),
     Case("ten-megabyte-script", _ten_megabytes, message="bad_score.py: the file is too large to check (11.5 million "

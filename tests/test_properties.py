@@ -374,6 +374,39 @@ def test_crlf_scripts_keep_their_line_endings_when_fixed(text):
     assert "\n" not in stripped, f"a fix wrote a bare LF into a CRLF file:\n{outcome.text!r}"
 
 
+COOKIES = [b"", b"# -*- coding: latin-1 -*-\n", b"# coding=utf-8\n", b"#!/usr/bin/env python\n# coding: cp1252\n",
+           b"# vim: set fileencoding=ascii :\n", b"# coding: utf-16\n", b"# coding: klingon\n", b"\xef\xbb\xbf",
+           b"\xef\xbb\xbf# coding: latin-1\n"]
+
+
+@st.composite
+def file_bytes(draw) -> bytes:
+    """What may be on disk: a real script's bytes with a BOM or a coding cookie, and random bytes spliced in."""
+    data = draw(st.sampled_from(COOKIES)) + draw(real_scripts).encode("utf-8")
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=4)) + data[at:]
+    return data
+
+
+@fuzz_settings(150)
+@given(st.one_of(file_bytes(), st.binary(max_size=200)))
+def test_any_bytes_decode_or_fail_cleanly(data):
+    """Bytes from disk either decode as Python would (then lint cleanly) or fail with SourceDecodeError,
+    whose message is one line."""
+    from scorelint.encoding import SourceDecodeError, SourceFile
+
+    try:
+        source = SourceFile.from_bytes(data)
+    except SourceDecodeError as exc:
+        assert "\n" not in str(exc) and str(exc), repr(str(exc))
+        return
+    assert source.to_bytes(source.text) == data  # written back byte for byte (BOM, encoding)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_lint(source.text)
+
+
 def test_fragments_cover_real_script_shapes():
     """The generator draws from a real corpus: if it shrank, the fuzzing would quietly get weaker."""
     frags = fragments()
