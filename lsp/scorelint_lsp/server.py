@@ -30,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 
 from scorelint import __version__
 from scorelint.config import ConfigError
-from scorelint.discovery import looks_like_entry_script, module_level_names
+from scorelint.discovery import looks_like_entry_script, may_bind_init_and_run, module_level_names
 from scorelint.registry import default_registry
 from scorelint.source import decode_source
 
@@ -149,7 +149,7 @@ class ScorelintServer(LanguageServer):
     def _looks_like_entry(self, text: str, state: DocState, path: PurePath) -> bool:
         if state.entry:
             return True  # once an entry script, always one while open: deleting `def init` must be reported
-        if "init" not in text or "run" not in text:
+        if not may_bind_init_and_run(text):  # also false for huge buffers: no ast.parse of 10 MB per keystroke
             return False
         try:
             tree = ast.parse(text)

@@ -563,3 +563,18 @@ def test_sandbox_on_save_of_a_hostile_script_and_a_killed_server(tmp_path):
     server.process.wait(timeout=10)
     assert wait_until(lambda: not sandboxed_processes(), timeout=30), (
         f"sandbox processes outlived the killed server: {sandboxed_processes()}")
+
+
+def test_a_huge_python_file_that_is_not_named_like_a_script(server):
+    """A 10 MB module (a generated one, say) open in the editor: deciding whether it is an entry script must
+    not parse it on every change (CPython's ast took 12 s and 1.6 GB for it)."""
+    uri = server.open("score.py", BAD)
+    body = "".join(f"def helper_{i}(data):\n    return run(init(data))\n\n\n" for i in range(240_000))
+    big = server.open("generated_model.py", "def init():\n    pass\n\n\ndef run(data):\n    return data\n" + body,
+                      write=False)
+    started = time.monotonic()
+    for version in range(2, 6):
+        server.change(big, version, "def init():\n    pass\n" + body + f"# edit {version}\n")
+    assert server.pull(big) == []
+    server.assert_healthy(uri, BAD)
+    assert time.monotonic() - started < 20
