@@ -290,7 +290,7 @@ def _sensitive_options(linter):
 
 
 def _unsuppressed(found: list[Diagnostic], text: str) -> list[Diagnostic]:
-    if not found or ("noqa" not in text and "scorelint:" not in text):
+    if not found or ("scorelint:" not in text and "noqa" not in text.lower()):  # `# NOQA` counts too
         return found
     try:
         from ..source import ParsedSource
