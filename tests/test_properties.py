@@ -1,20 +1,22 @@
 """Property-based tests of the engine: whatever the program, scorelint answers and never corrupts it.
 
-Programs come from two generators:
+Programs come from three generators:
 
 - hypothesmith's grammar-based generator: odd but valid Python that no one would write by hand;
 - entry-script-shaped programs assembled from fragments of the real scripts in this repository (the rules'
   examples, examples/, the test fixtures): their imports, decorators (schemas, rawhttp), init/run bodies,
   try/except and if/with blocks, parameters, suppression comments, then optionally mutated line by line
   (lines deleted, duplicated, swapped, re-indented, truncated, CRLF, non-ASCII text) so broken and
-  half-typed scripts are covered too.
+  half-typed scripts are covered too;
+- bytes as they may be on disk: real scripts behind a BOM or a coding cookie, with random bytes spliced in.
 
 Properties: linting never raises and reports no internal error; every position lies inside the file; every
-fix leaves a file that parses; fixing a fixed file changes nothing.
+fix leaves a file that parses; fixing a fixed file changes nothing; CRLF stays CRLF; bytes decode as Python
+decodes them or fail with a one-line message.
 
 The number of examples per property is modest in CI; raise it for a long local run:
 
-    SCORELINT_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_properties.py -p no:randomly -q
+    SCORELINT_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_properties.py -q --hypothesis-show-statistics
 
 (SCORELINT_FUZZ_SEED=N replays a run with hypothesis' seed N.)
 """
@@ -31,14 +33,14 @@ from pathlib import Path
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, assume, example, given, seed, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from scorelint.api import Linter, apply_fixes, parses
+from scorelint.api import Linter, parses
 from scorelint.config import Settings
 from scorelint.model import Diagnostic, Position
 from scorelint.registry import default_registry
-from scorelint.source import ParsedSource, line_starts
+from scorelint.source import line_starts
 
 ROOT = Path(__file__).resolve().parent.parent
 # hypothesmith compiles what it generates: CPython warns about `1()` and friends; not ours to report.
@@ -332,7 +334,7 @@ def check_fix(text: str, *, unsafe: bool) -> None:
     )
 
 
-@fuzz_settings(150)
+@fuzz_settings(300)
 @given(hypothesmith.from_grammar())
 def test_grammar_programs_lint_cleanly(text):
     with warnings.catch_warnings():
@@ -341,7 +343,7 @@ def test_grammar_programs_lint_cleanly(text):
         check_fix(text, unsafe=True)
 
 
-@fuzz_settings(80)
+@fuzz_settings(150)
 @given(hypothesmith.from_node())
 def test_libcst_node_programs_lint_cleanly(text):
     with warnings.catch_warnings():
@@ -349,7 +351,7 @@ def test_libcst_node_programs_lint_cleanly(text):
         check_lint(text)
 
 
-@fuzz_settings(250)
+@fuzz_settings(500)
 @given(programs, st.sampled_from([None, "online", "batch"]))
 def test_entry_scripts_lint_cleanly(text, kind):
     with warnings.catch_warnings():
@@ -357,13 +359,13 @@ def test_entry_scripts_lint_cleanly(text, kind):
         check_lint(text, kind=kind)
 
 
-@fuzz_settings(200)
+@fuzz_settings(400)
 @given(programs, st.booleans())
 def test_entry_script_fixes_parse_and_are_idempotent(text, unsafe):
     check_fix(text, unsafe=unsafe)
 
 
-@fuzz_settings(60)
+@fuzz_settings(100)
 @given(real_scripts.map(lambda text: text.replace("\n", "\r\n")))
 def test_crlf_scripts_keep_their_line_endings_when_fixed(text):
     with warnings.catch_warnings():
@@ -389,7 +391,7 @@ def file_bytes(draw) -> bytes:
     return data
 
 
-@fuzz_settings(150)
+@fuzz_settings(300)
 @given(st.one_of(file_bytes(), st.binary(max_size=200)))
 def test_any_bytes_decode_or_fail_cleanly(data):
     """Bytes from disk either decode as Python would (then lint cleanly) or fail with SourceDecodeError,
