@@ -1,7 +1,7 @@
 """The command line: `scorelint [check] PATH...`, `scorelint rule`, and the sandbox and server commands.
 
 Exit codes (as ruff): 0 nothing found, 1 findings, 2 a usage or configuration error or a file that could
-not be checked (the other files are still checked and reported).
+not be checked (the other files are still checked and reported), 130 interrupted.
 """
 
 from __future__ import annotations
