@@ -2,7 +2,7 @@
 
 1. The documents' Power BI example (our own rewrite): exactly the expected SL1xx findings.
 2. A differential test against the real server: each script below is served by
-   azureml-inference-server-http (tests/request_verdict.py, Flask's test client, one process per script)
+   azureml-inference-server-http (tests/response_driver.py, Flask's test client, one process per script)
    and sent requests. What the server answers must be what the rule's message says happens (a 400, a
    500), and after scorelint applies its fixes (unsafe ones included) the same requests must succeed.
    Scripts that are correct must get a 200 and no SL1xx finding.
@@ -251,6 +251,12 @@ CASES = [
 ]
 
 
+def json_posts(bodies: list) -> list[dict]:
+    """Requests for tests/response_driver.py: each body POSTed as application/json, as clients send it."""
+    return [{"method": "POST", "body": json.dumps(body), "headers": {"Content-Type": "application/json"}}
+            for body in bodies]
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """Serve every case (as written, and as fixed by scorelint) through the real server, once."""
@@ -267,8 +273,8 @@ def served(tmp_path_factory):
             folder.mkdir()
             (folder / "score.py").write_text(script_text)
             index[(case.id, label)] = len(jobs)
-            jobs.append({"script": str(folder / "score.py"), "requests": requests})
-    result = subprocess.run([sys.executable, str(TESTS / "request_verdict.py")], input=json.dumps(jobs),
+            jobs.append({"script": str(folder / "score.py"), "requests": json_posts(requests)})
+    result = subprocess.run([sys.executable, str(TESTS / "response_driver.py")], input=json.dumps(jobs),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     answers = json.loads(result.stdout)
@@ -311,8 +317,9 @@ def test_output_mismatch_is_what_the_client_receives(tmp_path):
     for name, script in (("before", text), ("after", fixed)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "score.py").write_text(script)
-        jobs.append({"script": str(tmp_path / name / "score.py"), "requests": [{"Inputs": {"data": [[1.0, 2.0]]}}]})
-    result = subprocess.run([sys.executable, str(TESTS / "request_verdict.py")], input=json.dumps(jobs),
+        jobs.append({"script": str(tmp_path / name / "score.py"),
+                     "requests": json_posts([{"Inputs": {"data": [[1.0, 2.0]]}}])})
+    result = subprocess.run([sys.executable, str(TESTS / "response_driver.py")], input=json.dumps(jobs),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     before, after = json.loads(result.stdout)
