@@ -35,7 +35,7 @@ Python API (used by the command line and by the language server)::
 - `SandboxError`: the sandbox could not run at all (no such interpreter...); script problems are
   never exceptions, they are `result.failure`.
 
-The isolation model is described in docs/sandbox.md and in `_child.py`.
+The isolation model is described in docs/sandbox.md and in `child/__init__.py`.
 """
 
 from __future__ import annotations

@@ -216,7 +216,8 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
         return Failure("sandbox", f"scorelint's sandbox failed: {run.crash}")
     if run.messages == 0:
         stderr = run.stderr.decode("utf-8", "replace")
-        if "_child.py" in stderr and ("SyntaxError" in stderr or "invalid syntax" in stderr):
+        if "scorelint's sandbox needs Python" in stderr or \
+                "_child.py" in stderr and ("SyntaxError" in stderr or "invalid syntax" in stderr):
             return Failure("sandbox", f"{run.python} is too old for scorelint's sandbox (it needs Python 3.8 or "
                                       "newer)", detail=stderr)
         if run.returncode is not None and run.returncode != 0 and run.phase is None:

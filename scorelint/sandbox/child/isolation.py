@@ -1,0 +1,255 @@
+"""Operating-system isolation (Linux): namespaces, a read-only file system, no capabilities, limits."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from . import IS_LINUX
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+SYS_MOUNT_SETATTR = {"x86_64": 442, "aarch64": 442}
+MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 1, 0x8000, -100
+CREDENTIAL_PATHS = (".ssh", ".azure", ".aws", ".config/gcloud", ".kube", ".docker", ".gnupg", ".netrc",
+                    ".git-credentials", ".pypirc", ".config/gh", ".databrickscfg", ".azureml")
+
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        import ctypes
+
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+    return _libc
+
+
+def _errno() -> str:
+    import ctypes
+
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+
+
+def _mount(source, target, fstype, flags, data=None) -> bool:
+    enc = (lambda s: s.encode() if isinstance(s, str) else s)
+    return libc().mount(enc(source), enc(target), enc(fstype), flags, enc(data)) == 0
+
+
+def _write_file(path: str, text: str) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+        return True
+    except OSError:
+        return False
+
+
+def join_cgroup(path, layers) -> None:
+    if path and _write_file(os.path.join(path, "cgroup.procs"), str(os.getpid())):
+        try:
+            with open(os.path.join(path, "pids.max")) as handle:
+                layers.append("pids cgroup (at most %s processes)" % handle.read().strip())
+        except OSError:
+            layers.append("pids cgroup")
+
+
+def enter_namespaces(request, layers, notes) -> dict:
+    """unshare() into new network, mount, IPC and PID namespaces (with a user namespace when not root)."""
+    state = {"pid": False, "mount": False, "user": False}
+    if not IS_LINUX or not request["isolation"].get("namespaces", True):
+        return state
+    uid, gid = os.geteuid(), os.getegid()
+    base = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
+    attempts = [base, base | CLONE_NEWUSER] if uid == 0 else [base | CLONE_NEWUSER]
+    for flags in attempts:
+        if libc().unshare(flags) == 0:
+            break
+    else:
+        notes.append("namespaces unavailable (unshare: %s): network and writes are guarded by audit hooks only"
+                     % _errno())
+        return state
+    if flags & CLONE_NEWUSER:
+        state["user"] = True
+        _write_file("/proc/self/setgroups", "deny")
+        _write_file("/proc/self/uid_map", "%d %d 1" % (uid, uid))
+        _write_file("/proc/self/gid_map", "%d %d 1" % (gid, gid))
+    state["pid"] = state["mount"] = True
+    layers.append("network namespace (no network)")
+    layers.append("PID namespace")
+    _read_only_filesystem(request, layers, notes)
+    return state
+
+
+def _read_only_filesystem(request, layers, notes) -> None:
+    import ctypes
+
+    sandbox = request["sandbox_dir"]
+    if not _mount(None, "/", None, MS_REC | MS_PRIVATE):
+        notes.append("mount namespace unusable (%s): writes are guarded by audit hooks only" % _errno())
+        return
+
+    class MountAttr(ctypes.Structure):
+        _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                    ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+    number = SYS_MOUNT_SETATTR.get(os.uname().machine)
+    done = False
+    if number is not None:
+        attr = MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0)
+        done = libc().syscall(number, AT_FDCWD, b"/", AT_RECURSIVE, ctypes.byref(attr), ctypes.sizeof(attr)) == 0
+    if not done:  # kernels before 5.12: remount each mount point read-only
+        try:
+            with open("/proc/self/mountinfo") as handle:
+                points = [line.split()[4] for line in handle]
+        except OSError:
+            points = []
+        for point in sorted(set(points), key=len):
+            _mount(None, point.replace("\\040", " "), None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        done = bool(points)
+    if not done:
+        notes.append("could not make the file system read-only (%s)" % _errno())
+        return
+    # The sandbox's own folder stays writable: a bind mount of itself, made read-write again.
+    if _mount(sandbox, sandbox, None, MS_BIND | MS_REC):
+        if number is not None:
+            attr = MountAttr(0, MOUNT_ATTR_RDONLY, 0, 0)
+            libc().syscall(number, AT_FDCWD, sandbox.encode(), 0, ctypes.byref(attr), ctypes.sizeof(attr))
+        else:
+            _mount(None, sandbox, None, MS_REMOUNT | MS_BIND)
+    layers.append("read-only file system except the sandbox folder")
+    # A private, small /dev/shm: multiprocessing's semaphores and shared memory still work.
+    if os.path.isdir("/dev/shm"):
+        size = max(16, int(request["limits"].get("file_mb") or 64))
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=%dm,mode=1777" % size)
+    hidden = []
+    home = request.get("real_home") or ""
+    for relative in CREDENTIAL_PATHS if home else ():
+        path = os.path.join(home, relative)
+        if os.path.isdir(path) and not os.path.islink(path):
+            if _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000"):
+                hidden.append(path)
+        elif os.path.isfile(path) and _mount("/dev/null", path, None, MS_BIND):
+            hidden.append(path)
+    for path in ("/run", "/var/run"):  # daemon sockets (docker.sock...) live there
+        real = os.path.realpath(path)
+        if os.path.isdir(real) and not (sandbox + "/").startswith(real.rstrip("/") + "/") and real not in hidden:
+            if _mount("tmpfs", real, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555"):
+                hidden.append(real)
+    if hidden:
+        layers.append("hidden: " + ", ".join(hidden))
+
+
+def mount_own_proc(layers) -> None:
+    """In pid 1 of the new namespace: a /proc that shows only the sandbox's processes."""
+    if _mount("proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC):
+        layers.append("private /proc")
+
+
+def drop_privileges(layers) -> None:
+    """No capabilities, now or after exec; no new privileges from set-uid programs."""
+    if not IS_LINUX:
+        return
+    import ctypes
+
+    lib = libc()
+    lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    for cap in range(64):
+        lib.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    if lib.capset(ctypes.byref(header), data) == 0:
+        layers.append("no capabilities, no new privileges")
+
+
+def die_with_parent() -> None:
+    if IS_LINUX:
+        import signal
+
+        parent = os.getppid()
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(137)
+
+
+def set_limits(request, layers) -> None:
+    try:
+        import resource
+    except ImportError:
+        return
+    limits = request["limits"]
+
+    def lower(which, soft, hard=None):
+        hard = soft if hard is None else hard
+        try:
+            _, current_hard = resource.getrlimit(which)
+            if current_hard != resource.RLIM_INFINITY:
+                hard = min(hard, current_hard)
+                soft = min(soft, hard)
+            resource.setrlimit(which, (soft, hard))
+            return True
+        except (ValueError, OSError):
+            return False
+
+    applied = []
+    memory = limits.get("memory_mb")
+    if memory and hasattr(resource, "RLIMIT_AS"):
+        # The limit is on what the script adds to the interpreter as it is now (the warm worker
+        # already holds numpy and pandas).
+        if lower(resource.RLIMIT_AS, _vm_size() + memory * 1024 * 1024):
+            applied.append("memory %d MB" % memory)
+    cpu = limits.get("cpu_seconds")
+    if cpu and lower(resource.RLIMIT_CPU, int(cpu + 0.999), int(cpu + 0.999) + 1):
+        applied.append("CPU %d s" % int(cpu + 0.999))
+    file_mb = limits.get("file_mb")
+    if file_mb and lower(resource.RLIMIT_FSIZE, file_mb * 1024 * 1024):
+        applied.append("files %d MB" % file_mb)
+    lower(resource.RLIMIT_CORE, 0)
+    processes = limits.get("processes")
+    if processes and hasattr(resource, "RLIMIT_NPROC") and os.getuid() != 0:
+        # Counted per user (per user namespace on recent kernels): allow what exists plus the budget.
+        if lower(resource.RLIMIT_NPROC, _processes_of(os.getuid()) + processes):
+            applied.append("processes +%d" % processes)
+    if applied:
+        layers.append("limits: " + ", ".join(applied))
+
+
+def _vm_size() -> int:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    try:
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat("/proc/" + name).st_uid == uid:
+                        count += 1
+                except OSError:
+                    pass
+    except OSError:
+        return 0
+    return count
