@@ -71,8 +71,10 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @main.command()
 # readable=False: an unreadable file is reported (exit 2) while the other files are still checked.
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
-@click.option("--output-format", type=click.Choice(_LazyFormats()), default="text", show_default=True,
-              envvar="SCORELINT_OUTPUT_FORMAT", help="How to print findings.")
+@click.option("--output-format", type=click.Choice(_LazyFormats()), default=None, envvar="SCORELINT_OUTPUT_FORMAT",
+              help="How to print findings: full (the source lines under each finding, the default in a terminal), "
+                   "concise (one line each, the default elsewhere; `text` is its old name), json, sarif, github, "
+                   "azure.")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (SL1) or names; comma-separated.")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the configured selection.")
 @click.option("--ignore", multiple=True, help="Rules to disable: codes, prefixes or names.")
@@ -98,14 +100,14 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="The interpreter the sandbox runs (default: [tool.scorelint.sandbox] python, or this one).")
 @click.option("--sandbox-timeout", type=float, default=None, metavar="SECONDS",
               help="How long each script may take in the sandbox (default 10).")
-def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ignore, kind, fix: bool,
+def check(paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore, kind, fix: bool,
           unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
           sandbox_timeout: float | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
     from .config import ConfigError
-    from .report import Summary, make_reporter
+    from .report import ReportOptions, Summary, make_reporter
     from .runner import CheckOptions, SettingsResolver
 
     if not paths:
@@ -131,15 +133,23 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
     # fixed source alone (editors use it as a formatter): the findings then go to standard error.
     fixing_stdin = fix and any(str(p) == "-" for p in paths)
     stream = click.get_text_stream("stderr" if diff or fixing_stdin else "stdout")
-    use_color = color if color is not None else (output_format == "text" and stream.isatty())
-    reporter = make_reporter(output_format, stream, LazyRegistry(), color=use_color)
-    summary = Summary()
+    if output_format is None:
+        output_format = "full" if stream.isatty() else "concise"
+    text_format = output_format in ("full", "concise", "text")
+    use_color = color if color is not None else (text_format and stream.isatty())
+    if text_format:
+        _keep_undecodable_names(stream)
+    report_options = ReportOptions(color=use_color, unsafe_fixes=unsafe_fixes)
+    reporter = make_reporter(output_format, stream, LazyRegistry(), report_options)
+    summary = Summary(report_options)
     summary.dry_run = diff
     outcomes: list[FileOutcome] = []
     exit_code = EXIT_CLEAN
 
+    stdin_outcome, stdin_text = None, None
     if any(str(p) == "-" for p in paths):
-        outcomes.append(_check_stdin(stdin_filename, resolver, options))
+        stdin_outcome, stdin_text = _check_stdin(stdin_filename, resolver, options)
+        outcomes.append(stdin_outcome)
         paths = tuple(p for p in paths if str(p) != "-")
 
     from .discovery import discover
@@ -163,23 +173,52 @@ def check(paths: tuple[Path, ...], output_format: str, select, extend_select, ig
             summary.errors += 1
             continue
         if outcome.write_error:
-            result.internal_errors.append(outcome.write_error)
+            # One line saying why the file was not written; its findings are those of the file as it is.
+            click.echo(f"scorelint: error: {result.path}: {outcome.write_error}", err=True)
+            exit_code = EXIT_ERROR
+            summary.errors += 1
+        else:
+            summary.fixed += outcome.fixed
         if result.error:
             click.echo(f"scorelint: error: {result.path}: {result.error}", err=True)
             exit_code = EXIT_ERROR
         if result.internal_errors:
             exit_code = EXIT_ERROR
         summary.add(result)
-        summary.fixed += outcome.fixed
         if outcome.diff:
             click.echo(outcome.diff, nl=False)
-        reporter.file(result.path, result)
+        source = None
+        if reporter.needs_source and result.diagnostics:
+            source = stdin_text if outcome is stdin_outcome else _source_of(outcome)
+        reporter.file(result.path, result, source)
     reporter.finish(summary)
 
     if exit_code == EXIT_CLEAN and not exit_zero:
         if summary.diagnostics or any(o.diff for o in outcomes):
             exit_code = EXIT_FINDINGS
     sys.exit(exit_code)
+
+
+def _keep_undecodable_names(stream) -> None:
+    """A file name that is not UTF-8 (`score\\xe9.py`) is printed in the text formats as the OS gives it,
+    byte for byte, as ls and compilers do; Python holds such bytes as lone surrogates, which a strict stream
+    refuses."""
+    try:
+        stream.reconfigure(errors="surrogateescape")
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
+def _source_of(outcome: FileOutcome) -> str | None:
+    """The text a finding's lines are shown from in `full` output: the fixed text after --fix."""
+    from .encoding import SourceDecodeError, SourceFile
+
+    if outcome.result.text is not None:
+        return outcome.result.text
+    try:
+        return SourceFile.from_bytes(outcome.path.read_bytes()).text
+    except (OSError, SourceDecodeError):
+        return None
 
 
 def _cache_dir() -> Path:
@@ -205,7 +244,9 @@ def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOpti
         return check_files(paths, resolver, options, jobs=jobs, on_done=bar.update)
 
 
-def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options: CheckOptions) -> FileOutcome:
+def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver,
+                 options: CheckOptions) -> tuple[FileOutcome, str | None]:
+    """The outcome for standard input, and its text (for `full` output)."""
     from .config import ConfigError
     from .encoding import SourceDecodeError, SourceFile
     from .model import LintResult
@@ -216,18 +257,18 @@ def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver, options
     try:
         source = SourceFile.from_bytes(data)
     except SourceDecodeError as exc:
-        return FileOutcome(display, LintResult(str(display), error=f"cannot decode input: {exc}"))
+        return FileOutcome(display, LintResult(str(display), error=f"cannot decode input: {exc}")), None
     try:
         linter = resolver.linter_for(display if stdin_filename else Path.cwd() / "score.py")
     except ConfigError as exc:
-        return FileOutcome(display, LintResult(str(display)), config_error=str(exc))
+        return FileOutcome(display, LintResult(str(display)), config_error=str(exc)), source.text
     outcome = check_text(source, display, linter, options, write=False)
     if options.fix and not options.diff:
         # Like ruff: with --fix, the fixed source goes to stdout and the findings to stderr.
         text = outcome.result.text if outcome.result.text is not None else source.text
         sys.stdout.buffer.write(source.to_bytes(text))
         sys.stdout.flush()
-    return outcome
+    return outcome, source.text
 
 
 @main.command()

@@ -279,6 +279,9 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
         return file_outcome
     if write:
         file_outcome.write_error = write_atomically(path, source.to_bytes(outcome.text), expected=source.raw)
+        if file_outcome.write_error:
+            # Nothing was written: report the file as it is on disk, not as it would have been.
+            return FileOutcome(path, linter.lint_text(source.text, path), write_error=file_outcome.write_error)
     result.text = outcome.text
     return file_outcome
 

@@ -165,7 +165,7 @@ def test_an_unreadable_file_is_an_error_but_the_other_files_are_reported(tmp_pat
         locked.chmod(0o644)
     assert done.returncode == 2, err(done)
     assert err(done) == "scorelint: error: locked_score.py: cannot read file: Permission denied\n"
-    assert out(done) == f"{LINE_SL004}\nFound 1 finding in 2 files.\n"
+    assert out(done) == f"{LINE_SL004}\nFound 1 finding in 1 file (2 files checked).\n"
 
 
 def test_undecodable_file_and_folder_named_like_a_script(tmp_path, env):
@@ -175,7 +175,7 @@ def test_undecodable_file_and_folder_named_like_a_script(tmp_path, env):
     done = scorelint("latin_score.py", "folder_score.py", cwd=tmp_path, env=env)
     assert done.returncode == 2
     assert err(done).startswith("scorelint: error: latin_score.py: cannot decode file: ")
-    assert out(done) == f"folder_score.py/{LINE_SL004}\nFound 1 finding in 2 files.\n"
+    assert out(done) == f"folder_score.py/{LINE_SL004}\nFound 1 finding in 1 file (2 files checked).\n"
 
 
 # --- standard input -----------------------------------------------------------------------------------
@@ -267,8 +267,8 @@ def test_config_include_exclude_per_file_ignores_and_discovery(tmp_path, env):
                                    ("app/score.py", "SL010")], err(done)
     text = scorelint(".", cwd=root, env=env)
     # score.py, entry_images.py, handler.py (binds init and run), legacy/old_score.py: four files.
-    assert out(text).endswith("Found 3 findings in 4 files. [*] 1 fixable with --fix (some may need "
-                              "--unsafe-fixes).\n")
+    assert out(text).endswith("Found 3 findings in 2 files (4 files checked).\n[*] 1 fixable with the `--fix` "
+                              "option.\n")
     # The command line overrides the file's selection; an explicitly named file is always checked.
     util = scorelint("app/util.py", "tests/fixtures/score.py", "--select", "SL003", "--output-format", "json",
                      cwd=root, env=env)
@@ -289,7 +289,7 @@ def test_discovery_without_configuration(tmp_path, env):
     found = {path for path, _ in codes(done)}
     assert found == {"score.py", "deploy/scoring_model.py"}
     text = scorelint(".", "--select", "SL0", cwd=root, env=env)
-    assert out(text).endswith("in 3 files.\n")  # main.py was checked too (and is clean)
+    assert out(text).endswith("in 2 files (3 files checked).\n")  # main.py was checked too (and is clean)
 
 
 @pytest.mark.parametrize(("pyproject", "message"), [
@@ -435,7 +435,7 @@ def test_text_format(tmp_path, env):
     assert out(_formatted(tmp_path, env, "text")) == (
         f"score.py:1:8: SL010 [contrib-submodule-import] {MSG_SL010} [*]\n"
         f"score.py:4:10: SL004 [init-required-params] {MSG_SL004_PATH}\n"
-        "Found 2 findings in 1 file. [*] 1 fixable with --fix (some may need --unsafe-fixes).\n"
+        "Found 2 findings in 1 file.\n[*] 1 fixable with the `--fix` option.\n"
     )
 
 
@@ -533,3 +533,49 @@ def test_rule_errors(tmp_path, env):
                             "lists them)\n")
     missing = scorelint("rule", cwd=tmp_path, env=env)
     assert missing.returncode == 2 and "give a rule code or name, or --all" in err(missing)
+
+
+# --- honest counts (issue 17) ---------------------------------------------------------------------------
+def test_star_marks_only_the_fixes_fix_applies_and_hidden_fixes_are_counted(tmp_path, env):
+    target = write(tmp_path, "score.py", FIXABLE)  # SL010: safe fix; SL202: unsafe fix
+    done = scorelint("score.py", "--output-format", "concise", cwd=tmp_path, env=env, real=True)
+    lines = out(done).splitlines()
+    sl010 = next(line for line in lines if " SL010 " in line)
+    sl202 = next(line for line in lines if " SL202 " in line)
+    assert sl010.endswith(" [*]") and not sl202.endswith(" [*]")
+    assert lines[-3:] == ["Found 2 findings in 1 file.", "[*] 1 fixable with the `--fix` option.",
+                          "1 hidden fix can be enabled with the `--unsafe-fixes` option."]
+    # With --unsafe-fixes, --fix would apply both: both are marked, nothing is hidden.
+    unsafe = out(scorelint("score.py", "--unsafe-fixes", cwd=tmp_path, env=env, real=True)).splitlines()
+    assert next(line for line in unsafe if " SL202 " in line).endswith(" [*]")
+    assert unsafe[-2:] == ["Found 2 findings in 1 file.", "[*] 2 fixable with the `--fix` option."]
+
+    fixed = scorelint("score.py", "--fix", cwd=tmp_path, env=env, real=True)
+    assert target.read_text() == SAFE_FIXED
+    assert out(fixed).splitlines()[-3:] == ["Fixed 1 finding.", "Found 1 finding in 1 file.",
+                                            "1 hidden fix can be enabled with the `--unsafe-fixes` option."]
+    assert "[*]" not in out(fixed)
+    again = scorelint("score.py", "--fix", cwd=tmp_path, env=env, real=True)
+    assert "Fixed" not in out(again) and target.read_text() == SAFE_FIXED
+
+
+def test_in_n_files_counts_files_with_findings(tmp_path, env):
+    write(tmp_path, "a_score.py", BAD)
+    write(tmp_path, "b_score.py", BAD)
+    for i in range(16):
+        write(tmp_path, f"clean{i}_score.py", GOOD)
+    done = scorelint(".", "--select", "SL004", "--output-format", "concise", cwd=tmp_path, env=env, real=True)
+    assert out(done).splitlines()[-1] == "Found 2 findings in 2 files (18 files checked)."
+
+
+def test_readme_sample_output_is_a_real_run():
+    """README's sample is `scorelint examples/score.py` as it prints today (regenerate it by running that
+    command at the repository's root with `--output-format full`: the format a terminal gets)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Sample output\n\n```text\n", 1)[1].split("```", 1)[0]
+    command, expected = sample.split("\n", 1)
+    assert command == "$ scorelint examples/score.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCORELINT_", "FORCE_COLOR"))}
+    done = subprocess.run([sys.executable, "-m", "scorelint", "--no-cache", "--output-format", "full",
+                           "examples/score.py"], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert done.stdout.decode() == expected

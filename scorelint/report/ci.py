@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING
 
 from ..model import LintResult, Severity
-from . import Summary
+from . import ReportOptions, Summary, printable_path
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -23,11 +23,13 @@ class GithubReporter:
 
     LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
-    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+    needs_source = False
+
+    def __init__(self, out: IO[str], registry: Registry, options: ReportOptions) -> None:
         self.out = out
 
-    def file(self, display_path: str, result: LintResult) -> None:
-        path = _gh_escape(display_path, prop=True)
+    def file(self, display_path: str, result: LintResult, source: str | None = None) -> None:
+        path = _gh_escape(printable_path(display_path), prop=True)
         if result.error:
             self.out.write(f"::error file={path},title=scorelint::{_gh_escape(result.error)}\n")
         for d in result.diagnostics:
@@ -53,11 +55,13 @@ class AzureReporter:
     """`##vso[task.logissue ...]`: many Azure ML users build in Azure Pipelines. Azure knows only
     error and warning, so info findings are warnings there."""
 
-    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+    needs_source = False
+
+    def __init__(self, out: IO[str], registry: Registry, options: ReportOptions) -> None:
         self.out = out
 
-    def file(self, display_path: str, result: LintResult) -> None:
-        path = _vso_escape(display_path, prop=True)
+    def file(self, display_path: str, result: LintResult, source: str | None = None) -> None:
+        path = _vso_escape(printable_path(display_path), prop=True)
         if result.error:
             self.out.write(f"##vso[task.logissue type=error;sourcepath={path};]{_vso_escape(result.error)}\n")
         for d in result.diagnostics:

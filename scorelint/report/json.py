@@ -6,19 +6,21 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from ..model import LintResult
-from . import Summary
+from . import ReportOptions, Summary, printable_path
 
 if TYPE_CHECKING:
     from ..registry import Registry
 
 
 class JsonReporter:
-    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+    needs_source = False
+
+    def __init__(self, out: IO[str], registry: Registry, options: ReportOptions) -> None:
         self.out = out
         self.items: list[dict] = []
 
-    def file(self, display_path: str, result: LintResult) -> None:
-        self.items.extend(d.to_json(display_path) for d in result.diagnostics)
+    def file(self, display_path: str, result: LintResult, source: str | None = None) -> None:
+        self.items.extend(d.to_json(printable_path(display_path)) for d in result.diagnostics)
 
     def finish(self, summary: Summary) -> None:
         json.dump(self.items, self.out, indent=2, ensure_ascii=False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import __version__
 from ..model import LintResult, Range, Severity
-from . import Summary
+from . import ReportOptions, Summary, printable_path
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -28,27 +29,30 @@ def _region(rng: Range) -> dict[str, int]:
 
 
 def _uri(display_path: str) -> str:
+    # A URI holds the name's bytes as the OS gives them, percent-encoded (RFC 3986 and 8089): spaces, '#',
+    # '%', non-ASCII and bytes that are not UTF-8 alike. A relative reference must be a valid URI too.
     path = Path(display_path)
     if path.is_absolute():
-        return path.as_uri()
-    # A relative reference must be a valid URI too (RFC 3986): spaces, '#', '%' and non-ASCII are escaped.
-    return quote(path.as_posix(), safe="/")
+        return path.as_uri()  # percent-encodes os.fsencode(path)
+    return quote(os.fsencode(path.as_posix()), safe="/")
 
 
 class SarifReporter:
-    def __init__(self, out: IO[str], registry: Registry, *, color: bool = False) -> None:
+    needs_source = False
+
+    def __init__(self, out: IO[str], registry: Registry, options: ReportOptions) -> None:
         self.out = out
         self.registry = registry
         self.results: list[dict[str, Any]] = []
         self.notifications: list[dict[str, Any]] = []
         self.index = {rule.code: i for i, rule in enumerate(registry.rules)}
 
-    def file(self, display_path: str, result: LintResult) -> None:
+    def file(self, display_path: str, result: LintResult, source: str | None = None) -> None:
         uri = _uri(display_path)
         if result.error:
             self.notifications.append({
                 "level": "error",
-                "message": {"text": result.error},
+                "message": {"text": printable_path(result.error)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
             })
         for d in result.diagnostics:
