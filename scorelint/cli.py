@@ -39,13 +39,51 @@ class _LazyFormats(Sequence):
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def fail(message: str) -> None:
+    """A usage or configuration error in scorelint's one style: one line on stderr, exit 2."""
+    click.echo(f"scorelint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
 class DefaultToCheck(click.Group):
     """`scorelint score.py` means `scorelint check score.py` (ruff's old spelling users still type)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            self._refuse_misspelt_command(args[0])
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def _refuse_misspelt_command(self, word: str) -> None:
+        """`scorelint chek x.py`: a word close to a command, naming no file, is a misspelt command."""
+        if word.startswith("-") or os.path.lexists(word):
+            return
+        import difflib
+
+        close = difflib.get_close_matches(word, list(self.commands), n=1, cutoff=0.6)
+        if close:
+            fail(f"unknown command {word!r} (did you mean `scorelint {close[0]}`?), and no file or folder of "
+                 "that name either")
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        # click's own errors ("Error: No such option") in scorelint's style, like every other error.
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "scorelint"
+            click.echo(f"scorelint: error: {exc.format_message()} (`{command} --help` lists the options)",
+                       err=True)
+            code = EXIT_ERROR
+        except click.ClickException as exc:
+            click.echo(f"scorelint: error: {exc.format_message()}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("scorelint: interrupted", err=True)
+            code = 130
+        code = code if isinstance(code, int) else EXIT_CLEAN
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -112,6 +150,8 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
 
     if not paths:
         paths = (Path("."),)
+    _check_selectors({"--select": _split(select), "--extend-select": _split(extend_select),
+                      "--ignore": _split(ignore)})
     overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind}
     if extend_select:
         overrides["extend_select"] = _split(extend_select)
@@ -199,6 +239,22 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
     sys.exit(exit_code)
 
 
+def _check_selectors(options: dict[str, tuple[str, ...] | None]) -> None:
+    """Selectors given on the command line concern every file: an unknown one stops the run before any
+    file is checked (as ruff does), named with its option. (Unknown ones in a configuration file are
+    reported naming that file.)"""
+    if not any(options.values()):
+        return
+    from .config import unknown_selector
+    from .registry import default_registry
+
+    registry = default_registry()
+    for option, selectors in options.items():
+        for selector in selectors or ():
+            if registry.matching(selector)[1] < 0:
+                fail(unknown_selector(registry, selector, f" in {option}"))
+
+
 def _keep_undecodable_names(stream) -> None:
     """A file name that is not UTF-8 (`score\\xe9.py`) is printed in the text formats as the OS gives it,
     byte for byte, as ls and compilers do; Python holds such bytes as lone surrogates, which a strict stream
@@ -282,6 +338,8 @@ def rule(code_or_name: str | None, show_all: bool, fmt: str) -> None:
     from .registry import default_registry
 
     registry = default_registry()
+    if show_all and code_or_name:
+        fail(f"give a rule ({code_or_name}) or --all, not both")
     if show_all:
         if fmt == "json":
             import json
@@ -295,12 +353,11 @@ def rule(code_or_name: str | None, show_all: bool, fmt: str) -> None:
                 click.echo(f"{r.code}  {r.name:<34} {r.severity.value:<8}{r.summary}{fixable}")
         return
     if not code_or_name:
-        raise click.UsageError("give a rule code or name, or --all")
+        fail("give a rule code or name (`scorelint rule SL004`), or --all to list every rule")
     found = registry.lookup(code_or_name)
     if found is None:
-        click.echo(f"scorelint: error: no rule has the code or name {code_or_name!r} "
-                   "(`scorelint rule --all` lists them)", err=True)
-        sys.exit(EXIT_ERROR)
+        fail(f"no rule has the code or name {code_or_name!r} ({registry.did_you_mean(code_or_name)}"
+             "`scorelint rule --all` lists them)")
     if fmt == "json":
         import json
 

@@ -161,8 +161,10 @@ class RuleSelection:
         for selector in (*(self.settings.select or ()), *self.settings.extend_select, *self.settings.ignore,
                          *(c for codes in self.settings.per_file_ignores.values() for c in codes)):
             if self.registry.matching(selector)[1] < 0:
-                raise ConfigError(f"unknown rule selector {selector!r} (use a code like SL101, a prefix like "
-                                  f"SL1, a rule name, or ALL; `scorelint rule --all` lists them)")
+                # The command line's selectors are checked before any file (scorelint.cli), so this one
+                # comes from the configuration file: name it.
+                where = f"{self.settings.config_file}: [tool.scorelint] " if self.settings.config_file else ""
+                raise ConfigError(f"{where}{unknown_selector(self.registry, selector)}")
         self.enabled = self._decide(self.settings.select, self.settings.extend_select, self.settings.ignore)
         self.options = self._options()
         self._per_file_cache: dict[str, tuple[type[Rule], ...]] = {}
@@ -185,18 +187,22 @@ class RuleSelection:
         for key, values in self.settings.rule_options.items():
             rule = self.registry.lookup(key)
             if rule is None:
-                raise ConfigError(f"[tool.scorelint.rules.{key}]: no rule has that name or code")
+                raise ConfigError(f"{self._where()}[tool.scorelint.rules.{key}]: no rule has that name or code "
+                                  f"({self.registry.did_you_mean(key)}`scorelint rule --all` lists them)")
             field_names = {f.name.replace("_", "-"): f.name for f in dataclasses.fields(rule.Options)}
             unknown = set(values) - set(field_names)
             if unknown:
                 allowed = ", ".join(sorted(field_names)) or "none"
-                raise ConfigError(f"[tool.scorelint.rules.{key}]: unknown option(s) {', '.join(sorted(unknown))} "
+                raise ConfigError(f"{self._where()}[tool.scorelint.rules.{key}]: unknown option(s) {', '.join(sorted(unknown))} "
                                   f"(options of {rule.name}: {allowed})")
             try:
                 options[rule.code] = rule.Options(**{field_names[k]: v for k, v in values.items()})
             except (TypeError, ValueError) as exc:
-                raise ConfigError(f"[tool.scorelint.rules.{key}]: {exc}") from None
+                raise ConfigError(f"{self._where()}[tool.scorelint.rules.{key}]: {exc}") from None
         return options
+
+    def _where(self) -> str:
+        return f"{self.settings.config_file}: " if self.settings.config_file else ""
 
     def rules_for(self, path: Path | str) -> tuple[type[Rule], ...]:
         """The enabled rules minus the per-file ignores matching `path`."""
@@ -213,6 +219,11 @@ class RuleSelection:
         )
         self._per_file_cache[rel] = rules
         return rules
+
+
+def unknown_selector(registry: Registry, selector: str, where: str = "") -> str:
+    return (f"unknown rule selector {selector!r}{where} ({registry.did_you_mean(selector)}use a code like SL101, a prefix "
+            "like SL1, a rule name, or ALL; `scorelint rule --all` lists them)")
 
 
 def relative_posix(path: Path | str, root: Path | None) -> str:

@@ -40,6 +40,13 @@ class Registry:
     def lookup(self, code_or_name: str) -> type[Rule] | None:
         return self.by_code.get(code_or_name.upper()) or self.by_name.get(code_or_name.lower())
 
+    def did_you_mean(self, word: str) -> str:
+        """'did you mean `name`? ' for the rule name closest to a misspelt one, else nothing."""
+        import difflib
+
+        close = difflib.get_close_matches(word.strip().lower(), list(self.by_name), n=1, cutoff=0.7)
+        return f"did you mean {close[0]!r}? " if close else ""
+
     def matching(self, selector: str) -> tuple[list[type[Rule]], int]:
         """Rules a selector names, and how specific the selector is (longer wins).
 

@@ -267,9 +267,13 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
     if outcome.text == source.text:
         return file_outcome
     if options.diff:
+        # git's a/ and b/ prefixes (for `patch -p1`) suit relative names only; an absolute one is shown as
+        # it is, as ruff does (`a//tmp/score.py` named no file).
+        name = path.as_posix()
+        old_name, new_name = (name, name) if path.is_absolute() else (f"a/{name}", f"b/{name}")
         file_outcome.diff = "".join(difflib.unified_diff(
             source.text.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
-            fromfile=f"a/{path.as_posix()}", tofile=f"b/{path.as_posix()}",
+            fromfile=old_name, tofile=new_name,
         ))
         return file_outcome
     from .api import parses

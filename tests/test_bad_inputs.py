@@ -448,3 +448,35 @@ def test_interrupted_run_exits_quietly(tmp_path, jobs):
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # no process of the group (no worker) is left
+
+
+# --- file names that are not UTF-8 (issue 16, item 9) -----------------------------------------------------
+FORMATS = ["full", "concise", "json", "sarif", "github", "azure"]
+# How each format writes the name b"bad_score\xe9.py": as the OS gives it where the format is bytes (the text
+# formats, like ls and compilers), as a visible escape where it must be valid UTF-8, percent-encoded in a URI.
+SHOWN = {"full": b"bad_score\xe9.py:1:10:", "concise": b"bad_score\xe9.py:1:10:", "json": b'"bad_score\\\\xe9.py"',
+         "sarif": b'"uri": "bad_score%E9.py"', "github": b"file=bad_score\\xe9.py,line=1",
+         "azure": b"sourcepath=bad_score\\xe9.py;linenumber=1"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("how", ["named", "folder", "stdin-filename"])
+def test_a_file_name_that_is_not_utf8_is_printed_in_every_format(tmp_path, fmt, how):
+    _write(tmp_path, "other_score.py", OTHER)
+    name = os.fsdecode(b"bad_score\xe9.py")
+    bad = "def init(model_path):\n    pass\n\n\ndef run(data):\n    return data\n"
+    if how == "stdin-filename":
+        done = run(["--output-format", fmt, "-", "--stdin-filename", name, "other_score.py"], tmp_path,
+                   stdin=bad.encode())
+    else:
+        (tmp_path / name).write_text(bad)
+        done = run(["--output-format", fmt, *([name, "other_score.py"] if how == "named" else ["."])], tmp_path)
+    assert_sane(done)
+    assert done.returncode == 1, text(done.stderr)
+    assert error_lines(done) == []
+    assert SHOWN[fmt] in done.stdout, done.stdout[-3000:]
+    assert b"other_score.py" in done.stdout
+    if fmt in ("json", "sarif"):
+        import json
+
+        json.loads(done.stdout)  # still valid JSON (and so valid UTF-8)

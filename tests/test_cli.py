@@ -531,8 +531,56 @@ def test_rule_errors(tmp_path, env):
     assert unknown.returncode == 2
     assert err(unknown) == ("scorelint: error: no rule has the code or name 'SL999' (`scorelint rule --all` "
                             "lists them)\n")
-    missing = scorelint("rule", cwd=tmp_path, env=env)
-    assert missing.returncode == 2 and "give a rule code or name, or --all" in err(missing)
+    missing = scorelint("rule", cwd=tmp_path, env=env, real=True)
+    assert (missing.returncode, err(missing)) == (2, "scorelint: error: give a rule code or name (`scorelint rule "
+                                                     "SL004`), or --all to list every rule\n")
+    both = scorelint("rule", "--all", "SL203", cwd=tmp_path, env=env, real=True)
+    assert (both.returncode, out(both)) == (2, "")
+    assert err(both) == "scorelint: error: give a rule (SL203) or --all, not both\n"
+    misspelt = scorelint("rule", "init-requred-params", cwd=tmp_path, env=env, real=True)
+    assert misspelt.returncode == 2
+    assert "did you mean 'init-required-params'?" in err(misspelt)
+
+
+def test_command_errors_in_scorelints_style(tmp_path, env):
+    write(tmp_path, "x.py", BAD)
+    chek = scorelint("chek", "x.py", cwd=tmp_path, env=env, real=True)
+    assert (chek.returncode, out(chek)) == (2, "")
+    assert err(chek) == ("scorelint: error: unknown command 'chek' (did you mean `scorelint check`?), and no file "
+                         "or folder of that name either\n")
+    # A file of that name is checked, as `scorelint PATH` always does.
+    write(tmp_path, "chek", GOOD)
+    assert scorelint("chek", cwd=tmp_path, env=env, real=True).returncode == 0
+    option = scorelint("check", "--no-such-option", cwd=tmp_path, env=env, real=True)
+    assert option.returncode == 2
+    assert err(option).startswith("scorelint: error: No such option: --no-such-option")
+    assert err(option).count("\n") == 1 and "Usage:" not in err(option)
+
+
+def test_misspelt_selector_gets_a_suggestion_and_a_config_error_names_its_file(tmp_path, env):
+    write(tmp_path, "score.py", BAD)
+    cli = scorelint("score.py", "--select", "print-in-rn", cwd=tmp_path, env=env, real=True)
+    assert cli.returncode == 2
+    assert err(cli) == ("scorelint: error: unknown rule selector 'print-in-rn' in --select (did you mean "
+                        "'print-in-run'? use a code like SL101, a prefix like SL1, a rule name, or ALL; "
+                        "`scorelint rule --all` lists them)\n")
+    config = write(tmp_path, "pyproject.toml", '[tool.scorelint]\nignore = ["SL999"]\n')
+    in_file = scorelint("score.py", cwd=tmp_path, env=env, real=True)
+    assert in_file.returncode == 2
+    assert err(in_file).startswith(f"scorelint: error: {config}: [tool.scorelint] unknown rule selector 'SL999' ")
+    write(tmp_path, "pyproject.toml", "[tool.scorelint.rules.sensitve-sample-data]\n")
+    options = scorelint("score.py", cwd=tmp_path, env=env, real=True)
+    assert err(options).startswith(f"scorelint: error: {config}: [tool.scorelint.rules.sensitve-sample-data]: no "
+                                   "rule has that name or code (did you mean 'sensitive-sample-data'?")
+
+
+def test_diff_of_an_absolute_path_names_the_file(tmp_path, env):
+    target = write(tmp_path, "score.py", FIXABLE)
+    done = scorelint("--diff", str(target), cwd=tmp_path, env=env, real=True)
+    assert out(done).startswith(f"--- {target.as_posix()}\n+++ {target.as_posix()}\n@@ ")
+    if shutil.which("patch"):  # and it applies as it is
+        subprocess.run(["patch", "-s", str(target)], input=done.stdout, check=True)
+        assert target.read_text() == SAFE_FIXED
 
 
 # --- honest counts (issue 17) ---------------------------------------------------------------------------
