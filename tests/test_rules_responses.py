@@ -56,8 +56,18 @@ def init():
 POST = {"method": "POST", "body": '{"data": [1, 2]}', "headers": {"Content-Type": "application/json"}}
 BAD = {"method": "POST", "body": "not json", "headers": {"Content-Type": "application/json"}}
 
+# `return body, 400` in an except block: the one coherent fix (tuple-status-ignored's, which imports
+# AMLResponse) keeps the author's 400, where error-returned-as-success's `raise` would have made it a 500.
+TUPLE_IN_EXCEPT = ("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n"
+                   "        return {'y': json.loads(data)['x']}\n    except Exception as err:\n"
+                   "        return {'error': str(err)}, 400\n")
+TUPLE_IN_EXCEPT_FIXED = Linter(Settings(select=("SL202", "SL209"))).fix_text(TUPLE_IN_EXCEPT, unsafe=True).text
+
 # name -> (script, requests, the rule that must flag it or None, check on the answers)
 SERVER_CASES = {
+    "tuple-in-except-fixed-keeps-400": (
+        TUPLE_IN_EXCEPT_FIXED, [BAD], None,
+        lambda a: a[0]["status"] == 400 and "Expecting value" in json.loads(a[0]["body"])["error"]),
     "none-is-empty-object": (
         PLAIN + "def run(data):\n    try:\n        return json.loads(data)['missing']\n"
                 "    except KeyError as e:\n        print(e)\n",
@@ -77,6 +87,28 @@ SERVER_CASES = {
     "bytes-is-500": (
         PLAIN + "import base64\n\ndef run(data):\n    return base64.b64encode(data.encode())\n",
         [POST], "SL203", lambda a: a[0]["status"] == 500),
+    "int64-element-of-a-prediction-is-500": (
+        PLAIN + "class Classifier:\n    def predict(self, x):\n        return np.asarray(x) > 1\n\n"
+                "model = Classifier()\n\ndef run(data):\n"
+                "    return {'label': model.predict(json.loads(data)['data']).astype(np.int64)[0]}\n",
+        [POST], "SL203", lambda a: a[0]["status"] == 500),
+    "element-of-a-converted-prediction-is-fine": (
+        PLAIN + "class Classifier:\n    def predict(self, x):\n        return np.asarray(x) > 1\n\n"
+                "model = Classifier()\n\ndef run(data):\n"
+                "    return {'label': model.predict(json.loads(data)['data']).astype(np.int64).tolist()[0]}\n",
+        [POST], None, lambda a: a[0]["status"] == 200 and json.loads(a[0]["body"]) == {"label": 0}),
+    "str-of-dumps-is-double-encoded": (
+        PLAIN + "def run(data):\n    out = {'result': json.loads(data)['data']}\n    return str(json.dumps(out))\n",
+        [POST], "SL204", lambda a: json.loads(json.loads(a[0]["body"])) == {"result": [1, 2]}),
+    "json-str-of-dumps-is-double-encoded": (
+        RAW + "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n        return AMLResponse('no', 405)\n"
+              "    return AMLResponse(json.dumps({'size': [1, 2]}), 200, json_str=True)\n",
+        [POST], "SL204", lambda a: a[0]["content_type"] == "application/json"
+        and json.loads(json.loads(a[0]["body"])) == {"size": [1, 2]}),
+    "error-stored-then-dumped-is-200": (
+        PLAIN + "def run(data):\n    try:\n        result = {'y': json.loads(data)['x']}\n"
+                "    except Exception as e:\n        result = {'error': str(e)}\n    return json.dumps(result)\n",
+        [BAD], "SL202", lambda a: a[0]["status"] == 200 and "Expecting value" in a[0]["body"]),
     "float64-is-fine": (
         PLAIN + "def run(data):\n    return {'score': np.float64(json.loads(data)['data'][0])}\n",
         [POST], None, lambda a: a[0]["status"] == 200 and json.loads(a[0]["body"]) == {"score": 1.0}),

@@ -16,6 +16,7 @@ from .sl008_rawhttp_not_on_run import RawhttpNotOnRun
 from .sl009_unused_suppression import UnusedSuppression
 from .sl010_contrib_submodule_import import ContribSubmoduleImport
 from .sl011_undefined_name import UndefinedName
+from .sl012_unbound_local import UnboundLocal
 from .sl101_schema_param_not_in_run import SchemaParamNotInRun
 from .sl102_schema_name_casing import SchemaNameCasing
 from .sl103_global_parameters_required import GlobalParametersRequired
@@ -58,6 +59,7 @@ ALL_RULES = (
     UnusedSuppression,
     ContribSubmoduleImport,
     UndefinedName,
+    UnboundLocal,
     SchemaParamNotInRun,
     SchemaNameCasing,
     GlobalParametersRequired,

@@ -1,5 +1,5 @@
-"""Helpers shared by the fixes that insert statements: where a body's own code starts, and the
-indentation a new line needs there."""
+"""Helpers shared by the fixes that insert statements: where a body's own code starts, the
+indentation a new line needs there, and a `global` declaration (init-missing-global, unbound-local)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from scorelint.rule import PendingFix, Rule
 from scorelint.source import ParsedSource
 
 
@@ -33,3 +34,28 @@ def indent_of(source: ParsedSource, node: cst.CSTNode) -> str | None:
     start = source.offsets(node)[0]
     prefix = source.text[start - source.offset_to_position(start).column : start]  # any line ending, lone CR too
     return None if prefix.strip() else prefix
+
+
+def declare_global(rule: Rule, func: cst.FunctionDef, name: str, *, unsafe: bool = False) -> PendingFix | None:
+    """Declare `name` global in `func`: added to a `global` statement that comes before the name's first
+    use, else a `global name` line first in the body (after its docstring)."""
+    source = rule.source
+    first_use = min((source.offsets(n)[0] for n in source.walk(func.body, cst.Name) if n.value == name),
+                    default=None)
+    for statement in rule.facts.own_nodes(func, cst.Global):
+        if first_use is None or source.offsets(statement)[1] <= first_use:
+            last = statement.names[-1].name
+            return rule.fix(f"Add `{name}` to the `global` statement", rule.insert_after(last, f", {name}"),
+                            unsafe=unsafe)
+        break
+    body = func.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return rule.fix(f"Declare `global {name}`", rule.insert_before(body.body[0], f"global {name}; "),
+                        unsafe=unsafe)
+    first = after_docstring(body.body)
+    if first is None:
+        first = body.body[0]  # only a docstring: declare before it
+    indent = indent_of(source, first)
+    if indent is None:
+        return None
+    return rule.fix(f"Declare `global {name}`", rule.insert_before(first, f"global {name}\n{indent}"), unsafe=unsafe)

@@ -7,6 +7,8 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
+from ._main_guard import is_main_guard
+
 # Builtins of every Python the server runs on (3.8+), not only of the interpreter running scorelint.
 _BUILTINS = frozenset(dir(builtins)) | {
     "True", "False", "None", "__debug__", "aiter", "anext", "EncodingWarning", "ExceptionGroup",
@@ -37,7 +39,8 @@ class UndefinedName(Rule):
     parameter, loop, `with`, `except` or comprehension variable anywhere in the file, and not a builtin.
     Each such name is reported once, where it is first read, with what the NameError breaks there. It
     stays silent when a `from module import *` of an unknown module, `globals()`, `exec` and the like
-    could create names that reading the file cannot see.
+    could create names that reading the file cannot see, and inside `if __name__ == "__main__":`, which the
+    server never runs.
 
     ## Why is this bad?
     Python looks names up only when the line runs. A missing `import os` in `init` therefore passes every
@@ -80,6 +83,9 @@ class UndefinedName(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
+        # a local test under the main guard: the server imports the module and never runs it
+        Valid("import json\n\ndef init():\n    global model\n    model = 1\n\ndef run(data):\n    return {'a': 1}\n\n"
+              "if __name__ == '__main__':\n    init()\n    print(run(json.dumps(test_sample)))\n"),
         Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
               "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
               "def run(data):\n    return model.predict([[float(data)]]).tolist()\n"),
@@ -146,10 +152,14 @@ class UndefinedName(Rule):
             return
         bound = self._bound_names()
         reported: set[str] = set()
+        main_blocks = [s for s in self.source.module.body if is_main_guard(self.source, s)]
+        skipped = {id(n) for block in main_blocks for n in self.source.walk(block, cst.Name)}
         for node in self.source.nodes(cst.Name):
             name = node.value
             if name in bound or name in reported or name in _BUILTINS or name in _MODULE_NAMES:
                 continue
+            if id(node) in skipped:
+                continue  # the server never runs `if __name__ == "__main__":` (a local test)
             if not self._is_load(node) or self._guarded(node):
                 continue
             reported.add(name)

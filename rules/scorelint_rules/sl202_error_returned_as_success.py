@@ -7,7 +7,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import exception_name, flow_for, response_kind, status_argument, status_codes
+from ._sl2_responses import JSON_DUMPS, exception_name, flow_for, response_kind, status_argument, status_codes
 
 _ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
                           re.IGNORECASE)
@@ -32,7 +32,9 @@ class ErrorReturnedAsSuccess(Rule):
     the exception's text (`str(e)`, `repr(e)`, an f-string with `e`, `"..." + str(e)`), a variable holding it
     (`error = str(e); return error`), `traceback.format_exc()`, or a string or dict that says it is an error
     (`{"error": msg}`, `"Prediction failed"`), including through `json.dumps(...)`, `jsonify(...)` and
-    `AMLResponse(..., 200)`. A response built with another status (`AMLResponse(str(e), 400)`) is fine.
+    `AMLResponse(..., 200)`. A response built with another status (`AMLResponse(str(e), 400)`) is fine, and
+    a Flask-style `return body, 400` is left to `tuple-status-ignored`, whose fix keeps the intended status
+    (a `raise` would turn it into a 500).
 
     ## Why is this bad?
     The server sends whatever `run` returns with status 200 (`json.dumps` of it). The client, a pipeline or
@@ -96,6 +98,9 @@ class ErrorReturnedAsSuccess(Rule):
               "def init():\n    pass\n\ndef run(data):\n    try:\n        return json.loads(data)\n"
               "    except json.JSONDecodeError as e:\n"
               "        return AMLResponse(json.dumps({'error': str(e)}), 422, {'Content-Type': 'application/json'})\n"),
+        # `return body, 400`: tuple-status-ignored owns it (its fix keeps the 400; a `raise` here would make it 500)
+        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
+              "    except ValueError as err:\n        return {'error': str(err)}, 400\n"),
     ]
     INVALID = [
         # the documents' template
@@ -144,6 +149,11 @@ class ErrorReturnedAsSuccess(Rule):
                 "        result_dict = {'result': result.tolist()}\n    except Exception as e:\n"
                 "        result_dict = {'error': str(e)}\n    return result_dict\n", line=13,
                 message_contains="stores the exception's message in `result_dict`"),
+        # the error dict built in except and sent through json.dumps after the try (a public script)
+        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n"
+                "        result = {'y': score(json.loads(data)['x'])}\n    except Exception as e:\n"
+                "        result = {'error': str(e)}\n    return json.dumps(result)\n", line=10,
+                message_contains="stores the exception's message in `result`"),
         # AMLResponse with an explicit 200
         Invalid("from azureml.contrib.services.aml_request import rawhttp\n"
                 "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
@@ -168,6 +178,8 @@ class ErrorReturnedAsSuccess(Rule):
                 continue
             if not isinstance(handler, cst.ExceptHandler):
                 continue
+            if self._tuple_with_error_status(ret.value, run_def):
+                continue  # `return body, 400`: tuple-status-ignored reports it, and its fix keeps the 400
             what = self._error_content(ret.value, handler, run_def)
             if what is None:
                 continue
@@ -181,10 +193,39 @@ class ErrorReturnedAsSuccess(Rule):
                              self.replace(ret, "raise"), unsafe=True),
             )
 
+    def _tuple_with_error_status(self, value: cst.BaseExpression, run_def: cst.FunctionDef) -> bool:
+        if not isinstance(value, cst.Tuple) or len(value.elements) not in (2, 3):
+            return False
+        codes = status_codes(self.facts, value.elements[1].value, run_def)
+        return bool(codes) and all(c is not None and 400 <= c <= 599 for c in codes)
+
+    def _returned_name(self, value: cst.BaseExpression | None) -> cst.Name | None:
+        """The local name whose value `return` sends: `return result`, `return json.dumps(result)`,
+        `return jsonify(result)`, `return str(result)`, `return AMLResponse(result, 200)`."""
+        if isinstance(value, cst.Name):
+            return value
+        if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword or value.args[0].star:
+            return None
+        first = value.args[0].value
+        if not isinstance(first, cst.Name):
+            return None
+        name = self.facts.qualified_name(value.func) or ""
+        if name in JSON_DUMPS or name == "str" and "str" not in self.facts.bindings:
+            return first
+        kind = response_kind(self.facts, value)
+        if kind == "jsonify":
+            return first
+        if kind in ("aml", "flask", "make"):
+            status = status_argument(self.facts, value)
+            codes = {200} if status is None and kind != "aml" else status_codes(self.facts, status, self.facts.run.definition)
+            return first if codes == {200} else None
+        return None
+
     def _check_stored_error(self, ret: cst.Return, run_def: cst.FunctionDef) -> None:
-        """`except Exception as e: result = {"error": str(e)}` ... `return result` after the try."""
-        value = ret.value
-        if not isinstance(value, cst.Name):
+        """`except Exception as e: result = {"error": str(e)}` ... `return result` (or `json.dumps(result)`)
+        after the try."""
+        value = self._returned_name(ret.value)
+        if value is None:
             return
         values = flow_for(self.facts, run_def).values(value.value, value)
         for assigned in values or ():

@@ -30,7 +30,7 @@ _PREDICT_METHODS = frozenset(
 # methods of arrays and frames that keep the result an array (or frame).
 _ARRAY_PRESERVING = frozenset(
     {"reshape", "flatten", "ravel", "astype", "squeeze", "round", "clip", "copy", "transpose", "argsort",
-     "cumsum", "detach", "cpu", "numpy", "to_numpy"}
+     "cumsum", "detach", "cpu", "numpy", "to_numpy", "argmax", "argmin", "softmax", "sigmoid"}
 )
 _BYTES_CALLS = frozenset(
     {"base64.b64encode", "base64.b64decode", "base64.urlsafe_b64encode", "base64.urlsafe_b64decode",
@@ -52,6 +52,7 @@ _ADVICE = {
     "bytes": "return text instead (`.decode(...)`, or base64 text for binary data)",
     "set": "return a list instead (`sorted(...)` or `list(...)`)",
     "predict": "convert it with `.tolist()` (or `.to_dict(orient=\"records\")` if the model returns a DataFrame)",
+    "element": "index the converted list instead (`.tolist()[0]`), or convert the element with `.item()`",
 }
 
 
@@ -82,7 +83,9 @@ class ResponseNotSerializable(Rule):
     ## What it does
     Reports a value returned by `run` that is a numpy array (`np.array(...)`, `model.predict(...)`,
     `predict_proba`, `transform`, `df.values`, `.to_numpy()`), a numpy scalar (`np.float32(...)`,
-    `np.int64(...)`, `np.argmax(...)`), a pandas DataFrame or Series, a torch tensor, bytes (`b"..."`,
+    `np.int64(...)`, `np.argmax(...)`), an element of a prediction (`model.predict(x)[0]`: a numpy scalar or
+    a row), a pandas DataFrame or Series, a torch tensor (from `torch.*` or from calling a model loaded with
+    `torch.load` or built from an `nn.Module` class of the script), bytes (`b"..."`,
     `base64.b64encode(...)`, `.encode()`), or a set, directly, inside a returned dict, list or tuple, or
     through local variables. It follows calls to functions of the same module. A `flask`/`AMLResponse`
     response is sent as it is and is not checked.
@@ -144,6 +147,13 @@ class ResponseNotSerializable(Rule):
               "    if data:\n        return helpers.predict(data)\n    return server.predict(data)\n"),
         Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
               "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
+        Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
+              "    return {'label': LABELS[preds[0]], 'first': preds.tolist()[0], 'p': preds[0].item()}\n"),
+        # a transformers pipeline returns lists and dicts, even in a script that imports torch
+        Valid("import torch\nfrom transformers import pipeline\n\ndef init():\n    global model\n"
+              "    model = pipeline('sentiment-analysis')\n\ndef run(data):\n    return model(data)\n"),
+        Valid("import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n\n"
+              "def run(data):\n    out = model(torch.tensor(json.loads(data)))\n    return {'scores': out.tolist()}\n"),
     ]
     INVALID = [
         # the documents' PandasParameterType tip: output_schema does not convert
@@ -192,6 +202,29 @@ class ResponseNotSerializable(Rule):
                 "def run(data):\n    return scorer.predict_proba(data)\n", line=8,
                 fixed="import joblib\n\ndef init():\n    global scorer\n    scorer = joblib.load('m.pkl')\n\n"
                 "def run(data):\n    return scorer.predict_proba(data).tolist()\n"),
+        # an element of a prediction: numpy int64 for a classifier with integer labels (a public script)
+        Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data)['data'])\n"
+                "    return {'label': model.predict(x)[0]}\n", line=11, message_contains="numpy scalar",
+                fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data)['data'])\n"
+                "    return {'label': model.predict(x).tolist()[0]}\n"),
+        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
+                "    label = preds[0]\n    return {'label': label}\n", line=12, message_contains="`label`",
+                fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
+                "    label = preds[0]\n    return {'label': label.tolist()}\n"),
+        # a torch model's output is a tensor
+        Invalid("import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n"
+                "    model.eval()\n\ndef run(data):\n    x = torch.tensor(json.loads(data)['data'])\n"
+                "    with torch.no_grad():\n        out = model(x)\n    return {'scores': out}\n", line=13,
+                message_contains="torch model",
+                fixed="import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n"
+                "    model.eval()\n\ndef run(data):\n    x = torch.tensor(json.loads(data)['data'])\n"
+                "    with torch.no_grad():\n        out = model(x)\n    return {'scores': out.tolist()}\n"),
+        Invalid("import json\nimport torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n\n"
+                "def init():\n    global net\n    net = Net().to('cpu')\n\ndef run(data):\n"
+                "    logits = net(torch.tensor(json.loads(data)))\n    return logits.argmax(dim=1)\n", line=14,
+                fixed="import json\nimport torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n\n"
+                "def init():\n    global net\n    net = Net().to('cpu')\n\ndef run(data):\n"
+                "    logits = net(torch.tensor(json.loads(data)))\n    return logits.argmax(dim=1).tolist()\n"),
         Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return x * 2\n", line=11,
                 fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return (x * 2).tolist()\n"),
     ]
@@ -203,7 +236,7 @@ class ResponseNotSerializable(Rule):
         for ret in self.facts.own_nodes(run_def, cst.Return):
             if ret.value is None:
                 continue
-            finding = self._classify(ret.value, run_def, depth=4)
+            finding = self._classify(ret.value, run_def, depth=6)
             if finding is None:
                 continue
             self._report(ret.value, finding)
@@ -212,8 +245,13 @@ class ResponseNotSerializable(Rule):
     def _report(self, returned: cst.BaseExpression, finding: Finding) -> None:
         where = "" if finding.node is returned else self._position_in(finding.node)
         thing = f"`{finding.holder}` ({finding.what})" if finding.holder else finding.what
-        message = (f"`run` returns {thing}{where}, which `json.dumps` cannot serialise: the server "
-                   f"answers every such request with a 500; {_ADVICE[finding.kind]}.")
+        if finding.kind == "element":
+            message = (f"`run` returns {thing}{where}: a numpy scalar (`int64`, `float32`, `bool_`) or, for "
+                       f"2-D output, a row array, which `json.dumps` cannot serialise (only `float64` and `str_` "
+                       f"pass): the server answers such requests with a 500; {_ADVICE[finding.kind]}.")
+        else:
+            message = (f"`run` returns {thing}{where}, which `json.dumps` cannot serialise: the server "
+                       f"answers every such request with a 500; {_ADVICE[finding.kind]}.")
         fix = None
         if finding.fixable is not None:
             fix = self._fix(finding)
@@ -232,6 +270,13 @@ class ResponseNotSerializable(Rule):
             text = f"({text})"
         if finding.fixable == "tolist":
             return self.fix("Convert with .tolist()", self.replace(node, f"{text}.tolist()"), unsafe=True)
+        if finding.fixable == "element" and isinstance(node, cst.Subscript):
+            # `a[0]` -> `a.tolist()[0]`: a plain int/float/str, or a list for a row
+            base = self.source.code(node.value)
+            if not isinstance(node.value, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
+                base = f"({base})"
+            index = self.source.code(node)[len(self.source.code(node.value)):]
+            return self.fix("Index the converted list", self.replace(node, f"{base}.tolist(){index}"), unsafe=True)
         if finding.fixable == "decode":
             return self.fix("Decode the base64 bytes to text", self.replace(node, f'{text}.decode("ascii")'),
                             unsafe=True)
@@ -254,7 +299,8 @@ class ResponseNotSerializable(Rule):
                 return None
             first = findings[0]
             return Finding(expr, first.what, first.kind, holder=expr.value,
-                           fixable="tolist" if first.kind in ("array", "predict", "tensor", "series") else None)
+                           fixable="tolist" if first.kind in ("array", "predict", "tensor", "series", "element")
+                           else None)
         if isinstance(expr, (cst.Dict, cst.List, cst.Tuple)):
             for element in expr.elements:
                 if isinstance(element, (cst.StarredDictElement, cst.StarredElement)):
@@ -276,10 +322,21 @@ class ResponseNotSerializable(Rule):
                     return Finding(expr, found.what, found.kind, fixable="tolist")
             return None
         if isinstance(expr, cst.Subscript):
+            found = self._classify(expr.value, func, depth - 1)
+            if found is None:
+                return None
             if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
-                found = self._classify(expr.value, func, depth - 1)
-                if found is not None and found.kind in ("array", "predict", "tensor", "frame"):
+                if found.kind in ("array", "predict", "tensor", "frame"):
                     return Finding(expr, found.what, found.kind, fixable="tolist" if found.kind != "frame" else None)
+                return None
+            if found.kind in ("array", "predict", "element"):
+                # `model.predict(x)[0]`: an element of an array is a numpy scalar (int64, float32, bool_: not
+                # JSON; only float64 and str_ subclass float and str) or, for 2-D output, a row array.
+                source = found.what.split(" from ", 1)[-1] if found.kind != "element" else found.what
+                what = source if found.kind == "element" else f"an element of the numpy array from {source}"
+                return Finding(expr, what, "element", fixable="element")
+            if found.kind == "tensor":
+                return Finding(expr, found.what, "tensor", fixable="tolist")
             return None
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "values" and self._frame_like(expr.value):
@@ -342,8 +399,45 @@ class ResponseNotSerializable(Rule):
                     return Finding(call, found.what, found.kind, fixable="tolist")
             return None
         if isinstance(call.func, cst.Name):
+            if self._torch_model(call.func.value):
+                return Finding(call, f"a torch tensor from the torch model `{short}(...)`", "tensor",
+                               fixable="tolist")
             return self._classify_helper(call, call.func.value, depth)
         return None
+
+    def _torch_model(self, name: str) -> bool:
+        """Whether `name(...)` runs a torch module, whose output is a tensor: the name is bound (at module
+        level, or as a global in init) to `torch.load(...)`, `torch.jit.load(...)`, or an instance of a class
+        of this module that subclasses `nn.Module`, possibly through `.to(device)` / `.eval()`."""
+        facts = self.facts
+        if "torch" not in {q.split(".", 1)[0] for q in facts.imports.values()}:
+            return False
+        for value in self._global_values(name):
+            while (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                   and value.func.attr.value in ("to", "eval", "cuda", "cpu", "float", "half", "double")):
+                value = value.func.value
+            if not isinstance(value, cst.Call):
+                continue
+            qualified = facts.qualified_name(value.func) or ""
+            if qualified.startswith("torch.") and qualified.rsplit(".", 1)[-1] in ("load", "load_model"):
+                return True
+            bindings = facts.bindings.get(qualified)
+            if bindings and isinstance(bindings[-1].node, cst.ClassDef):
+                bases = [facts.qualified_name(b.value) or "" for b in bindings[-1].node.bases]
+                if any(b == "torch.nn.Module" or b.endswith("nn.Module") for b in bases):
+                    return True
+        return False
+
+    def _global_values(self, name: str) -> list[cst.BaseExpression]:
+        """What a module global is assigned: at module level, and in init under `global name`."""
+        facts = self.facts
+        values = [b.value for b in facts.bindings.get(name, []) if b.kind == "assign" and b.value is not None]
+        init_def = facts.init.definition
+        if init_def is not None and name in facts.global_names(init_def):
+            for assign in facts.own_nodes(init_def, cst.Assign):
+                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
+                    values.append(assign.value)
+        return values
 
     def _is_model(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr.predict(...)` is a model's predict: the receiver was loaded by a model library in
@@ -360,13 +454,7 @@ class ResponseNotSerializable(Rule):
 
     def _loaded_by_library(self, name: str) -> bool:
         facts = self.facts
-        values = [b.value for b in facts.bindings.get(name, []) if b.kind == "assign"]
-        init_def = facts.init.definition
-        if init_def is not None and name in facts.global_names(init_def):
-            for assign in facts.own_nodes(init_def, cst.Assign):
-                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
-                    values.append(assign.value)
-        for value in values:
+        for value in self._global_values(name):
             if isinstance(value, cst.Call):
                 qualified = facts.qualified_name(value.func) or ""
                 if qualified.split(".", 1)[0] in _MODEL_LIBRARIES or qualified.endswith(

@@ -6,7 +6,7 @@ from scorelint.facts import argument, string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import JSON_DUMPS, flow_for, resolved_values, response_kind
+from ._sl2_responses import JSON_DUMPS, resolved_values, response_kind
 
 _TEMPLATE = """\
 import json
@@ -31,16 +31,18 @@ class DoubleEncodedJson(Rule):
     """`run` returns JSON text that the server encodes again, or sends JSON as `text/html`.
 
     ## What it does
-    Reports `run` returning `json.dumps(...)` or `DataFrame.to_json(...)` (directly, through a variable, or
-    inside a returned dict or list), and `AMLResponse(json.dumps(x), status)` or flask
-    `Response(json.dumps(x))` anywhere in the script without `json_str=True` or a JSON content type.
+    Reports `run` returning `json.dumps(...)` or `DataFrame.to_json(...)` (directly, wrapped in `str(...)`,
+    through variables, or inside a returned dict or list), `AMLResponse(json.dumps(x), status)` or flask
+    `Response(json.dumps(x))` anywhere in the script without `json_str=True` or a JSON content type, and
+    `AMLResponse(json.dumps(x), status, json_str=True)`, which encodes the text a second time.
 
     ## Why is this bad?
     The server passes whatever `run` returns (other than a response object) through `json.dumps` again.
     A string that already holds JSON becomes a JSON *string*: the client receives `"{\\"result\\": [1]}"`
     and has to decode it twice; Power BI and most generated clients cannot use it. `AMLResponse(text,
     status)` only sets `application/json` when `json_str=True` is given; otherwise Flask labels the body
-    `text/html; charset=utf-8`, and clients that check the content type refuse it.
+    `text/html; charset=utf-8`, and clients that check the content type refuse it; with `json_str=True`
+    it runs `json.dumps` on the body itself (azureml-inference-server-http 1.5.1, `api/aml_response.py`).
 
     ## Example
     ```python
@@ -83,6 +85,8 @@ class DoubleEncodedJson(Rule):
         # json.dumps used for logging, not returned
         Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
               "    logger.info(json.dumps({'n': len(result)}))\n    return result\n"),
+        Valid(_RAW + "@rawhttp\ndef run(request):\n    return AMLResponse(json.dumps({'a': 1}), 200, json_str=False,"
+              " response_headers={'Content-Type': 'application/json'})\n"),
         # a string that is not JSON
         Valid(_TEMPLATE + "def run(data):\n    return str(model.predict(json.loads(data))[0])\n"),
     ]
@@ -113,6 +117,21 @@ class DoubleEncodedJson(Rule):
                 "    return flask.Response(json.dumps({'ok': True}), status=201)\n", line=8,
                 fixed="import json\nimport flask\n\ndef init():\n    pass\n\ndef run(data):\n"
                 "    return flask.Response(json.dumps({'ok': True}), status=201, mimetype=\"application/json\")\n"),
+        # str() of JSON text is the same text (seen in public scripts)
+        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
+                "    return str(json.dumps({'predictions': preds}))\n", line=9, message_contains="`str(...)`",
+                fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
+                "    return {'predictions': preds}\n"),
+        # through several variables and a str()
+        Invalid(_TEMPLATE + "def run(data):\n    out = {'predictions': model.predict(json.loads(data)).tolist()}\n"
+                "    payload = json.dumps(out)\n    text = str(payload)\n    return text\n", line=11,
+                message_contains="`text`"),
+        # json_str=True makes AMLResponse call json.dumps on the text again
+        Invalid(_RAW + "@rawhttp\ndef run(request):\n    result = {'size': [1, 2]}\n"
+                "    return AMLResponse(json.dumps(result), 200, json_str=True)\n", line=11,
+                message_contains="encodes twice",
+                fixed=_RAW + "@rawhttp\ndef run(request):\n    result = {'size': [1, 2]}\n"
+                "    return AMLResponse(result, 200, json_str=True)\n"),
         # both mistakes in one script
         Invalid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
                 "        return json.dumps({'status': 'ready'})\n    body = json.dumps({'ok': 1})\n"
@@ -141,6 +160,8 @@ class DoubleEncodedJson(Rule):
         if kind == "aml":
             json_str = argument(node, None, "json_str")
             if json_str is not None:
+                if self._true(json_str.value):
+                    self._report_encoded_twice(node, body_arg.value)
                 return
             headers = argument(node, 2, "response_headers")
             if headers is not None and not self._headers_without_json(headers.value, func):
@@ -172,6 +193,21 @@ class DoubleEncodedJson(Rule):
         self.report(node, "`Response(json.dumps(...))` is sent with Content-Type text/html, because a Flask Response "
                           "defaults to it; add `mimetype=\"application/json\"`.", fix=fix)
 
+    def _report_encoded_twice(self, call: cst.Call, body: cst.BaseExpression) -> None:
+        """`AMLResponse(json.dumps(x), status, json_str=True)`: AMLResponse runs `json.dumps` on the text."""
+        fix = None
+        if isinstance(body, cst.Call) and self._dumps_kind(body) == "dumps" and self._plain_dumps(body):
+            fix = self.fix("Pass the object; AMLResponse serialises it",
+                           self.replace(body, self.source.code(body.args[0].value)), unsafe=True)
+        self.report(body, "`AMLResponse(json.dumps(...), status, json_str=True)` encodes twice: with "
+                          "`json_str=True` AMLResponse passes the body through `json.dumps` itself, so the client "
+                          "receives a JSON string holding JSON and must decode it twice; pass the object itself.",
+                    fix=fix)
+
+    @staticmethod
+    def _true(expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Name) and expr.value == "True"
+
     # --- returned values ---------------------------------------------------------------------------
     def _check_returned(self, value: cst.BaseExpression, run_def: cst.FunctionDef) -> None:
         if isinstance(value, (cst.Dict, cst.List, cst.Tuple)):
@@ -182,17 +218,36 @@ class DoubleEncodedJson(Rule):
                     return
             return
         if isinstance(value, cst.Name):
-            values = flow_for(self.facts, run_def).values(value.value, value)
-            if values and all(v is not None and isinstance(v, cst.Call) and self._dumps_kind(v) for v in values):
+            values = [self._encoded(v, run_def) for v in resolved_values(self.facts, value, run_def)]
+            if values and all(v is not None for v in values):
                 self._report_returned(value, holder=value.value, call=values[0])
             return
-        if isinstance(value, cst.Call) and self._dumps_kind(value):
-            self._report_returned(value)
+        if isinstance(value, cst.Call):
+            call = self._encoded(value, run_def)
+            if call is not None:
+                self._report_returned(value, call=call, wrapped=call is not value)
+
+    def _encoded(self, expr: cst.BaseExpression | None, func: cst.FunctionDef) -> cst.Call | None:
+        """The `json.dumps(...)`/`.to_json(...)` call whose text `expr` certainly holds: the call itself,
+        `str(...)` of it (a str of a str is the same text), or a name bound to either."""
+        if isinstance(expr, cst.Call) and self._dumps_kind(expr):
+            return expr
+        if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "str"
+                and "str" not in self.facts.bindings and len(expr.args) == 1 and not expr.args[0].keyword
+                and not expr.args[0].star):
+            inner = expr.args[0].value
+            values = resolved_values(self.facts, inner, func) if isinstance(inner, cst.Name) else [inner]
+            calls = [self._encoded(v, func) if v is not None else None for v in values]
+            if values and all(c is not None for c in calls):
+                return calls[0]
+        return None
 
     def _report_returned(self, node: cst.BaseExpression, nested: bool = False, holder: str | None = None,
-                         call: cst.Call | None = None) -> None:
+                         call: cst.Call | None = None, wrapped: bool = False) -> None:
         call = call if call is not None else node  # type: ignore[assignment]
         what = "`DataFrame.to_json(...)`" if self._dumps_kind(call) == "to_json" else "`json.dumps(...)`"
+        if wrapped:
+            what = f"`str(...)` of {what} (the same text)"
         subject = f"`{holder}` (from {what})" if holder else what
         where = " inside the returned value" if nested else ""
         if self._dumps_kind(call) == "to_json":
@@ -202,7 +257,8 @@ class DoubleEncodedJson(Rule):
         message = (f"`run` returns {subject}{where}, text that the server passes through `json.dumps` again, "
                    f"so the client receives a JSON string holding JSON and must decode it twice; {advice}.")
         fix = None
-        if holder is None and self._dumps_kind(call) == "dumps" and self._plain_dumps(call):
+        direct = not wrapped or node.args[0].value is call  # type: ignore[attr-defined]
+        if holder is None and direct and self._dumps_kind(call) == "dumps" and self._plain_dumps(call):
             fix = self.fix("Return the object; the server serialises it",
                            self.replace(node, self.source.code(call.args[0].value)), unsafe=True)
         self.report(node, message, fix=fix)

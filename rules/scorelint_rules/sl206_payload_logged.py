@@ -43,7 +43,8 @@ class PayloadLogged(Rule):
     parameters an `@input_schema` run receives, the body of a `@rawhttp` request (`request.get_data()`,
     `request.get_json()`, `request.data`, `request.json`, `request.form`, `request.files`), values derived
     from them whole (`json.loads(data)`, `data["data"]`, `np.array(...)`, f-strings, `.format`, `%`), and the
-    headers (`request_headers`, `request.headers`, the `Authorization` header). Sizes, shapes, types and
+    headers (`request_headers`, `request.headers`, `request.environ`, the `Authorization` header), and the
+    whole request object (`request.__dict__`, `vars(request)`). Sizes, shapes, types and
     counts (`len(data)`, `data.shape`) are fine.
 
     ## Why is this bad?
@@ -89,6 +90,9 @@ class PayloadLogged(Rule):
         # logging the result is not logging the input
         Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
               "    logger.debug('result: %s', result)\n    return result\n"),
+        Valid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
+              "@rawhttp\ndef run(request):\n    logging.info('%s %s', request.method, request.__dict__.keys())\n"
+              "    return 'ok'\n"),
         # a logger call outside run (init) is not per request
         Valid(_TEMPLATE.replace("model = load()", "model = load()\n    logging.info('init %s', model)") +
               "def run(data):\n    return data\n"),
@@ -105,6 +109,10 @@ class PayloadLogged(Rule):
                 "@rawhttp\ndef run(request):\n    logging.info('body=' + request.get_data(as_text=True))\n"
                 "    logging.info('auth %s', request.headers['Authorization'])\n    return 'ok'\n",
                 expected=2, line=9),
+        # the whole request (seen in a public script): its environ holds every header
+        Invalid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
+                "@rawhttp\ndef run(request):\n    logging.info(f'{request.__dict__}')\n    print(vars(request))\n"
+                "    return 'ok'\n", expected=2, line=9, message_contains="whole request object"),
         Invalid("from inference_schema.schema_decorators import input_schema\n"
                 "from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType\n\n"
                 "def init():\n    pass\n\n@input_schema('Inputs', StandardPythonParameterType({'data': [[1, 2]]}))\n"
@@ -178,6 +186,9 @@ class PayloadLogged(Rule):
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         if kind == "headers":
             what = f"the request headers (`{shown}`), which can carry a key or token in `Authorization`,"
+        elif kind == "request":
+            what = (f"the whole request object (`{shown}`: its WSGI environ, with every header including "
+                    "`Authorization`, and the body once read)")
         elif kind == "secret":
             what = f"a secret request header (`{shown}`)"
         else:
@@ -225,8 +236,10 @@ class PayloadLogged(Rule):
             if self._is_request(expr.value):
                 if expr.attr.value in _REQUEST_BODY_ATTRS:
                     return "body"
-                if expr.attr.value == "headers":
+                if expr.attr.value in ("headers", "environ"):  # the WSGI environ holds HTTP_AUTHORIZATION
                     return "headers"
+                if expr.attr.value == "__dict__":
+                    return "request"
             return None
         if isinstance(expr, cst.Subscript):
             inner = self._carries(expr.value)
@@ -249,6 +262,9 @@ class PayloadLogged(Rule):
                     return inner
             if (self.facts.qualified_name(func) or "") in _WRAPPERS and expr.args:
                 return self._carries(expr.args[0].value)
+            if (isinstance(func, cst.Name) and func.value == "vars" and "vars" not in self.facts.bindings
+                    and len(expr.args) == 1 and self._is_request(expr.args[0].value)):
+                return "request"
         return None
 
     def _is_request(self, expr: cst.BaseExpression) -> bool:

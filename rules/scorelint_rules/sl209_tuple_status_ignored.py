@@ -6,7 +6,10 @@ from scorelint.facts import AML_RESPONSE
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
+from ._fixes import after_docstring
 from ._sl2_responses import response_kind, status_codes
+
+_IMPORT = "from azureml.contrib.services.aml_response import AMLResponse\n"
 
 _HEADER = """\
 from azureml.contrib.services.aml_response import AMLResponse
@@ -73,6 +76,14 @@ class TupleStatusIgnored(Rule):
                 "    return {'ok': True}\n", line=8, message_contains="[body, 400]",
                 fixed=_HEADER + "def run(data):\n    if not data:\n"
                 "        return AMLResponse({'error': 'empty input'}, 400, json_str=True)\n    return {'ok': True}\n"),
+        # no AMLResponse imported yet: the fix imports it (the except block keeps its 400, not a raise's 500)
+        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n"
+                "        return {'y': json.loads(data)['x']}\n    except Exception as err:\n"
+                "        return {'error': str(err)}, 400\n", line=10, also_select=("SL202",),
+                fixed="import json\nfrom azureml.contrib.services.aml_response import AMLResponse\n\n"
+                "def init():\n    pass\n\ndef run(data):\n    try:\n"
+                "        return {'y': json.loads(data)['x']}\n    except Exception as err:\n"
+                "        return AMLResponse({'error': str(err)}, 400, json_str=True)\n"),
         Invalid("from http import HTTPStatus\nfrom flask import jsonify\n\ndef init():\n    pass\n\ndef run(data):\n"
                 "    try:\n        result = predict(data)\n    except ValueError as e:\n"
                 "        return jsonify(error=str(e)), HTTPStatus.BAD_REQUEST\n    return jsonify(result), 200\n",
@@ -113,9 +124,22 @@ class TupleStatusIgnored(Rule):
                            f"array `[body, {shown}]` and sends it with 200 OK; return "
                            f"`AMLResponse(body, {shown}, json_str=True)` instead (it works in any run).")
             fix = None
-            if response is not None and len(value.elements) == 2 and not body_is_response:
+            if len(value.elements) == 2 and not body_is_response:
                 inner = f"{self.source.code(body)}, {self.source.code(value.elements[1].value)}"
-                fix = self.fix("Return an AMLResponse with that status",
-                               self.replace(value, f"{response}({inner}, json_str=True)", whitespace=True),
-                               unsafe=True)
+                edits = [self.replace(value, f"{response or 'AMLResponse'}({inner}, json_str=True)", whitespace=True)]
+                if response is None:
+                    edits.append(self._import_edit())
+                fix = self.fix("Return an AMLResponse with that status", *edits, unsafe=True)
             self.report(value, message, fix=fix)
+
+    def _import_edit(self):  # noqa: ANN202 - PendingEdit
+        """Import AMLResponse after the module's last top-level import (the first statement if none)."""
+        body = self.source.module.body
+        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
+                   and any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in s.body)]
+        if imports:  # the statement ends before its newline
+            return self.insert_after(imports[-1], "\n" + _IMPORT.rstrip("\n"))
+        first = after_docstring(body)
+        if first is not None:
+            return self.insert_before(first, _IMPORT)
+        return self.insert_after(body[0], "\n" + _IMPORT.rstrip("\n"))

@@ -7,7 +7,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
-from ._fixes import after_docstring, indent_of
+from ._fixes import declare_global
 
 _BUILTINS = frozenset(dir(builtins))
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -229,6 +229,12 @@ class InitMissingGlobal(Rule):
             def run(data):
                 return model.predict(tf.constant(data)).tolist()
             """),
+        # a module-level annotation binds nothing (seen in a typed public script)
+        Invalid("import joblib\n\nmodel: object\n\ndef init():\n    model = joblib.load('m.pkl')\n\n"
+                "def run(data):\n    return model.predict(data).tolist()\n", line=6,
+                message_contains="`model: object` declares the name but binds nothing",
+                fixed="import joblib\n\nmodel: object\n\ndef init():\n    global model\n"
+                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n"),
         Invalid("def init(): model = load('model.pkl')\n\ndef run(data):\n    return model.predict(data)\n",
                 line=1, fixed="def init(): global model; model = load('model.pkl')\n\n"
                 "def run(data):\n    return model.predict(data)\n"),
@@ -254,25 +260,37 @@ class InitMissingGlobal(Rule):
             binding = candidates[name][0]
             via = "" if reader is run_def else f" (through `{reader.name.value}`)"
             placeholder = self._placeholder(name)
+            annotated = [b for b in self.facts.bindings.get(name, ()) if self._annotation_only(b)]
             if placeholder is None:
                 happens = f"every request fails with NameError: name '{name}' is not defined"
+                if annotated:
+                    shown = self.source.code(self.source.parent[annotated[0].node]).strip()
+                    happens += f" (the module-level annotation `{shown}` declares the name but binds nothing)"
             else:
                 happens = f"`run`{via} keeps reading the module-level `{placeholder}` and fails on every request"
                 via = ""
             message = (f"`init` assigns `{name}` without `global {name}`, so the value is a local of init, lost "
                        f"when it returns, and `run`{via} reads `{name}`: {happens}; declare `global {name}` at "
                        "the top of init.")
-            self.report(binding.node, message, fix=self._fix(init_def, name))
+            self.report(binding.node, message, fix=declare_global(self, init_def, name))
 
     def _would_break(self, name: str) -> bool:
-        bindings = self.facts.bindings.get(name)
+        bindings = self._real_bindings(name)
         if not bindings:
             return name not in _BUILTINS and not self.facts.has_unknown_star_import
         return self._placeholder(name) is not None
 
+    def _real_bindings(self, name: str) -> list:
+        """The module-level bindings of `name`, without bare annotations: `model: object` binds nothing."""
+        return [b for b in self.facts.bindings.get(name, ()) if not self._annotation_only(b)]
+
+    def _annotation_only(self, binding) -> bool:  # noqa: ANN001 - facts.Binding
+        parent = self.source.parent.get(binding.node)
+        return isinstance(parent, cst.AnnAssign) and parent.value is None
+
     def _placeholder(self, name: str) -> str | None:
         """`name = None` (or an empty literal) at module level: a slot for init to fill."""
-        bindings = self.facts.bindings.get(name)
+        bindings = self._real_bindings(name)
         if not bindings or any(b.kind != "assign" for b in bindings):
             return None
         value = bindings[-1].value
@@ -340,23 +358,3 @@ class InitMissingGlobal(Rule):
             names.update(n.value for n in self.source.walk(comp.target, cst.Name))
             comp = comp.inner_for_in
         return names
-
-    # --- the fix -------------------------------------------------------------------------------------
-    def _fix(self, init_def: cst.FunctionDef, name: str):
-        first_use = min((self.source.offsets(n)[0] for n in self.source.walk(init_def.body, cst.Name)
-                         if n.value == name), default=None)
-        for statement in self.facts.own_nodes(init_def, cst.Global):
-            if first_use is None or self.source.offsets(statement)[1] <= first_use:
-                last = statement.names[-1].name
-                return self.fix(f"Add `{name}` to init's `global` statement", self.insert_after(last, f", {name}"))
-            break
-        body = init_def.body
-        if isinstance(body, cst.SimpleStatementSuite):
-            return self.fix(f"Declare `global {name}` in init", self.insert_before(body.body[0], f"global {name}; "))
-        first = after_docstring(body.body)
-        if first is None:
-            first = body.body[0]  # init holds only its docstring: declare before it
-        indent = indent_of(self.source, first)
-        if indent is None:
-            return None
-        return self.fix(f"Declare `global {name}` in init", self.insert_before(first, f"global {name}\n{indent}"))

@@ -123,6 +123,12 @@ class SklearnExternalsJoblib(Rule):
                 data = np.array(json.loads(data))
                 return model.predict(data).tolist()
             """),
+        # imported inside init: the import succeeds and init fails at start-up (a public script)
+        Invalid("def init():\n    global model\n    from sklearn.externals import joblib\n"
+                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n",
+                line=3, message_contains="`init()` fails when the server calls it at start-up",
+                fixed="def init():\n    global model\n    import joblib\n"
+                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n"),
         Invalid("from sklearn.externals import joblib as jl\n\ndef init():\n    global model\n"
                 "    model = jl.load('model.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n",
                 line=1, message_contains="`import joblib as jl`",
@@ -215,7 +221,7 @@ class SklearnExternalsJoblib(Rule):
             if self._guarded(node):
                 return
             new_module = "joblib" + module[len(_REMOVED):]
-            self.report(node, self._message(f"from {module} import ...", "ModuleNotFoundError",
+            self.report(node, self._message(node, f"from {module} import ...", "ModuleNotFoundError",
                                              f"from {new_module} import ..."),
                         fix=self.fix(f"Import from `{new_module}`", self.replace(node.module, new_module)))
 
@@ -231,13 +237,13 @@ class SklearnExternalsJoblib(Rule):
                 alias.asname.name, cst.Name) else None
             if asname is not None:
                 replacement = new if asname == new else f"{new} as {asname}"
-                self.report(node, self._message(f"import {dotted} as {asname}", "ModuleNotFoundError",
+                self.report(node, self._message(node, f"import {dotted} as {asname}", "ModuleNotFoundError",
                                                 f"import {replacement}"),
                             fix=self.fix(f"Import `{new}`", self._replace_alias(alias, replacement)))
                 continue
             # `import sklearn.externals.joblib` binds `sklearn`: rewrite the uses too, when that is all
             # `sklearn` is used for (or another import binds it).
-            self.report(node, self._message(f"import {dotted}", "ModuleNotFoundError", f"import {new}"),
+            self.report(node, self._message(node, f"import {dotted}", "ModuleNotFoundError", f"import {new}"),
                         fix=self._plain_import_fix(node, alias, new))
 
     # --- helpers -------------------------------------------------------------------------------------
@@ -265,7 +271,7 @@ class SklearnExternalsJoblib(Rule):
                 indent = indent_of(self.source, node) or ""
                 fix = self.fix(f"Replace with `{new_import}`",
                                self.replace(node, f"{new_import}\n{indent}from sklearn.externals import {rest}"))
-        self.report(node, self._message(written, "ImportError", new_import), fix=fix)
+        self.report(node, self._message(node, written, "ImportError", new_import), fix=fix)
 
     def _plain_import_fix(self, node: cst.Import, alias: cst.ImportAlias, new: str):
         chains = []
@@ -326,11 +332,23 @@ class SklearnExternalsJoblib(Rule):
                 break
         return False
 
-    @staticmethod
-    def _message(written: str, error: str, instead: str) -> str:
+    def _message(self, node: cst.CSTNode, written: str, error: str, instead: str) -> str:
         return (f"`{written}` raises {error} with scikit-learn 0.23 and later (the vendored joblib was removed), "
-                f"so the server cannot import the script and the deployment fails; write `{instead}`: "
-                "scikit-learn installs joblib itself.")
+                f"so {self._what_fails(node)}; write `{instead}`: scikit-learn installs joblib itself.")
+
+    def _what_fails(self, node: cst.CSTNode) -> str:
+        """Where the import runs decides what fails: the module's import, init at start-up, or a request."""
+        func = self.source.enclosing(node, cst.FunctionDef)
+        while func is not None and func is not self.facts.init.definition and func is not self.facts.run.definition:
+            outer = self.source.enclosing(func, cst.FunctionDef)
+            if outer is None:
+                return f"every call of `{func.name.value}` fails"
+            func = outer
+        if func is None:
+            return "the server cannot import the script and the deployment fails"
+        if func is self.facts.init.definition:
+            return "`init()` fails when the server calls it at start-up, and the deployment fails"
+        return "`run` fails on every request that reaches this import (a 500)"
 
 
 def _catches_import_error(handler: cst.ExceptHandler) -> bool:

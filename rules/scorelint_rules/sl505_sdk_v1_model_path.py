@@ -6,6 +6,8 @@ from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
+from ._main_guard import under_main_guard
+
 _SDK_V1 = "azureml.core"
 _END_OF_SUPPORT = "June 30, 2026"
 
@@ -100,6 +102,23 @@ class SdkV1ModelPath(Rule):
             """),
     ]
     INVALID = [
+        # a get_model_path call under the main guard is a local test: only the import, which the server runs,
+        # is reported (modelled on a public script)
+        Invalid("""
+            import os
+            import joblib
+            from azureml.core.model import Model
+
+            def init():
+                global model
+                model = joblib.load(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+
+            def run(data):
+                return model.predict(data).tolist()
+
+            if __name__ == "__main__":
+                path = Model.get_model_path("local-model")
+            """, line=3, message_contains="from azureml.core.model import Model"),
         Invalid("""
             import joblib
             from azureml.core.model import Model
@@ -194,7 +213,7 @@ class SdkV1ModelPath(Rule):
                 continue
             if self.source.enclosing(name, (cst.Import, cst.ImportFrom)) is not None:
                 continue
-            if self._is_get_model_path_receiver(name):
+            if self._is_get_model_path_receiver(name) and not self._under_main_guard(name):
                 served.setdefault(local_to_import[name.value], set()).add(name.value)
             else:
                 other_uses.add(name.value)
@@ -205,7 +224,7 @@ class SdkV1ModelPath(Rule):
             root = func.value
             while isinstance(root, cst.Attribute):
                 root = root.value
-            if not (isinstance(root, cst.Name) and root.value in local_to_import):
+            if not (isinstance(root, cst.Name) and root.value in local_to_import) or self._under_main_guard(call):
                 continue
             self.report(call, f"`{self.source.code(func)}` needs azureml-core, the SDK v1 (out of support since "
                         f"{_END_OF_SUPPORT}), and it searches the v1 `azureml-models/<name>/<version>` layout, so it "
@@ -247,10 +266,7 @@ class SdkV1ModelPath(Rule):
         return False
 
     def _under_main_guard(self, node: cst.CSTNode) -> bool:
-        for ancestor in self.source.ancestors(node):
-            if isinstance(ancestor, cst.If) and "__main__" in self.source.code(ancestor.test):
-                return True
-        return False
+        return under_main_guard(self.source, node)
 
 
 def _is_sdk_v1(module: str) -> bool:

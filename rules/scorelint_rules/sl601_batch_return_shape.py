@@ -16,8 +16,8 @@ class BatchReturnShape(Rule):
     ## What it does
     In batch scripts (batch endpoints, ParallelRunStep), reports returns from `run(mini_batch)` of
     None (also a bare `return`, or no return at all), a dict, a string, a number or a bool, and of
-    local variables that only ever hold one of those. Lists, tuples, arrays, DataFrames and anything
-    the rule cannot tell are accepted.
+    local variables that only ever hold one of those, and a `run` that is a generator (`yield`). Lists,
+    tuples, arrays, DataFrames and anything the rule cannot tell are accepted.
 
     ## Why is this bad?
     The batch runtime expects `run` to return a list (or array) or a pandas DataFrame, and counts each
@@ -149,6 +149,15 @@ class BatchReturnShape(Rule):
                 logger.info("done")
                 return processed
             """, line=13, message_contains="a number"),
+        # a generator: the runtime gets a generator object (seen in a public batch script)
+        Invalid("""
+            def init():
+                pass
+
+            def run(mini_batch):
+                for path in mini_batch:
+                    yield [path, score(path)]
+            """, line=6, message_contains="generator"),
         Invalid("""
             def init():
                 pass
@@ -161,7 +170,14 @@ class BatchReturnShape(Rule):
 
     def check(self) -> None:
         run_def = self.facts.run.definition
-        if run_def is None or self.facts.own_nodes(run_def, cst.Yield):
+        if run_def is None:
+            return
+        yields = self.facts.own_nodes(run_def, cst.Yield)
+        if yields:
+            self.report(yields[0], "`run` is a generator (it uses `yield`), so calling it returns a generator "
+                                   "object, not the list or DataFrame the batch runtime counts inputs in, and runs "
+                                   "none of its body until something iterates it; collect the results in a list "
+                                   "and return it.")
             return
         returns = self.facts.returns(run_def)
         if not any(r.value is not None for r in returns):
