@@ -40,17 +40,18 @@ def declare_global(rule: Rule, func: cst.FunctionDef, name: str, *, unsafe: bool
     """Declare `name` global in `func`: added to a `global` statement that comes before the name's first
     use, else a `global name` line first in the body (after its docstring)."""
     source = rule.source
+    where = func.name.value
     first_use = min((source.offsets(n)[0] for n in source.walk(func.body, cst.Name) if n.value == name),
                     default=None)
     for statement in rule.facts.own_nodes(func, cst.Global):
         if first_use is None or source.offsets(statement)[1] <= first_use:
             last = statement.names[-1].name
-            return rule.fix(f"Add `{name}` to the `global` statement", rule.insert_after(last, f", {name}"),
+            return rule.fix(f"Add `{name}` to {where}'s `global` statement", rule.insert_after(last, f", {name}"),
                             unsafe=unsafe)
         break
     body = func.body
     if isinstance(body, cst.SimpleStatementSuite):
-        return rule.fix(f"Declare `global {name}`", rule.insert_before(body.body[0], f"global {name}; "),
+        return rule.fix(f"Declare `global {name}` in {where}", rule.insert_before(body.body[0], f"global {name}; "),
                         unsafe=unsafe)
     first = after_docstring(body.body)
     if first is None:
@@ -58,4 +59,5 @@ def declare_global(rule: Rule, func: cst.FunctionDef, name: str, *, unsafe: bool
     indent = indent_of(source, first)
     if indent is None:
         return None
-    return rule.fix(f"Declare `global {name}`", rule.insert_before(first, f"global {name}\n{indent}"), unsafe=unsafe)
+    return rule.fix(f"Declare `global {name}` in {where}", rule.insert_before(first, f"global {name}\n{indent}"),
+                    unsafe=unsafe)
