@@ -17,7 +17,7 @@ from .config import RuleSelection, Settings
 from .context import FileContext
 from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range
 from .registry import Registry, default_registry
-from .rule import PendingFix, Report, Rule
+from .rule import EngineHook, PendingFix, Report, Rule
 from .source import ParsedSource, SourceDecodeError, decode_source, line_starts
 from .suppress import SuppressionIndex
 
@@ -163,7 +163,7 @@ class Linter:
     def _unused_suppressions(self, suppressions: SuppressionIndex, rules, ran: set[str], source) -> list[Diagnostic]:
         # Only the rules that ran on this file count: a rule that is off for this script kind, needs the
         # sandbox, or crashed could not have used a suppression, so its codes are not judged.
-        rule = next((r for r in rules if hasattr(r, "from_unused_suppressions")), None)
+        rule = _hooked(rules, EngineHook.UNUSED_SUPPRESSIONS)
         if rule is None or not suppressions.items:
             return []
         return rule.from_unused_suppressions(suppressions, ran | {rule.code}, self.registry, source)
@@ -215,8 +215,13 @@ class Linter:
 
 def _syntax_error(rules, text: str, error: SyntaxError) -> list[Diagnostic]:
     """CPython's syntax error as the syntax-error rule's finding (none when that rule is not selected)."""
-    rule = next((r for r in rules if hasattr(r, "from_syntax_error")), None)
+    rule = _hooked(rules, EngineHook.SYNTAX_ERROR)
     return [rule.from_syntax_error(text, error)] if rule is not None else []
+
+
+def _hooked(rules, hook: EngineHook) -> type[Rule] | None:
+    """The selected rule that declares `hook` (None: none is selected for this file)."""
+    return next((r for r in rules if hook in r.hooks), None)
 
 
 # Bigger files cost seconds and gigabytes to parse with libcst (about 750 bytes of memory per character).

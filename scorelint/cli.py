@@ -19,7 +19,7 @@ from . import __version__
 # The engine (libcst, the rule registry) is imported inside the commands that use it, so that commands that
 # do not lint (`scorelint swagger`, `scorelint try`) start without paying for it.
 if TYPE_CHECKING:
-    from .runner import CheckOptions, FileOutcome, SettingsResolver
+    from .runner import CheckOptions, CheckRun, FileOutcome
 
 
 class _LazyFormats(Sequence):
@@ -144,9 +144,8 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
           sandbox_timeout: float | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
-    from .config import ConfigError
     from .report import ReportOptions, Summary, make_reporter
-    from .runner import CheckOptions, SettingsResolver
+    from .runner import CheckOptions, CheckRun
 
     if not paths:
         paths = (Path("."),)
@@ -158,15 +157,7 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
     options = CheckOptions(fix=fix and not diff, unsafe_fixes=unsafe_fixes, diff=diff,
                            overrides={k: v for k, v in overrides.items() if v is not None},
                            config_file=config_file, cache_dir=None if no_cache else (cache_dir or _cache_dir()))
-    resolver = SettingsResolver(options)
-    try:
-        settings = resolver.settings_for(Path(stdin_filename) if stdin_filename else paths[0].absolute() / "x")
-    except ConfigError:
-        # Reported once below for the files it concerns; folders are still searched with the defaults.
-        from .config import Settings
-
-        settings = Settings()
-
+    run = CheckRun(options)
     from .registry import LazyRegistry
 
     # With --diff, standard output holds the diff alone (it can be piped to `patch`), and with `--fix -` the
@@ -188,19 +179,20 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
 
     stdin_outcome, stdin_text = None, None
     if any(str(p) == "-" for p in paths):
-        stdin_outcome, stdin_text = _check_stdin(stdin_filename, resolver, options)
+        stdin_outcome, stdin_text = _check_stdin(stdin_filename, run)
         outcomes.append(stdin_outcome)
         paths = tuple(p for p in paths if str(p) != "-")
 
     from .discovery import discover
 
-    targets, path_errors = discover(list(paths), settings)
+    # Each folder is walked with its own settings; a broken configuration is reported below, for its files.
+    targets, path_errors = discover(list(paths), run.pipeline.settings_for)
     for error in path_errors:
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
-    outcomes.extend(_check_all([t.path for t in targets], resolver, options, jobs))
+    outcomes.extend(_check_all([t.path for t in targets], run, jobs))
     if sandbox:
-        _add_sandbox_findings(outcomes, resolver, sandbox_python, sandbox_timeout, jobs)
+        _add_sandbox_findings(outcomes, run, sandbox_python, sandbox_timeout, jobs)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -288,20 +280,19 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _check_all(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, jobs: int) -> list[FileOutcome]:
+def _check_all(paths: list[Path], run: CheckRun, jobs: int) -> list[FileOutcome]:
     from .runner import check_files
 
     jobs = jobs or _cores()
     stderr = click.get_text_stream("stderr")
     if len(paths) < 50 or not stderr.isatty():
-        return check_files(paths, resolver, options, jobs=jobs)
+        return check_files(paths, run, jobs=jobs)
     # A progress bar on long runs, on the terminal only (never in pipes, CI logs or editors).
     with click.progressbar(length=len(paths), label="Checking", file=stderr, show_pos=True) as bar:
-        return check_files(paths, resolver, options, jobs=jobs, on_done=bar.update)
+        return check_files(paths, run, jobs=jobs, on_done=bar.update)
 
 
-def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver,
-                 options: CheckOptions) -> tuple[FileOutcome, str | None]:
+def _check_stdin(stdin_filename: str | None, run: CheckRun) -> tuple[FileOutcome, str | None]:
     """The outcome for standard input, and its text (for `full` output)."""
     from .config import ConfigError
     from .encoding import SourceDecodeError, SourceFile
@@ -315,11 +306,11 @@ def _check_stdin(stdin_filename: str | None, resolver: SettingsResolver,
     except SourceDecodeError as exc:
         return FileOutcome(display, LintResult(str(display), error=f"cannot decode input: {exc}")), None
     try:
-        linter = resolver.linter_for(display if stdin_filename else Path.cwd() / "score.py")
+        linter = run.pipeline.linter_for(display if stdin_filename else Path.cwd() / "score.py")
     except ConfigError as exc:
         return FileOutcome(display, LintResult(str(display)), config_error=str(exc)), source.text
-    outcome = check_text(source, display, linter, options, write=False)
-    if options.fix and not options.diff:
+    outcome = check_text(source, display, linter, run.options, write=False)
+    if run.options.fix and not run.options.diff:
         # Like ruff: with --fix, the fixed source goes to stdout and the findings to stderr.
         text = outcome.result.text if outcome.result.text is not None else source.text
         sys.stdout.buffer.write(source.to_bytes(text))
@@ -386,11 +377,11 @@ def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_
     sys.exit(serve("tcp" if tcp else "stdio", host, port, log_file, log_level))
 
 
-def _add_sandbox_findings(outcomes, resolver, python: str | None, timeout: float | None, jobs: int) -> None:
+def _add_sandbox_findings(outcomes, run: CheckRun, python: str | None, timeout: float | None, jobs: int) -> None:
     from .sandbox.findings import add_sandbox_findings
 
     jobs = jobs or _cores()
-    add_sandbox_findings(outcomes, resolver, {"python": python, "timeout": timeout}, jobs)
+    add_sandbox_findings(outcomes, run.pipeline, {"python": python, "timeout": timeout}, jobs)
 
 
 def _sandbox_options(function):

@@ -40,7 +40,12 @@ _KNOWN_KEYS = {"include", "exclude", "select", "extend-select", "ignore", "per-f
 
 
 class ConfigError(Exception):
-    """A configuration problem the user must fix (exit code 2)."""
+    """A configuration problem the user must fix (exit code 2). `path`: the file that is broken, when one
+    is (a resolver watches its modification time to notice the fix)."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass
@@ -88,12 +93,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{path}: invalid TOML: {exc}", path) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
-                          f"{exc.start})") from None
+                          f"{exc.start})", path) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", path) from None
 
 
 def load_settings(start: Path, config_file: Path | None = None) -> Settings:

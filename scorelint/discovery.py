@@ -1,23 +1,23 @@
-"""Which files to check.
+"""Which files to check: the folder walk.
 
-A file named on the command line is always checked. In a folder, scorelint checks entry scripts only:
-files whose name matches an include glob (default `*score*.py`), and any other Python file that binds
-both `init` and `run` at module level (def, assignment or import; also inside if/try). That second
-test reads the file, so it first looks for both words in the text and only then asks Python's own
-(fast) parser.
+A file named on the command line is always checked. In a folder, scorelint checks entry scripts only, as
+`scorelint.project.is_entry_script` decides (the language server asks the same function). Each folder is
+judged with its own settings (its nearest `[tool.scorelint]`), so a project's include/exclude globs apply
+to its files whichever paths were given. This module only walks: symbolic-link loops, unreadable folders,
+FIFOs and devices named *.py, folders no walk enters.
 """
 
 from __future__ import annotations
 
-import ast
 import errno
 import os
-import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings, is_excluded_dir, path_matches, relative_posix
+from .config import ConfigError, Settings, is_excluded_dir, path_matches, relative_posix
+from .project import is_entry_script
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,10 @@ class PathError:
     message: str
 
 
-def discover(paths: list[Path], settings: Settings) -> tuple[list[Target], list[PathError]]:
+def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings]) \
+        -> tuple[list[Target], list[PathError]]:
+    """The files to check under `paths`. `settings`: one Settings for every folder, or how to find a
+    folder's settings from a path in it (`Pipeline.settings_for`)."""
     targets: list[Target] = []
     errors: list[PathError] = []
     seen: set[Path] = set()
@@ -49,7 +52,7 @@ def discover(paths: list[Path], settings: Settings) -> tuple[list[Target], list[
                 # `docker run -v ./score.py:...` with a missing file makes an empty folder of that name.
                 errors.append(PathError(path, "is an empty directory, not a Python file"))
                 continue
-            for found in _walk(path, settings, errors):
+            for found in _walk(path, _settings_of_folder(settings), errors):
                 add(found, False)
         elif path.exists():
             problem = _not_a_file(path)
@@ -94,7 +97,19 @@ def _broken_link(path: Path) -> str:
     return "broken symbolic link (its target does not exist)"
 
 
-def _walk(root: Path, settings: Settings, errors: list[PathError]) -> list[Path]:
+def _settings_of_folder(settings: Settings | Callable[[Path], Settings]) -> Callable[[Path], Settings]:
+    if isinstance(settings, Settings):
+        return lambda folder: settings
+
+    def of(folder: Path) -> Settings:
+        try:
+            return settings(folder / "__scorelint__.py")
+        except ConfigError:
+            return Settings()  # the broken configuration is reported for the files it concerns
+    return of
+
+
+def _walk(root: Path, settings_of: Callable[[Path], Settings], errors: list[PathError]) -> list[Path]:
     found: list[Path] = []
     visited: set[tuple[int, int]] = set()
 
@@ -112,17 +127,16 @@ def _walk(root: Path, settings: Settings, errors: list[PathError]) -> list[Path]
             dirnames[:] = []
             continue
         visited.add(key)
+        settings = settings_of(Path(dirpath))
         dirnames[:] = sorted(d for d in dirnames if not is_excluded_dir(d)
                              and not _excluded(Path(dirpath, d), settings))
         for name in sorted(filenames):
             if not name.endswith(".py"):
                 continue
             path = Path(dirpath, name)
-            if _excluded(path, settings):
-                continue
             if not path.is_file():  # a FIFO, socket or device named *.py: reading it could block forever
                 continue
-            if any(path_matches(name, glob) for glob in settings.include) or looks_like_entry_script(path):
+            if is_entry_script(path, settings, walked=True):
                 found.append(path)
     return found
 
@@ -132,52 +146,3 @@ def _excluded(path: Path, settings: Settings) -> bool:
         return False
     rel = relative_posix(path, settings.root)
     return any(path_matches(rel, glob) for glob in settings.exclude)
-
-
-# Beyond this, a file could not be linted anyway (scorelint.api.MAX_SOURCE_CHARS), and parsing it only to
-# decide costs seconds and gigabytes (CPython's ast: 12 s and 1.6 GB for 10 MB of code).
-MAX_DISCOVERY_BYTES = 1_000_000
-_WORDS = {bytes: (re.compile(rb"\binit\b"), re.compile(rb"\brun\b")),
-          str: (re.compile(r"\binit\b"), re.compile(r"\brun\b"))}
-
-
-def may_bind_init_and_run(source: str | bytes) -> bool:
-    """A cheap first test: both names appear as words (`__init__` and `runner` do not count), and the
-    file is small enough to be an entry script at all."""
-    if len(source) > MAX_DISCOVERY_BYTES:
-        return False
-    init, run = _WORDS[type(source)]
-    return init.search(source) is not None and run.search(source) is not None
-
-
-def looks_like_entry_script(path: Path) -> bool:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
-    if not may_bind_init_and_run(data):
-        return False
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return {"init", "run"} <= module_level_names(tree.body)
-
-
-def module_level_names(body: list[ast.stmt]) -> set[str]:
-    names: set[str] = set()
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(stmt.name)
-        elif isinstance(stmt, ast.Assign):
-            names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            names.add(stmt.target.id)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
-        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-            for block in ("body", "orelse", "finalbody"):
-                names |= module_level_names(getattr(stmt, block, []))
-            for handler in getattr(stmt, "handlers", []):
-                names |= module_level_names(handler.body)
-    return names

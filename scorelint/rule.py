@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from .model import Applicability, Severity
+from .model import Applicability, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from .context import FileContext
@@ -35,6 +35,26 @@ class ScriptKind(str, enum.Enum):
 
     ONLINE = "online"
     BATCH = "batch"
+
+
+class EngineHook(str, enum.Enum):
+    """Findings a rule makes from what the engine hands it rather than from the tree: a rule lists the
+    hooks it implements in `hooks`, and the engine calls only those (with the rule selected for the file).
+
+    SYNTAX_ERROR         `from_syntax_error(text, error)`: the file does not parse; `error` is CPython's
+                         SyntaxError. Returns one Diagnostic.
+    UNUSED_SUPPRESSIONS  `from_unused_suppressions(suppressions, ran_codes, registry, source)`: after every
+                         rule ran, the file's suppression comments with the codes each one suppressed.
+                         Returns Diagnostics.
+    A hooked rule's findings are about the file's text itself: no "disable for this line" is offered.
+    """
+
+    SYNTAX_ERROR = "syntax-error"
+    UNUSED_SUPPRESSIONS = "unused-suppressions"
+
+
+_HOOK_METHODS = {EngineHook.SYNTAX_ERROR: "from_syntax_error",
+                 EngineHook.UNUSED_SUPPRESSIONS: "from_unused_suppressions"}
 
 
 ONLINE_ONLY = frozenset({ScriptKind.ONLINE})
@@ -133,6 +153,7 @@ class Rule:
     # Sandbox rules are reported from the sandbox's results, not from the static pass.
     requires_sandbox: ClassVar[bool] = False
     Options: ClassVar[type[RuleOptions]] = RuleOptions
+    hooks: ClassVar[frozenset[EngineHook]] = frozenset()  # see EngineHook
 
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
@@ -209,6 +230,16 @@ class Rule:
         applicability = Applicability.UNSAFE if unsafe else Applicability.SAFE
         return PendingFix(message=message, edits=list(edits), applicability=applicability)
 
+    # --- engine hooks (called only when declared in `hooks`) ---
+    @classmethod
+    def from_syntax_error(cls, text: str, error: SyntaxError) -> Diagnostic:
+        raise NotImplementedError(f"{cls.__name__} does not declare EngineHook.SYNTAX_ERROR")
+
+    @classmethod
+    def from_unused_suppressions(cls, suppressions: Any, ran_codes: set[str], registry: Any,
+                                 source: Any) -> list[Diagnostic]:
+        raise NotImplementedError(f"{cls.__name__} does not declare EngineHook.UNUSED_SUPPRESSIONS")
+
     # --- class-level helpers ---
     @classmethod
     def url(cls) -> str:
@@ -229,6 +260,10 @@ class Rule:
         for heading in DOC_HEADINGS:
             if heading not in cls.documentation:
                 problems.append(f"documentation lacks the heading {heading!r}")
+        for hook in cls.hooks:
+            method = _HOOK_METHODS[hook]
+            if getattr(cls, method).__func__ is getattr(Rule, method).__func__:
+                problems.append(f"declares the {hook.value} hook but does not define {method}")
         if not cls.requires_sandbox and (not cls.VALID or not cls.INVALID):
             problems.append("needs at least one VALID and one INVALID example")
         return problems

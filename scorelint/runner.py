@@ -1,8 +1,6 @@
-"""Checking many files: settings per folder, linting, fixing and writing back safely.
-
-The command line and the pre-commit hook come through here; the language server calls `Linter`
-directly on its buffers. Results come back in the order the files were given.
-"""
+"""Checking many files: the command line's and pre-commit's adapter of the document pipeline
+(`scorelint.project`): worker processes, the result cache, fixing and writing back safely. Results come
+back in the order the files were given."""
 
 from __future__ import annotations
 
@@ -15,9 +13,10 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings, find_pyproject, load_settings
-from .model import LintResult
+from .config import ConfigError
 from .encoding import SourceDecodeError, SourceFile
+from .model import LintResult
+from .project import Overrides, Pipeline, exit_with
 
 if TYPE_CHECKING:
     from .api import Linter
@@ -44,84 +43,26 @@ class FileOutcome:
     config_error: str | None = None  # the file was not checked: its configuration is broken
 
 
-class SettingsResolver:
-    """Finds the settings for each file (nearest pyproject.toml); one Linter and one cache per
-    configuration file. The Linter (and with it every rule and libcst) is built only when a file
-    really has to be linted, so a run answered from the cache never imports them."""
+class CheckRun:
+    """One run over many files: the options, the document pipeline (settings per path) and a result cache
+    per configuration."""
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
-        self._by_dir: dict[Path, Path | _BrokenConfig | None] = {}
-        self._settings: dict[Path | None, Settings | ConfigError] = {}
-        self._linters: dict[Path | None, Linter | ConfigError] = {}
-        self._caches: dict[Path | None, ResultCache | None] = {}
-
-    def config_for(self, path: Path) -> Path | _BrokenConfig | None:
-        if self.options.config_file is not None:
-            return self.options.config_file
-        folder = path.parent.absolute()
-        if folder not in self._by_dir:
-            try:
-                self._by_dir[folder] = find_pyproject(folder)
-            except ConfigError as exc:
-                self._by_dir[folder] = _BrokenConfig(str(exc))
-        return self._by_dir[folder]
-
-    def settings_for(self, path: Path) -> Settings:
-        config = self.config_for(path)
-        if config not in self._settings:
-            try:
-                if isinstance(config, _BrokenConfig):
-                    raise ConfigError(config.message)
-                settings = load_settings(path.parent, config) if config else Settings()
-                self._settings[config] = settings.with_overrides(**self.options.overrides)
-            except ConfigError as exc:
-                self._settings[config] = exc
-        found = self._settings[config]
-        if isinstance(found, ConfigError):
-            raise found
-        return found
-
-    def linter_for(self, path: Path) -> Linter:
-        config = self.config_for(path)
-        if config not in self._linters:
-            from .api import Linter
-
-            try:
-                self._linters[config] = Linter(self.settings_for(path))
-            except ConfigError as exc:
-                self._linters[config] = exc
-            _settle_memory()
-        found = self._linters[config]
-        if isinstance(found, ConfigError):
-            raise found
-        return found
+        self.pipeline = Pipeline(Overrides(settings=options.overrides, config_file=options.config_file))
+        self._caches: dict[int, ResultCache | None] = {}
 
     def cache_for(self, path: Path) -> ResultCache | None:
+        """Raises ConfigError for a broken configuration."""
         if self.options.cache_dir is None or self.options.fix or self.options.diff:
             return None
-        config = self.config_for(path)
-        if config not in self._caches:
+        configuration = self.pipeline.configuration_for(path)
+        key = id(configuration)
+        if key not in self._caches:
             from .cache import ResultCache
 
-            self._caches[config] = ResultCache(self.options.cache_dir, self.settings_for(path).fingerprint())
-        return self._caches[config]
-
-
-@dataclass(frozen=True)
-class _BrokenConfig:
-    """Stands for a folder whose pyproject.toml cannot be read, remembered with the reason."""
-
-    message: str
-
-
-def _settle_memory() -> None:
-    """The engine, every rule and libcst are loaded now and live as long as the process: keep them out of
-    the cyclic garbage collector's scans (linting allocates enough nodes to trigger many collections)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
+            self._caches[key] = ResultCache(self.options.cache_dir, configuration.settings.fingerprint())
+        return self._caches[key]
 
 
 def _read(path: Path) -> bytes | FileOutcome:
@@ -133,8 +74,7 @@ def _read(path: Path) -> bytes | FileOutcome:
         return FileOutcome(path, LintResult(str(path), error=f"cannot read file: {exc.strerror or exc}"))
 
 
-def check_file(path: Path, resolver: SettingsResolver, options: CheckOptions,
-               data: bytes | None = None) -> FileOutcome:
+def check_file(path: Path, run: CheckRun, data: bytes | None = None) -> FileOutcome:
     """Check one file: from the cache when it holds this exact content and configuration."""
     key = None
     try:
@@ -143,73 +83,47 @@ def check_file(path: Path, resolver: SettingsResolver, options: CheckOptions,
             if isinstance(read, FileOutcome):
                 return read
             data = read
-        cache = resolver.cache_for(path)
+        cache = run.cache_for(path)
         if cache is not None:
             key = cache.key(path, data)
             cached = cache.get(key)
             if cached is not None:
                 return FileOutcome(path, cached)
-        linter = resolver.linter_for(path)
+        linter = run.pipeline.linter_for(path)
     except ConfigError as exc:
         return FileOutcome(path, LintResult(str(path)), config_error=str(exc))
     try:
         source = SourceFile.from_bytes(data)
     except SourceDecodeError as exc:
         return FileOutcome(path, LintResult(str(path), error=f"cannot decode file: {exc}"))
-    outcome = check_text(source, path, linter, options)
+    outcome = check_text(source, path, linter, run.options)
     if key is not None:
         cache.put(key, outcome.result)
     return outcome
 
 
 # --- many files, on many cores -------------------------------------------------------------------------
-_worker_resolver: SettingsResolver | None = None
+_worker_run: CheckRun | None = None
 MIN_FILES_PER_WORKER = 8
 
 
 def _init_worker(options: CheckOptions) -> None:
-    global _worker_resolver
-    _follow_parent()
-    _worker_resolver = SettingsResolver(options)
-
-
-def _follow_parent() -> None:
-    """A worker whose parent was killed (SIGKILL or OOM: no chance to shut its pool down) must not go on
-    fixing files, nor wait forever for more work: it dies with its parent."""
-    parent = os.getppid()
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL) == 0:  # PR_SET_PDEATHSIG (Linux)
-            if os.getppid() != parent:  # the parent died before the call
-                os._exit(1)
-            return
-    except (OSError, AttributeError, ImportError):
-        pass
-    import threading
-    import time
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="scorelint-parent-watch", daemon=True).start()
+    global _worker_run
+    exit_with(os.getppid())  # a worker whose parent was killed must not go on fixing files
+    _worker_run = CheckRun(options)
 
 
 def _check_in_worker(item: tuple[Path, bytes | None]) -> FileOutcome:
-    assert _worker_resolver is not None
+    assert _worker_run is not None
     path, data = item
-    return check_file(path, _worker_resolver, _worker_resolver.options, data)
+    return check_file(path, _worker_run, data)
 
 
-def check_files(paths: list[Path], resolver: SettingsResolver, options: CheckOptions, *, jobs: int = 1,
-                on_done=None) -> list[FileOutcome]:
+def check_files(paths: list[Path], run: CheckRun, *, jobs: int = 1, on_done=None) -> list[FileOutcome]:
     """Check `paths`, in parallel processes when `jobs` > 1 and there are enough files to pay for them.
     Outcomes come back in the order of `paths`, whatever order the workers finish in. Cache hits are
     answered here first, so a warm run starts no worker and loads no rule."""
+    options = run.options
     outcomes: list[FileOutcome | None] = [None] * len(paths)
     todo: list[tuple[int, Path, bytes | None]] = []
     use_cache = options.cache_dir is not None and not (options.fix or options.diff)
@@ -222,7 +136,7 @@ def check_files(paths: list[Path], resolver: SettingsResolver, options: CheckOpt
             outcomes[index] = read
             continue
         try:
-            cache = resolver.cache_for(path)
+            cache = run.cache_for(path)
             cached = cache.get(cache.key(path, read)) if cache is not None else None
         except ConfigError as exc:
             outcomes[index] = FileOutcome(path, LintResult(str(path)), config_error=str(exc))
@@ -237,7 +151,7 @@ def check_files(paths: list[Path], resolver: SettingsResolver, options: CheckOpt
     # Starting a worker costs about as much as checking a few dozen files, so small runs stay in-process.
     if jobs <= 1 or len(todo) < 2 * MIN_FILES_PER_WORKER:
         for index, path, data in todo:
-            outcomes[index] = check_file(path, resolver, options, data)
+            outcomes[index] = check_file(path, run, data)
             if on_done is not None:
                 on_done(1)
         return outcomes  # type: ignore[return-value]

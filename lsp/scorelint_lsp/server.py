@@ -12,11 +12,9 @@ results for a version that is no longer current are dropped.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -30,13 +28,13 @@ from pygls.lsp.server import LanguageServer
 
 from scorelint import __version__
 from scorelint.config import ConfigError
-from scorelint.discovery import looks_like_entry_script, may_bind_init_and_run, module_level_names
+from scorelint.project import Pipeline, exit_with, settle_memory_once
 from scorelint.registry import default_registry
 from scorelint.source import decode_source
 
 from . import actions, convert, hover, swagger
 from .protocol import ScorelintProtocol
-from .settings import EditorSettings, SettingsResolver, is_candidate, settings_section
+from .settings import EditorSettings, settings_section
 
 log = logging.getLogger("scorelint_lsp")
 
@@ -76,7 +74,7 @@ class ScorelintServer(LanguageServer):
         super().__init__("scorelint", __version__, protocol_cls=ScorelintProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.editor = EditorSettings()
-        self.resolver = SettingsResolver()
+        self._pipeline: Pipeline | None = None
         self.docs: dict[str, DocState] = {}
         self.generation = 0
         self.lint_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorelint-lint")
@@ -88,6 +86,13 @@ class ScorelintServer(LanguageServer):
     @property
     def codec(self):
         return self.workspace.position_codec
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The document pipeline under the current editor settings (rebuilt when they change)."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self.editor.pipeline_overrides(self.workspace_root()))
+        return self._pipeline
 
     def workspace_root(self) -> Path | None:
         root = self.workspace.root_path
@@ -139,24 +144,13 @@ class ScorelintServer(LanguageServer):
         for problem in problems:
             self.report(f"settings: {problem}", show=True)
         self.editor = editor
-        self.resolver.clear()
+        self._pipeline = None
         self.generation += 1
         if not editor.sandbox_on_save:
             for state in self.docs.values():
                 state.sandbox = []
 
     # --- linting -------------------------------------------------------------------------------------
-    def _looks_like_entry(self, text: str, state: DocState, path: PurePath) -> bool:
-        if state.entry:
-            return True  # once an entry script, always one while open: deleting `def init` must be reported
-        if not may_bind_init_and_run(text):  # also false for huge buffers: no ast.parse of 10 MB per keystroke
-            return False
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return isinstance(path, Path) and looks_like_entry_script(path)  # the saved file's verdict
-        return {"init", "run"} <= module_level_names(tree.body)
-
     def lint_sync(self, uri: str, text: str, version: int | None, generation: int, required: bool) -> Outcome | None:
         """Runs on the lint thread."""
         state = self.docs.get(uri)
@@ -168,14 +162,12 @@ class ScorelintServer(LanguageServer):
             return outcome
         path = self.path_for(uri)
         try:
-            linter = self.resolver.linter_for(path, editor, self.workspace_root())
+            linter = self.pipeline.linter_for(path)
+            # once an entry script, always one while open: deleting `def init` must be reported
+            if not self.pipeline.is_entry_script(path, text, seen_as_entry=state.entry):
+                return outcome
         except ConfigError as exc:
             outcome.messages.append((f"configuration error: {exc}", True))
-            return outcome
-        candidate = is_candidate(path, linter.settings, editor)
-        if candidate is None:
-            candidate = self._looks_like_entry(text, state, path)
-        if not candidate:
             return outcome
         state.entry = True
         result = linter.lint_text(text, path)
@@ -263,13 +255,10 @@ class ScorelintServer(LanguageServer):
             return None, 0
         path = self.path_for(uri)
         try:
-            linter = self.resolver.linter_for(path, self.editor, self.workspace_root())
+            linter = self.pipeline.linter_for(path)
+            if not self.pipeline.is_entry_script(path, text, seen_as_entry=state.entry):
+                return None, 0
         except ConfigError:
-            return None, 0
-        candidate = is_candidate(path, linter.settings, self.editor)
-        if candidate is None:
-            candidate = self._looks_like_entry(text, state, path)
-        if not candidate:
             return None, 0
         fixed = linter.fix_text(text, path, unsafe=False)
         return convert.minimal_edit(text, fixed.text, convert.TextIndex(text, self.codec)), fixed.applied
@@ -294,8 +283,7 @@ class ScorelintServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         try:
-            linter = await loop.run_in_executor(self.lint_pool, self.resolver.linter_for, path, self.editor,
-                                                self.workspace_root())
+            linter = await loop.run_in_executor(self.lint_pool, self.pipeline.linter_for, path)
             text = decode_source(path.read_bytes())
             static = {str(d.code) for d in state.outcome.diagnostics} if state.outcome is not None else set()
             found = await loop.run_in_executor(self.sandbox_pool, swagger.sandbox_diagnostics, path, text,
@@ -330,8 +318,9 @@ def create_server() -> ScorelintServer:
         options = params.initialization_options
         ls._had_init_options = settings_section(options) is not None
         ls.apply_settings(options)
-        if params.process_id:
-            _watch_parent(params.process_id)
+        if params.process_id:  # the editor may die without closing our pipes
+            exit_with(params.process_id, on_exit=lambda: log.warning("the client process %s is gone; exiting",
+                                                                     params.process_id))
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: ScorelintServer, params: types.InitializedParams) -> None:
@@ -384,7 +373,7 @@ def create_server() -> ScorelintServer:
     def did_save(ls: ScorelintServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
         if uri.endswith(("/pyproject.toml", "/scorelint.toml")):
-            ls.resolver.clear()
+            ls.pipeline.clear()
             ls.generation += 1
             ls.refresh_all()
             return
@@ -421,7 +410,7 @@ def create_server() -> ScorelintServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: ScorelintServer, params: types.DidChangeWatchedFilesParams) -> None:
-        ls.resolver.clear()
+        ls.pipeline.clear()
         ls.generation += 1
         ls.refresh_all()
 
@@ -499,8 +488,7 @@ def create_server() -> ScorelintServer:
             raise _failed(f"scorelint.showSwagger needs a saved file; {uri} is not one")
         loop = asyncio.get_running_loop()
         try:
-            linter = await loop.run_in_executor(ls.lint_pool, ls.resolver.linter_for, path, ls.editor,
-                                                ls.workspace_root())
+            linter = await loop.run_in_executor(ls.lint_pool, ls.pipeline.linter_for, path)
             return await loop.run_in_executor(ls.sandbox_pool, swagger.show_swagger, path, linter.settings,
                                               options)
         except (swagger.SandboxUnavailable, swagger.SwaggerFailed, ConfigError) as exc:
@@ -574,8 +562,7 @@ def _quick_fixes(ls: ScorelintServer, state: DocState, doc, diagnostics) -> list
                                             ls.client_capabilities)))
         rule = registry.lookup(code)
         noqa_line = data.get("noqaLine")
-        if (data.get("origin", "static") != "static" or rule is None or noqa_line is None
-                or hasattr(rule, "from_syntax_error") or hasattr(rule, "from_unused_suppressions")):
+        if data.get("origin", "static") != "static" or rule is None or noqa_line is None or rule.hooks:
             continue
         if index is None:
             index = convert.TextIndex(doc.source, ls.codec)
@@ -621,32 +608,6 @@ async def _fix_all_action(ls: ScorelintServer, state: DocState, doc, *, explicit
     return types.CodeAction(title=title, kind=actions.FIX_ALL_KIND, edit=edit)
 
 
-def _watch_parent(pid: int) -> None:
-    """Exit when the editor that started us is gone (it may die without closing our pipes)."""
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return  # not visible from here (another PID namespace): nothing to watch
-    except OSError:
-        pass
-
-    def watch() -> None:
-        import time
-
-        while True:
-            time.sleep(5)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                log.warning("the client process %s is gone; exiting", pid)
-                os._exit(1)
-            except (PermissionError, OSError):
-                pass
-
-    threading.Thread(target=watch, name="scorelint-parent-watch", daemon=True).start()
-
-
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087, log_file: str | None = None,
           log_level: str = "warning") -> int:
     """Start the server and block until the client says exit (or disconnects)."""
@@ -678,20 +639,13 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087, l
 
 
 def _settle_memory() -> None:
-    """Load every rule now, then move everything imported so far out of the cyclic garbage collector's
-    reach (gc.freeze). Every lint allocates thousands of libcst nodes, which triggers collections; without
-    the freeze each full collection also scans every module object, which doubled the p95 latency of a
-    300-line script (bench/lsp_bench.py: 60 ms -> 34 ms on the same machine)."""
-    import gc
-
-    from scorelint.registry import default_registry
-
+    """Load every rule now, then freeze what is loaded out of the garbage collector's reach (see
+    `settle_memory_once`): the first keystroke then pays for neither."""
     try:
         default_registry()
     except Exception:  # noqa: BLE001 - a broken rule pack is reported on first use, as before
         pass
-    gc.collect()
-    gc.freeze()
+    settle_memory_once()
 
 
 def main(argv: list[str] | None = None) -> int:

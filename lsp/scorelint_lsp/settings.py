@@ -1,10 +1,10 @@
-"""Editor settings, and the engine settings each document is linted with.
+"""Editor settings: what the editor sends, read into the document pipeline's `Overrides`.
 
 The editor sends settings in `initializationOptions` and `workspace/didChangeConfiguration` (or the server
 asks for the `scorelint` section with `workspace/configuration`). They are the editor's equivalent of the
 command line's flags: they override what the project's `[tool.scorelint]` says, which overrides the
-built-in defaults. The project's configuration is read by `scorelint.config`, exactly as the command line
-reads it; this module only maps editor keys onto `Settings.with_overrides`.
+built-in defaults. The project's configuration is resolved by `scorelint.project.Pipeline`, exactly as for
+the command line; this module only maps editor keys onto `Overrides`.
 
 Keys (camelCase as editors write them; kebab-case and snake_case are accepted too):
 
@@ -26,19 +26,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
-from scorelint.api import Linter
-from scorelint.config import (
-    KINDS,
-    Settings,
-    find_pyproject,
-    is_excluded_dir,
-    load_settings,
-    path_matches,
-    relative_posix,
-)
+from scorelint.config import KINDS
+from scorelint.project import Overrides
 
 DEFAULT_DEBOUNCE_MS = 100
 DIAGNOSTIC_MODES = ("auto", "push", "pull")
@@ -169,19 +161,14 @@ class EditorSettings:
                 values["sandbox"] = sandbox
         return cls(overrides=overrides, **values), problems
 
-    def apply(self, base: Settings, workspace_root: Path | None) -> Settings:
-        """The document's engine settings: the project's, overridden by the editor's."""
-        overrides = dict(self.overrides)
-        if self.rule_options:
-            merged = {k: dict(v) for k, v in base.rule_options.items()}
-            for name, options in self.rule_options.items():
-                merged.setdefault(name, {}).update(options)
-            overrides["rule_options"] = merged
-        if self.sandbox:
-            overrides["sandbox"] = {**base.sandbox, **self.sandbox}
-        if base.root is None and workspace_root is not None:
-            overrides["root"] = workspace_root  # relative globs mean the workspace, as the CLI's mean cwd
-        return base.with_overrides(**overrides)
+    def pipeline_overrides(self, workspace_root: Path | None) -> Overrides:
+        """The editor's settings as the document pipeline's overrides (the command line's flags are the
+        same thing): relative paths and globs mean the workspace, as the command line's mean its folder."""
+        config_file = self.config_file
+        if config_file is not None and not config_file.is_absolute() and workspace_root is not None:
+            config_file = workspace_root / config_file
+        return Overrides(settings=dict(self.overrides), rule_options=self.rule_options, sandbox=self.sandbox,
+                         config_file=config_file, default_root=workspace_root, force_include=self.force_include)
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -202,60 +189,3 @@ def _glob_table(value: Any) -> dict[str, tuple[str, ...]] | None:
             return None
         table[str(glob)] = strings
     return table
-
-
-class SettingsResolver:
-    """Engine settings per document, cached per configuration file (and its modification time), so a
-    keystroke costs a dictionary lookup; the same search for the nearest `[tool.scorelint]` as the command
-    line. Not thread-safe: the server calls it from its one lint thread."""
-
-    def __init__(self) -> None:
-        self._config_for_dir: dict[Path, Path | None] = {}
-        self._linters: dict[tuple[Path | None, int], Linter] = {}
-
-    def clear(self) -> None:
-        self._config_for_dir.clear()
-        self._linters.clear()
-
-    def config_file_for(self, path: PurePath, editor: EditorSettings, workspace_root: Path | None = None) -> Path | None:
-        if editor.config_file is not None:
-            if not editor.config_file.is_absolute() and workspace_root is not None:
-                return workspace_root / editor.config_file  # relative to the workspace, as --config to cwd
-            return editor.config_file
-        folder = Path(path).parent
-        if folder not in self._config_for_dir:
-            self._config_for_dir[folder] = find_pyproject(folder) if folder.is_dir() else None
-        return self._config_for_dir[folder]
-
-    def linter_for(self, path: PurePath, editor: EditorSettings, workspace_root: Path | None) -> Linter:
-        """The linter for a document. Raises scorelint.config.ConfigError for a broken configuration
-        (the project's or the editor's)."""
-        config = self.config_file_for(path, editor, workspace_root)
-        try:
-            stamp = config.stat().st_mtime_ns if config is not None else 0
-        except OSError:
-            stamp = -1
-        key = (config, stamp)
-        linter = self._linters.get(key)
-        if linter is None:
-            base = load_settings(Path(path).parent, config) if config is not None else Settings()
-            linter = Linter(editor.apply(base, workspace_root))
-            if len(self._linters) > 64:
-                self._linters.clear()
-            self._linters[key] = linter
-        return linter
-
-
-def is_candidate(path: PurePath, settings: Settings, editor: EditorSettings) -> bool | None:
-    """Whether a document should be linted, judged from its path alone: True (forced, or its name
-    matches an include glob), False (excluded), None (ask the text: does it bind init and run?)."""
-    rel = relative_posix(path, settings.root) if settings.root is not None else PurePath(path).name
-    if editor.force_include and any(path_matches(rel, glob) for glob in editor.force_include):
-        return True
-    if settings.exclude and any(path_matches(rel, glob) for glob in settings.exclude):
-        return False
-    if not PurePath(rel).is_absolute() and any(is_excluded_dir(part) for part in PurePath(rel).parts[:-1]):
-        return False
-    if any(path_matches(PurePath(path).name, glob) for glob in settings.include):
-        return True
-    return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scorelint.config import Settings
+from scorelint.project import sandbox_findings
 
 VERSIONS = ("2", "3", "3.1")
 
@@ -41,26 +42,8 @@ def _sandbox():
 
 def sandbox_options(settings: Settings, **extra: Any):
     """[tool.scorelint.sandbox] (with the editor's overrides) as the sandbox's options, read by the
-    sandbox's own reader when it has one."""
-    sandbox = _sandbox()
-    helper = getattr(sandbox, "options_from_settings", None)
-    if helper is None:
-        try:
-            helper = getattr(importlib.import_module("scorelint.sandbox.findings"), "options_from_settings", None)
-        except ImportError:
-            helper = None
-    if helper is not None:
-        options = helper(settings)
-    else:
-        names = {f.name for f in dataclasses.fields(sandbox.SandboxOptions)}
-        values = {}
-        for key, value in settings.sandbox.items():
-            name = str(key).replace("-", "_")
-            if name in names and value is not None:
-                values[name] = value
-        options = sandbox.SandboxOptions(**values)
-    changes = {k: v for k, v in extra.items() if v is not None}
-    return dataclasses.replace(options, **changes) if changes else options
+    sandbox's own reader, as for the command line."""
+    return _sandbox().options_from_settings(settings, **extra)
 
 
 class Workers:
@@ -136,18 +119,12 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
 
 
 def sandbox_diagnostics(path: Path, text: str, linter: Any, static_codes: set[str]) -> list:
-    """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox"), for the
-    rules the file's settings enable; what the static pass already reports is not repeated."""
+    """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox"), through the
+    document pipeline as the command line gets them: enabled rules, options, suppression comments; what
+    the static pass already reports is not repeated."""
     sandbox = _sandbox()
-    finder = getattr(sandbox, "sandbox_diagnostics", None)
-    if finder is None:
-        raise SandboxUnavailable("sandbox diagnostics not available in this installation")
-    settings = linter.settings
-    opts = sandbox_options(settings)
-    enabled = {rule.code for rule in linter.selection.rules_for(path)}
     try:
-        return list(finder(path, text, opts, enabled, worker=WORKERS.get(opts.python), static_codes=static_codes,
-                           kind=settings.kind, sensitive_options=linter.selection.options.get("SL903")))
+        return sandbox_findings(linter, path, text, static_codes, worker_for=lambda options: WORKERS.get(options.python))
     except ImportError as exc:
         raise SandboxUnavailable(f"sandbox diagnostics not available in this installation ({exc})") from None
     except sandbox.SandboxError as exc:

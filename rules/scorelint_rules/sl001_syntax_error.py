@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from scorelint.model import Diagnostic, Range, Severity
-from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
+from scorelint.rule import ANY_SCRIPT, EngineHook, Invalid, Rule, Valid
 from scorelint.source import line_starts
 
 
@@ -32,6 +32,7 @@ class SyntaxErrorRule(Rule):
     name = "syntax-error"
     severity = Severity.ERROR
     contract = "1. Loading: any exception at import time fails the deployment"
+    hooks = frozenset({EngineHook.SYNTAX_ERROR})
     kinds = ANY_SCRIPT
 
     VALID = [Valid("def init():\n    pass\n\ndef run(data):\n    return data\n")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from scorelint.model import Applicability, Diagnostic, Edit, Fix, Range, Severity
-from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
+from scorelint.rule import ANY_SCRIPT, EngineHook, Invalid, Rule, Valid
 from scorelint.suppress import _NOQA, _TOOL, Suppression
 
 _TOKEN = re.compile(r"[^\s,]+")
@@ -48,6 +48,7 @@ class UnusedSuppression(Rule):
     name = "unused-suppression"
     severity = Severity.WARNING
     contract = "Tooling: suppressions must match a finding, or they hide the next one"
+    hooks = frozenset({EngineHook.UNUSED_SUPPRESSIONS})
     kinds = ANY_SCRIPT
 
     VALID = [

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..model import Diagnostic, Range, Severity
-from ._process import SandboxError, SandboxOptions, WarmWorker, options_from_settings
+from ._process import SandboxError, SandboxOptions, WarmWorker
 from .results import SwaggerResult
 
 IMPORT_FAILED, LOAD_FAILED, SENSITIVE = "SL901", "SL902", "SL903"
@@ -196,8 +196,9 @@ def _schema_line(text: str, schema_name: str, path: tuple) -> int | None:
 
 
 # --- many files: `scorelint check --sandbox` ---------------------------------------------------------
-def add_sandbox_findings(outcomes, resolver, overrides: dict, jobs: int = 1) -> None:
-    """Run the sandbox on every checked file and add the sandbox rules' findings to its result.
+def add_sandbox_findings(outcomes, pipeline, overrides: dict, jobs: int = 1) -> None:
+    """Run the sandbox on every checked file and add the sandbox rules' findings to its result, through
+    the document pipeline (`Pipeline.sandbox_findings`: the file's enabled rules, options, suppressions).
 
     Files are run in parallel threads (each sandbox is a separate process); with several files, warm
     workers (one per thread and interpreter) import the heavy modules once. A file the sandbox cannot
@@ -209,38 +210,37 @@ def add_sandbox_findings(outcomes, resolver, overrides: dict, jobs: int = 1) -> 
         if result.error or str(outcome.path) == "-":
             continue
         try:
-            linter = resolver.linter_for(outcome.path)
+            linter = pipeline.linter_for(outcome.path)
         except Exception:  # noqa: BLE001 - reported by the static pass already
             continue
-        enabled = {rule.code for rule in linter.selection.rules_for(outcome.path) if rule.requires_sandbox}
-        if not enabled:
-            continue
-        work.append((outcome, linter, enabled))
+        if any(rule.requires_sandbox for rule in linter.selection.rules_for(outcome.path)):
+            work.append(outcome)
     if not work:
         return
     threads = max(1, min(jobs or 1, len(work)))
     pools: dict[str, queue.Queue] = {}
     created: list[WarmWorker] = []
 
-    def one(item):
-        outcome, linter, enabled = item
+    def one(outcome):
         result = outcome.result
+        lent: list[WarmWorker] = []
+
+        def worker_for(options: SandboxOptions) -> WarmWorker | None:
+            worker = _borrow(options, pools, created, threads) if len(work) >= 3 else None
+            if worker is not None:
+                lent.append(worker)
+            return worker
+
         try:
             text = result.text if result.text is not None else _read(outcome.path)
-            options = options_from_settings(linter.settings, **overrides)
-            worker = _borrow(options, pools, created, threads) if len(work) >= 3 else None
-            try:
-                found = sandbox_diagnostics(
-                    outcome.path, text, options, enabled, worker=worker,
-                    static_codes={d.code for d in result.diagnostics}, kind=linter.settings.kind,
-                    sensitive_options=_sensitive_options(linter))
-            finally:
-                if worker is not None:
-                    pools[worker.python].put(worker)
-            found = _unsuppressed(found, text)
+            found = pipeline.sandbox_findings(outcome.path, text, {d.code for d in result.diagnostics},
+                                              worker_for=worker_for, **overrides)
         except SandboxError as exc:
             result.internal_errors.append(f"sandbox: {exc}")
             return
+        finally:
+            for worker in lent:
+                pools[worker.python].put(worker)
         result.diagnostics.extend(found)
         result.diagnostics.sort(key=Diagnostic.sort_key)
 
@@ -277,31 +277,3 @@ def _borrow(options: SandboxOptions, pools: dict, created: list, limit: int) -> 
         return None
     created.append(worker)
     return worker
-
-
-def _sensitive_options(linter):
-    """SL903's options, plus the `allow` list of sensitive-sample-data (one list for both rules)."""
-    own = linter.selection.options.get(SENSITIVE)
-    static_rule = linter.registry.lookup("sensitive-sample-data")
-    static = linter.selection.options.get(static_rule.code) if static_rule is not None else None
-    allow = list(getattr(own, "allow", []) or []) + list(getattr(static, "allow", []) or [])
-    names = getattr(own, "names", True)
-    return type("SensitiveOptions", (), {"allow": allow, "names": names})()
-
-
-def _unsuppressed(found: list[Diagnostic], text: str) -> list[Diagnostic]:
-    if not found or ("scorelint:" not in text and "noqa" not in text.lower()):  # `# NOQA` counts too
-        return found
-    try:
-        from ..source import ParsedSource
-        from ..suppress import SuppressionIndex
-
-        index = SuppressionIndex(ParsedSource.parse(text))
-    except Exception:  # noqa: BLE001
-        return found
-    kept = []
-    for diagnostic in found:
-        hit = index.suppressed_by(diagnostic.code, diagnostic.name, diagnostic.line, None)
-        if hit is None:
-            kept.append(diagnostic)
-    return kept

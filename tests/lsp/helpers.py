@@ -140,3 +140,10 @@ class Doc:
 
 def codes(diagnostics) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
+
+
+def doc(client: LanguageClient, name: str, text: str) -> Doc:
+    """Write `name` in the client's workspace and return it as a document to open."""
+    path = client.root / name
+    path.write_text(text, encoding="utf-8")
+    return Doc(client, path, text)

@@ -9,8 +9,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .helpers import codes, start
-from .test_lsp_settings import doc, vscode  # noqa: F401 - the fixture
+from .helpers import codes, doc, start
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 

@@ -9,13 +9,12 @@ import sys
 import textwrap
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from scorelint.api import Linter
 
-from .helpers import PROFILES, SERVER, WAIT, Doc, apply_edits, codes, edits_of, start
+from .helpers import WAIT, apply_edits, codes, doc, edits_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -58,20 +57,6 @@ JOBLIB = textwrap.dedent('''\
     def run(data):
         return model.predict(data).tolist()
     ''')
-
-
-@pytest_lsp.fixture(config=SERVER, params=PROFILES)
-async def client(request, lsp_client: LanguageClient, tmp_path):
-    await start(lsp_client, request.param, tmp_path)
-    lsp_client.root = tmp_path
-    yield
-    await lsp_client.shutdown_session()
-
-
-def doc(client: LanguageClient, name: str, text: str) -> Doc:
-    path = client.root / name
-    path.write_text(text, encoding="utf-8")
-    return Doc(client, path, text)
 
 
 async def test_bad_script_reports_expected_diagnostics(client: LanguageClient):

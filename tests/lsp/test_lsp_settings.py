@@ -9,27 +9,13 @@ import sys
 import textwrap
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER, WAIT, Doc, codes, start
+from .helpers import WAIT, Doc, codes, doc, start
 from .test_lsp_server import BAD
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def vscode(lsp_client: LanguageClient, tmp_path):
-    lsp_client.root = tmp_path
-    yield
-    await lsp_client.shutdown_session()
-
-
-def doc(client: LanguageClient, name: str, text: str) -> Doc:
-    path = client.root / name
-    path.write_text(text, encoding="utf-8")
-    return Doc(client, path, text)
 
 
 async def change_configuration(d: Doc, settings) -> list[types.Diagnostic]:
@@ -138,14 +124,6 @@ async def test_bad_settings_and_requests_do_not_hurt(vscode: LanguageClient):
     assert codes(await d.change(BAD.replace("def run():", "def run(data):"))) == ["SL002"]
 
 
-@pytest_lsp.fixture(config=SERVER, params=["neovim"])
-async def neovim(request, lsp_client: LanguageClient, tmp_path):
-    lsp_client.root = tmp_path
-    await start(lsp_client, request.param, tmp_path)
-    yield
-    await lsp_client.shutdown_session()
-
-
 async def test_pull_diagnostics_result_ids(neovim: LanguageClient):
     d = doc(neovim, "score.py", BAD)
     assert d.pull
@@ -159,14 +137,6 @@ async def test_pull_diagnostics_result_ids(neovim: LanguageClient):
     changed = await neovim.text_document_diagnostic_async(types.DocumentDiagnosticParams(
         text_document=ident, previous_result_id=first.result_id))
     assert changed.kind == "full" and codes(changed.items) == ["SL006"]
-
-
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "scorelint", "lsp"]))
-async def via_cli(lsp_client: LanguageClient, tmp_path):
-    lsp_client.root = tmp_path
-    await start(lsp_client, "neovim@v0.7.0", tmp_path)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def test_started_by_scorelint_lsp(via_cli: LanguageClient):
@@ -208,26 +178,6 @@ def test_scorelint_lsp_without_the_extra_says_what_to_install():
                          stdin=subprocess.DEVNULL)
     assert out.returncode == 2
     assert "pip install 'scorelint[lsp]'" in out.stderr
-
-
-_WITHOUT_SANDBOX = """
-import sys
-class Hide:
-    def find_spec(self, name, path=None, target=None):
-        if name == "scorelint.sandbox" or name.startswith("scorelint.sandbox."):
-            raise ImportError("No module named 'scorelint.sandbox'")
-sys.meta_path.insert(0, Hide())
-from scorelint_lsp.server import main
-sys.exit(main())
-"""
-
-
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", _WITHOUT_SANDBOX]))
-async def no_sandbox(lsp_client: LanguageClient, tmp_path):
-    lsp_client.root = tmp_path
-    await start(lsp_client, "visual-studio-code", tmp_path)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def test_swagger_without_a_sandbox_says_why(no_sandbox: LanguageClient):
