@@ -151,6 +151,13 @@ def settings_from_table(table: dict[str, Any], source: Path | None) -> Settings:
     sandbox = table.get("sandbox", {})
     if not isinstance(sandbox, dict):
         raise ConfigError(f"{source}: [tool.scorelint.sandbox] must be a table")
+    if sandbox:  # types and ranges; who may set what is decided when the sandbox runs (sandbox/settings.py)
+        from .sandbox.settings import SandboxConfigError, validate_table
+
+        try:
+            validate_table(sandbox, f"{source}: [tool.scorelint.sandbox]")
+        except SandboxConfigError as exc:
+            raise ConfigError(str(exc)) from None
     values["sandbox"] = sandbox
     return dataclasses.replace(settings, **values)
 

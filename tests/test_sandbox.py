@@ -294,11 +294,14 @@ def test_other_interpreter_without_the_packages(tmp_path):
 # --- options and diagnostics -------------------------------------------------------------------------
 def test_options_from_settings_resolve_paths(tmp_path):
     settings = Settings(sandbox={"timeout": 3, "model-dir": "models", "python": ".venv/bin/python",
-                                 "memory_mb": 512, "unknown-key": 1}, root=tmp_path)
+                                 "memory_mb": 512}, root=tmp_path)
     options = options_from_settings(settings, timeout=5)
     assert options.timeout == 5 and options.memory_mb == 512
     assert options.model_dir == str(tmp_path / "models")
-    assert options.python == str(tmp_path / ".venv/bin/python")
+    assert options.python is None  # the project's own file may not choose the interpreter...
+    assert "python = '.venv/bin/python' is ignored" in options.config_notes[0]
+    trusted = options_from_settings(settings, trust_project=True)  # ...unless the user trusts it
+    assert trusted.python == str(tmp_path / ".venv/bin/python") and not trusted.config_notes
 
 
 def test_diagnostics_of_a_missing_package(tmp_path, worker):

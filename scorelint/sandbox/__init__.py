@@ -43,8 +43,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._process import DEFAULT_PRELOAD, SandboxError, SandboxOptions, WarmWorker, run_cold
-from .results import Failure, SwaggerResult, SwaggerUnavailable, TryResult, swagger_result, try_result
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._process import SandboxOptions, WarmWorker
+    from .results import SwaggerResult, TryResult
+
+# Loaded on first use, so that reading the sandbox's settings (config.py) costs no process machinery.
+_LAZY = {"DEFAULT_PRELOAD": "_process", "SandboxError": "_process", "SandboxOptions": "_process",
+         "WarmWorker": "_process", "Failure": "results", "SwaggerResult": "results",
+         "SwaggerUnavailable": "results", "TryResult": "results"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_PRELOAD", "Failure", "SandboxError", "SandboxOptions", "SwaggerResult", "SwaggerUnavailable",
@@ -53,6 +71,8 @@ __all__ = [
 
 
 def _script(path: str | os.PathLike) -> Path:
+    from ._process import SandboxError
+
     script = Path(path)
     if not script.is_file():
         raise SandboxError(f"{path}: no such file")
@@ -62,6 +82,9 @@ def _script(path: str | os.PathLike) -> Path:
 def swagger(path: str | os.PathLike, options: SandboxOptions | None = None, *,
             worker: WarmWorker | None = None) -> SwaggerResult:
     """Import the script in the sandbox and build every Swagger/OpenAPI document the server would serve."""
+    from ._process import SandboxOptions, run_cold
+    from .results import swagger_result
+
     options = options or SandboxOptions()
     script = _script(path)
     run = worker.run("swagger", script, options) if worker is not None else run_cold("swagger", script, options)
@@ -71,6 +94,9 @@ def swagger(path: str | os.PathLike, options: SandboxOptions | None = None, *,
 def try_script(path: str | os.PathLike, options: SandboxOptions | None = None, *, payload: str | None = None,
                worker: WarmWorker | None = None) -> TryResult:
     """Import the script, call init(), then run() with the example (or `payload`) as the server would."""
+    from ._process import SandboxOptions, run_cold
+    from .results import try_result
+
     options = options or SandboxOptions()
     script = _script(path)
     run = (worker.run("try", script, options, payload) if worker is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import stat
 import shutil
 import signal
 import socket
@@ -19,6 +20,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .child.isolation import kill_tree
+from .messages import MESSAGE_LIMIT, BadMessage
+from .messages import parse as parse_message
 
 CHILD = Path(__file__).with_name("_child.py")
 DEFAULT_PRELOAD = ("numpy", "pandas", "inference_schema.schema_decorators",
@@ -46,11 +51,13 @@ class SandboxOptions:
     output_limit: int = 64 * 1024  # bytes of stdout and of stderr kept for the report
     flood_limit: int = 16 * 1024 * 1024  # total output after which the child is stopped
     namespaces: bool = True  # use Linux namespaces and cgroups where the machine allows them
+    require_isolation: bool = False  # fail, rather than run, when a layer of isolation is missing
     app_root: str | os.PathLike | None = None  # where the server runs from (user swagger files); default: script's folder
     model_dir: str | os.PathLike | None = None  # AZUREML_MODEL_DIR; default: an empty temporary folder
     service_name: str | None = None  # SERVICE_NAME (default "ML service", or config.json's)
     service_version: str | None = None  # SERVICE_VERSION (default "1.0")
     path_prefix: str | None = None  # SERVICE_PATH_PREFIX (default "")
+    config_notes: tuple[str, ...] = ()  # settings of the checked project that were ignored (settings.py)
 
     def interpreter(self) -> str:
         return resolve_python(self.python)
@@ -80,29 +87,28 @@ class ChildRun:
     stderr_total: int = 0
     elapsed: float = 0.0
     messages: int = 0
+    results: int = 0  # result messages received (more than one: forged)
+    too_large: dict | None = None  # {"of": what, "bytes": size}: a message past MESSAGE_LIMIT
+    protocol_error: str | None = None  # a malformed message on the channel: no result is trusted
+    unisolated: str | None = None  # --require-isolation refused to run: why
 
 
 def _token(size: int) -> str:
     return os.urandom(size).hex()
 
 
-def options_from_settings(settings, **overrides) -> SandboxOptions:
-    """[tool.scorelint.sandbox] as SandboxOptions: keys are the option names (kebab-case or snake_case);
-    relative paths (python, model-dir, app-root) are relative to the pyproject.toml's folder."""
-    from dataclasses import fields
+def options_from_settings(settings, trust_project: bool = False, **overrides) -> SandboxOptions:
+    """SandboxOptions from the user's own sandbox settings, the project's [tool.scorelint.sandbox] (what a
+    project may set: settings.py) and `overrides` (command line, editor). Wrong types or ranges raise
+    SandboxError naming the file and key."""
+    from .settings import SandboxConfigError, resolve
 
-    names = {f.name for f in fields(SandboxOptions)}
-    values = {}
-    root = getattr(settings, "root", None)
-    for key, value in (getattr(settings, "sandbox", None) or {}).items():
-        name = str(key).replace("-", "_")
-        if name not in names or value is None:
-            continue
-        if name in ("model_dir", "app_root") or (name == "python" and ("/" in str(value) or "\\" in str(value))):
-            value = str(Path(root, value)) if root is not None and not os.path.isabs(str(value)) else str(value)
-        values[name] = value
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return SandboxOptions(**values)
+    try:
+        values, notes = resolve(getattr(settings, "sandbox", None) or {}, getattr(settings, "root", None),
+                                getattr(settings, "config_file", None), overrides, trust_project)
+    except SandboxConfigError as exc:
+        raise SandboxError(str(exc)) from None
+    return SandboxOptions(**values, config_notes=tuple(notes))
 
 
 # --- interpreters and folders --------------------------------------------------------------------------
@@ -121,10 +127,14 @@ _swept = False
 
 
 class SandboxDir:
-    """The sandbox's temporary folder: home, tmp, work (the working directory) and model (when none is given).
+    """The sandbox's temporary folder. `root` (mode 700, read-only inside the sandbox) holds the request
+    and `.owner`; `root/box` is the only folder the sandbox may write: home, tmp, work (the working
+    directory) and model (when none is given). Other users cannot reach `box` whatever the script does
+    to its modes, since they cannot enter `root`.
 
     It is removed when the run ends; `.owner` names the process that made it, so that folders left by a
-    parent that was killed are removed by the next run."""
+    parent that was killed are removed by the next run. The parent opens nothing in it that it did not
+    create without O_NOFOLLOW and a check that it is a regular file (`read_untrusted`)."""
 
     def __init__(self) -> None:
         global _swept
@@ -132,24 +142,74 @@ class SandboxDir:
             _swept = True
             remove_stale_folders()
         self.root = os.path.realpath(tempfile.mkdtemp(prefix=PREFIX))
+        self.box = os.path.join(self.root, "box")
+        os.mkdir(self.box, 0o700)
         for name in ("home", "tmp", "work", "model"):
-            os.mkdir(os.path.join(self.root, name), 0o700)
-        with open(os.path.join(self.root, ".owner"), "w") as handle:
+            os.mkdir(os.path.join(self.box, name), 0o700)
+        fd = os.open(os.path.join(self.root, ".owner"), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as handle:
             handle.write(_process_identity(os.getpid()) or "")
 
     def path(self, name: str) -> str:
-        return os.path.join(self.root, name)
+        """A path in the sandbox's writable folder."""
+        return os.path.join(self.box, name)
 
     def remove(self) -> None:
-        def unlock(function, path, _excinfo):
+        remove_tree(self.root)
+
+
+def read_untrusted(path: str, limit: int) -> bytes | None:
+    """At most `limit` bytes of `path` if it is a regular file reached without following a link; never
+    blocks (a FIFO or a device planted there is not read). None: absent, or not a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def remove_tree(root: str) -> None:
+    """Remove a sandbox folder: never follows a link, never opens anything but directories (opened with
+    O_NOFOLLOW | O_DIRECTORY, so a FIFO cannot block), and gives directories back the write permission
+    the script may have taken from them (through the directory's own descriptor, never a path)."""
+    def unlock(function, path, _excinfo):
+        for folder in (os.path.dirname(path), path):
             try:
-                os.chmod(os.path.dirname(path), 0o700)
-                os.chmod(path, 0o700)
-                function(path)
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                if os.fstat(fd).st_uid == os.geteuid():
+                    os.fchmod(fd, 0o700)
             except OSError:
                 pass
+            finally:
+                os.close(fd)
+        try:
+            function(path)
+        except OSError:
+            pass
 
-        shutil.rmtree(self.root, onerror=unlock)
+    try:
+        if not stat.S_ISDIR(os.lstat(root).st_mode):
+            return
+    except OSError:
+        return
+    shutil.rmtree(root, onerror=unlock)
 
 
 def _process_identity(pid: int) -> str | None:
@@ -162,7 +222,8 @@ def _process_identity(pid: int) -> str | None:
 
 
 def remove_stale_folders(max_age: float = 3600.0) -> None:
-    """Remove sandbox folders whose owner is gone (or, without an owner file, older than `max_age`)."""
+    """Remove this user's sandbox folders whose owner is gone (or, without a readable owner file, older
+    than `max_age`). Nothing in them is trusted: `.owner` may be a FIFO or a link by now."""
     if not os.path.isdir("/proc"):
         return
     base = tempfile.gettempdir()
@@ -173,16 +234,21 @@ def remove_stale_folders(max_age: float = 3600.0) -> None:
     for name in names:
         root = os.path.join(base, name)
         try:
-            with open(os.path.join(root, ".owner")) as handle:
-                owner = handle.read().strip()
-            stale = not owner or _process_identity(int(owner.split()[0])) != owner
-        except (OSError, ValueError):
-            try:
-                stale = time.time() - os.stat(root).st_mtime > max_age
-            except OSError:
-                continue
+            info = os.lstat(root)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            continue
+        owner = read_untrusted(os.path.join(root, ".owner"), 64)
+        try:
+            text = owner.decode("ascii").strip() if owner is not None else None
+            stale = not text or _process_identity(int(text.split()[0])) != text
+        except (UnicodeDecodeError, ValueError):
+            stale = True
+        if owner is None:
+            stale = time.time() - info.st_mtime > max_age
         if stale:
-            shutil.rmtree(root, ignore_errors=True)
+            remove_tree(root)
 
 
 def sandbox_env(python: str, box: SandboxDir, token: str, model_dir: str, script: str, app_root: str) -> dict:
@@ -213,20 +279,30 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
     cpu = options.cpu_seconds if options.cpu_seconds is not None else max(1.0, options.timeout)
     request = {
         "mode": mode, "nonce": _token(16), "token": token,
-        "script": script_path, "app_root": app_root, "sandbox_dir": box.root, "work_dir": box.path("work"),
+        "script": script_path, "app_root": app_root, "sandbox_dir": box.box, "work_dir": box.path("work"),
+        "parent_pid": os.getpid(),
         "real_home": os.path.expanduser("~"),
         "service": {"name": options.service_name, "version": options.service_version,
                     "path_prefix": options.path_prefix},
         "limits": {"memory_mb": options.memory_mb, "cpu_seconds": cpu, "file_mb": options.file_mb,
-                   "processes": options.processes},
-        "isolation": {"namespaces": options.namespaces, "cgroup": None},
+                   "processes": options.processes, "message_bytes": MESSAGE_LIMIT},
+        "isolation": {"namespaces": options.namespaces, "cgroup": None, "required": options.require_isolation,
+                      # read-only folders the run needs, bound back where shared folders (/tmp...) are hidden
+                      "visible": _needed_folders(python, script_path, app_root, model_dir)},
         "payload": payload, "env": env, "timeout": options.timeout,
     }
     return request, env
 
 
+def _needed_folders(python: str, script: str, app_root: str, model_dir: str) -> list[str]:
+    environment = os.path.dirname(os.path.dirname(os.path.abspath(python)))  # a virtual environment's root
+    folders = [app_root, os.path.dirname(script), model_dir, environment,
+               os.path.dirname(os.path.dirname(os.path.realpath(python)))]
+    return list(dict.fromkeys(os.path.realpath(f) for f in folders))
+
+
 def write_request(box: SandboxDir, request: dict) -> str:
-    path = box.path("request.json")
+    path = os.path.join(box.root, "request.json")  # outside the box: the sandbox cannot replace it
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(request, handle)
@@ -330,27 +406,39 @@ class _Reader:
         return self.run.stdout_total + self.run.stderr_total > self.options.flood_limit
 
     def channel(self, chunk: bytes) -> None:
+        if self.run.too_large or self.run.protocol_error:
+            return  # nothing more from this run is read as a message
+        start = len(self.pending)
         self.pending += chunk
-        if len(self.pending) > 512 * 1024 * 1024:  # a runaway writer on the result descriptor
-            self.pending.clear()
         while True:
-            end = self.pending.find(b"\n")
+            end = self.pending.find(b"\n", start)  # only the new bytes: a long line costs once, not per chunk
             if end < 0:
+                if len(self.pending) > MESSAGE_LIMIT:
+                    self.run.too_large = {"of": "message", "bytes": len(self.pending)}
+                    self.pending.clear()
                 return
             line = bytes(self.pending[:end])
             del self.pending[:end + 1]
-            self._message(line)
+            start = 0
+            if len(line) > MESSAGE_LIMIT:
+                self.run.too_large = {"of": "message", "bytes": len(line)}
+                return
+            try:
+                message = parse_message(line, self.nonce)
+            except BadMessage as exc:
+                self.run.protocol_error = str(exc)
+                return
+            if message is not None:
+                self._message(message)
 
-    def _message(self, line: bytes) -> None:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            return
-        if not isinstance(message, dict) or message.get("n") != self.nonce:
-            return  # not ours: something else wrote to the descriptor
+    def stop_reading(self) -> bool:
+        """The child sent something the parent will not read further: stop it now rather than wait."""
+        return bool(self.run.too_large or self.run.protocol_error)
+
+    def _message(self, message: dict) -> None:
         run = self.run
         run.messages += 1
-        kind = message.get("t")
+        kind = message["t"]
         if kind == "phase":
             run.phase = message.get("phase")
         elif kind == "layers":
@@ -363,12 +451,17 @@ class _Reader:
         elif kind == "refused":
             run.refused.append(str(message.get("what")))
         elif kind == "result":
+            run.results += 1
             run.result = message.get("result")
             run.phase = "done"
         elif kind == "exit":
             run.wait_status = message.get("status")
         elif kind == "crash":
             run.crash = str(message.get("error"))
+        elif kind == "too_large":
+            run.too_large = {"of": message.get("of"), "bytes": message.get("bytes")}
+        elif kind == "unisolated":
+            run.unisolated = str(message.get("reason"))
 
     def finish(self) -> None:
         self.run.stdout = bytes(self.out)
@@ -397,8 +490,8 @@ def collect(run: ChildRun, reader: _Reader, streams: dict, exit_fd: int | None, 
                 status = read_exit()
                 if status is not None:
                     run.returncode, ended_at = status, now
-            if ended_at is None and not killed and (now >= deadline or reader.flooded()):
-                run.timed_out = now >= deadline and not reader.flooded()
+            if ended_at is None and not killed and (now >= deadline or reader.flooded() or reader.stop_reading()):
+                run.timed_out = now >= deadline and not reader.flooded() and not reader.stop_reading()
                 run.flooded = reader.flooded()
                 kill()
                 killed = True
@@ -516,6 +609,7 @@ def _status_from_returncode(code: int) -> int:
 
 
 def _kill_group(pid: int) -> None:
+    kill_tree(pid)
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         try:
             target()
@@ -538,12 +632,8 @@ def remove_cgroup_members(path: str | None) -> None:
 
 
 def _cleanup(token: str, cgroup: str | None, run: ChildRun, box: SandboxDir) -> None:
-    if run.timed_out:
-        try:
-            with open(box.path("stack.txt"), encoding="utf-8", errors="replace") as handle:
-                run.stack = handle.read(200_000)
-        except OSError:
-            pass
+    if run.timed_out:  # written by the sandbox: a link, a FIFO or a huge file by now, for all we know
+        run.stack = (read_untrusted(box.path("stack.txt"), 200_000) or b"").decode("utf-8", "replace")
     if not any(layer.startswith("PID namespace") for layer in run.layers) or run.timed_out or run.flooded:
         sweep(token)
     remove_cgroup(cgroup)

@@ -35,7 +35,9 @@ def sandbox_table(script: Path) -> tuple[dict, Path | None]:
                 return {}, None
             if "scorelint" in tool:
                 table = tool["scorelint"].get("sandbox", {})
-                return (table if isinstance(table, dict) else {}), candidate
+                if not isinstance(table, dict):
+                    raise SandboxError(f"{path}: [tool.scorelint.sandbox] must be a table")
+                return table, candidate
     return {}, None
 
 
@@ -44,11 +46,9 @@ def make_options(script: Path, **given) -> SandboxOptions:
     from ._process import options_from_settings
 
     table, root = sandbox_table(script)
-    settings = type("SandboxSettings", (), {"sandbox": table, "root": root})()
-    try:
-        return options_from_settings(settings, **given)
-    except TypeError as exc:
-        raise SandboxError(f"[tool.scorelint.sandbox]: {exc}") from None
+    settings = type("SandboxSettings", (), {"sandbox": table, "root": root,
+                                            "config_file": root / "pyproject.toml" if root else None})()
+    return options_from_settings(settings, **given)
 
 
 def _report_failure(result: SandboxResult, script: Path) -> None:

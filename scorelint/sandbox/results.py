@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._process import ChildRun, SandboxOptions
+from .messages import MESSAGE_LIMIT
 from .openapi import CANONICAL, VERSIONS, invalid_message, unsupported_message
 
 
@@ -55,6 +56,7 @@ class SandboxResult:
     refused: list[str] = field(default_factory=list)  # what the audit hook refused
     layers: list[str] = field(default_factory=list)  # isolation layers in force
     notes: list[str] = field(default_factory=list)
+    reduced_isolation: str | None = None  # set when the run had less than the full OS isolation: what it lacked
     elapsed: float = 0.0
     mode: str | None = None  # how the server would call run: "schema" | "string" | "raw"
     token: str = ""  # SCORELINT_SANDBOX=<token> marks the run's processes
@@ -177,7 +179,8 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
         "stand_ins": list(result.get("stand_ins") or []),
         "refused": list(run.refused),
         "layers": list(run.layers),
-        "notes": list(run.notes),
+        "notes": [*options.config_notes, *run.notes],
+        "reduced_isolation": reduced_isolation(run, options),
         "elapsed": run.elapsed,
         "token": run.token,
         "mode": result.get("mode"),
@@ -185,10 +188,52 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
     }
 
 
+FULL_ISOLATION = ("network namespace", "PID namespace", "read-only file system")
+
+
+def reduced_isolation(run: ChildRun, options: SandboxOptions) -> str | None:
+    """What the run lacked of the full OS isolation, in one sentence (None: it had it all)."""
+    if not run.layers and not run.notes:
+        return None  # the child did not get as far as isolating (it failed to start)
+    missing = [layer for layer in FULL_ISOLATION if not any(got.startswith(layer) for got in run.layers)]
+    if not missing:
+        return None
+    why = "namespaces are turned off in the settings" if not options.namespaces else \
+        "; ".join(note for note in run.notes if "namespace" in note or "read-only" in note) or "the machine refused"
+    return (f"the sandbox ran with less isolation ({why}): no {', no '.join(missing)}; a program the script "
+            "starts could write outside the sandbox folder and use the network (--require-isolation makes "
+            "this an error)")
+
+
+def _ended_abnormally(run: ChildRun) -> str | None:
+    """How the process that ran the script ended, when that was not a normal exit (None: normal)."""
+    status = run.wait_status
+    if status is not None:
+        if os.WIFSIGNALED(status):
+            return f"was killed by {_signal_name(os.WTERMSIG(status))}"
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+            return f"exited with status {os.WEXITSTATUS(status)}"
+    if run.returncode not in (None, 0):
+        return f"exited with status {run.returncode}"
+    return None
+
+
 def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
     result = run.result
     where = PHASE_WORDS.get(run.phase, run.phase or "starting")
     kind = "import" if run.phase in (None, "import") else ("load" if run.phase in ("load", "swagger") else run.phase)
+    if run.unisolated:
+        return Failure("sandbox", f"the sandbox cannot run with full isolation here ({run.unisolated}) and "
+                                  "isolation is required (--require-isolation): the script was not imported")
+    if run.too_large:
+        size = run.too_large.get("bytes") or 0
+        what = "the response to run()'s return value" if kind == "run" else "the result"
+        return Failure(kind, f"{what} is too large to pass out of the sandbox ({size / 1048576:.0f} MB; the limit "
+                             f"is {MESSAGE_LIMIT // 1048576} MB)")
+    if run.protocol_error or run.results > 1:
+        reason = run.protocol_error or "more than one result"
+        return Failure(kind, f"the script wrote on the sandbox's result channel ({reason}) while {where}; nothing "
+                             "the run reported is trusted")
     if run.flooded:
         return Failure(kind, f"the script printed more than {options.flood_limit // (1024 * 1024)} MB while "
                              f"{where}; the sandbox stopped it")
@@ -201,6 +246,10 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
                            line=line, detail=stack)
         return Failure(kind, f"the script did not finish {where} within {options.timeout:g} s{at}", line=line,
                        detail=stack)
+    ended = _ended_abnormally(run) if result is not None else None
+    if ended and not run.timed_out:  # a result, then an abnormal end: the result is not trusted
+        return Failure(kind, f"the process that ran the script {ended} after reporting its result; the server's "
+                             "worker would die the same way")
     if result is not None:
         error = result.get("error")
         if not error:

@@ -7,9 +7,10 @@ import os
 
 
 class Channel:
-    def __init__(self, fd: int, nonce: str) -> None:
+    def __init__(self, fd: int, nonce: str, limit=None) -> None:
         self.fd = fd
         self.nonce = nonce
+        self.limit = limit  # the largest message the parent reads (bytes); larger ones are announced only
         try:
             os.set_inheritable(fd, False)
         except OSError:
@@ -22,6 +23,8 @@ class Channel:
             data = (json.dumps(fields, default=_jsonable) + "\n").encode("utf-8", "surrogatepass")
         except (TypeError, ValueError) as exc:  # a document json cannot encode: report that instead
             data = (json.dumps({"t": kind, "n": self.nonce, "encode_error": str(exc)}) + "\n").encode()
+        if self.limit and len(data) > self.limit:
+            data = (json.dumps({"t": "too_large", "n": self.nonce, "of": kind, "bytes": len(data)}) + "\n").encode()
         view = memoryview(data)
         while view:
             try:

@@ -22,7 +22,9 @@ def _read_request(path: str) -> dict:
 
 
 def cold_main(result_fd: int, request_path: str) -> None:
-    run_request(_read_request(request_path), result_fd)
+    request = _read_request(request_path)
+    die_with_parent(request.get("parent_pid"))  # scorelint's death (SIGKILL included) ends the run
+    run_request(request, result_fd)
 
 
 def serve(sock_fd: int, preload) -> None:

@@ -15,6 +15,8 @@ class Guard:
     """
 
     WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    PRIVATE_PROC = frozenset({"environ", "mem", "cmdline", "maps", "smaps", "auxv", "root", "cwd", "fd",
+                              "map_files", "pagemap", "stack", "syscall", "io", "exe"})
     SAFE_DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"})
     BAD_SYMBOLS = frozenset({
         "fork", "vfork", "clone", "clone3", "execve", "execv", "execvp", "execvpe", "execl", "execlp", "system",
@@ -55,6 +57,8 @@ class Guard:
             "os.kill": self._kill, "os.killpg": self._killpg,
             "resource.setrlimit": self._rlimit, "resource.prlimit": self._prlimit,
             "ctypes.dlsym": self._dlsym, "ctypes.dlsym/handle": self._dlsym,
+            # The hook and the channel are reachable through the garbage collector's object lists.
+            "gc.get_objects": self._gc, "gc.get_referrers": self._gc, "gc.get_referents": self._gc,
         }
 
     def __call__(self, event, args) -> None:
@@ -102,11 +106,14 @@ class Guard:
                 self.refuse("writing %s (outside the sandbox folder)" % os.fsdecode(path))
         elif not self.pidns and isinstance(path, (str, bytes)):
             text = os.fsdecode(path)
-            if text.startswith("/proc/"):
-                parts = text.split("/")
-                if len(parts) > 3 and parts[2].isdigit() and int(parts[2]) != os.getpid() and \
-                        parts[3] in ("environ", "mem", "cmdline", "maps", "auxv"):
-                    self.refuse("reading %s (another process's memory or environment)" % text)
+            # Normalised first: /proc/self/../PID/environ and //proc/PID/environ are the same file.
+            parts = os.path.realpath(text).split("/")
+            if len(parts) > 3 and parts[1] == "proc" and parts[2].isdigit() and int(parts[2]) != os.getpid() \
+                    and parts[3] in self.PRIVATE_PROC:
+                self.refuse("reading %s (another process's memory, environment or files)" % text)
+
+    def _gc(self, args) -> None:
+        self.refuse("listing the interpreter's objects (gc.get_objects and the like)")
 
     def _paths(self, *positions):
         def check(args):

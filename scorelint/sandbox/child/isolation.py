@@ -11,9 +11,10 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 24, 36, 38
 SYS_MOUNT_SETATTR = {"x86_64": 442, "aarch64": 442}
-MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 1, 0x8000, -100
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, AT_RECURSIVE, AT_FDCWD = 1, 2, 4, 0x8000, -100
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/run", "/var/run")  # where other programs keep their Unix sockets
 CREDENTIAL_PATHS = (".ssh", ".azure", ".aws", ".config/gcloud", ".kube", ".docker", ".gnupg", ".netrc",
                     ".git-credentials", ".pypirc", ".config/gh", ".databrickscfg", ".azureml")
 
@@ -118,19 +119,18 @@ def _read_only_filesystem(request, layers, notes) -> None:
     if not done:
         notes.append("could not make the file system read-only (%s)" % _errno())
         return
-    # The sandbox's own folder stays writable: a bind mount of itself, made read-write again.
+    hidden = _fresh_shared_folders(request, number, MountAttr)
+    # The sandbox's own folder stays writable (a bind mount of itself, read-write again), but set-uid bits
+    # and device files mean nothing there: root's set-uid copy of a shell must not be root's anywhere.
     if _mount(sandbox, sandbox, None, MS_BIND | MS_REC):
-        if number is not None:
-            attr = MountAttr(0, MOUNT_ATTR_RDONLY, 0, 0)
-            libc().syscall(number, AT_FDCWD, sandbox.encode(), 0, ctypes.byref(attr), ctypes.sizeof(attr))
-        else:
-            _mount(None, sandbox, None, MS_REMOUNT | MS_BIND)
-    layers.append("read-only file system except the sandbox folder")
+        if number is None or not _setattr(number, MountAttr, sandbox, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                                          MOUNT_ATTR_RDONLY):
+            _mount(None, sandbox, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+    layers.append("read-only file system except the sandbox folder (nosuid, nodev)")
     # A private, small /dev/shm: multiprocessing's semaphores and shared memory still work.
     if os.path.isdir("/dev/shm"):
         size = max(16, int(request["limits"].get("file_mb") or 64))
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=%dm,mode=1777" % size)
-    hidden = []
     home = request.get("real_home") or ""
     for relative in CREDENTIAL_PATHS if home else ():
         path = os.path.join(home, relative)
@@ -139,13 +139,62 @@ def _read_only_filesystem(request, layers, notes) -> None:
                 hidden.append(path)
         elif os.path.isfile(path) and _mount("/dev/null", path, None, MS_BIND):
             hidden.append(path)
-    for path in ("/run", "/var/run"):  # daemon sockets (docker.sock...) live there
-        real = os.path.realpath(path)
-        if os.path.isdir(real) and not (sandbox + "/").startswith(real.rstrip("/") + "/") and real not in hidden:
-            if _mount("tmpfs", real, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555"):
-                hidden.append(real)
     if hidden:
         layers.append("hidden: " + ", ".join(hidden))
+
+
+def _setattr(number, MountAttr, path, attr_set, attr_clr, flags=0) -> bool:
+    import ctypes
+
+    attr = MountAttr(attr_set, attr_clr, 0, 0)
+    return libc().syscall(number, AT_FDCWD, path.encode(), flags, ctypes.byref(attr), ctypes.sizeof(attr)) == 0
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _fresh_shared_folders(request, number, MountAttr) -> list:
+    """An empty, read-only tmpfs over each folder other programs share (/tmp, /var/tmp, /run): their Unix
+    sockets (X11, ssh-agent, docker.sock...) are reachable by path otherwise, read-only mount or not.
+    What the run needs from inside them (the sandbox folder, the script's folder, the interpreter's
+    environment) is bound back at the same path, read-only but for the sandbox folder."""
+    sandbox = request["sandbox_dir"]
+    needed = [sandbox] + [p for p in request["isolation"].get("visible") or () if os.path.exists(p)]
+    hidden = []
+    for path in SHARED_FOLDERS:
+        real = os.path.realpath(path)
+        if real in hidden or not os.path.isdir(real):
+            continue
+        keep = sorted({p for p in needed if _under(p, real)}, key=len)
+        keep = [p for p in keep if not any(q != p and _under(p, q) for q in keep)]  # outermost only
+        handles = {}
+        try:
+            for p in keep:
+                handles[p] = os.open(p, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            for fd in handles.values():
+                os.close(fd)
+            continue
+        try:
+            if not _mount("tmpfs", real, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=755"):
+                continue
+            for p, fd in handles.items():
+                if os.path.isdir("/proc/self/fd/%d" % fd):
+                    os.makedirs(p, 0o755, exist_ok=True)
+                else:
+                    os.makedirs(os.path.dirname(p), 0o755, exist_ok=True)
+                    os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o644))
+                if _mount("/proc/self/fd/%d" % fd, p, None, MS_BIND | MS_REC) and p != sandbox:
+                    if number is None or not _setattr(number, MountAttr, p, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                      MOUNT_ATTR_NODEV, 0, AT_RECURSIVE):
+                        _mount(None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            _mount(None, real, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=755")
+            hidden.append(real)
+        finally:
+            for fd in handles.values():
+                os.close(fd)
+    return hidden
 
 
 def mount_own_proc(layers) -> None:
@@ -177,14 +226,62 @@ def drop_privileges(layers) -> None:
         layers.append("no capabilities, no new privileges")
 
 
-def die_with_parent() -> None:
+def die_with_parent(expected_parent=None) -> None:
+    """SIGKILL when the parent dies (SIGKILL of scorelint included). `expected_parent`: the pid the
+    parent gave; if it is no longer the parent, it died before this call."""
     if IS_LINUX:
         import signal
 
-        parent = os.getppid()
+        parent = os.getppid() if expected_parent is None else expected_parent
         libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the request was made
             os._exit(137)
+
+
+def become_subreaper() -> bool:
+    """Orphans of the script's processes (a double-forked daemon) are re-parented here, not to init,
+    so that they can be found and ended with the run."""
+    return IS_LINUX and libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def kill_tree(root: int, include_root: bool = True) -> None:
+    """SIGKILL `root` and every process below it, found through /proc and stopped (SIGSTOP) first so that
+    none can fork meanwhile: a process that left the group (setsid) is still found while its ancestors
+    live. Also used by the parent (scorelint) on the process it started."""
+    import signal
+
+    tree = {root}
+    if include_root:
+        try:
+            os.kill(root, signal.SIGSTOP)
+        except OSError:
+            return
+    for _ in range(50):
+        parents = {}
+        try:
+            names = [n for n in os.listdir("/proc") if n.isdigit()]
+        except OSError:
+            break
+        for name in names:
+            try:
+                with open("/proc/%s/stat" % name, "rb") as handle:
+                    parents[int(name)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+        fresh = {child for child, parent in parents.items() if parent in tree and child not in tree}
+        if not fresh:
+            break
+        for child in fresh:
+            try:
+                os.kill(child, signal.SIGSTOP)
+            except OSError:
+                pass
+        tree |= fresh
+    for member in tree if include_root else tree - {root}:
+        try:
+            os.kill(member, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def set_limits(request, layers) -> None:

@@ -11,7 +11,8 @@ import sys
 from .azureml_stand_ins import StandInFinder
 from .channel import Channel
 from .guard import Guard, _shared_counter
-from .isolation import die_with_parent, drop_privileges, enter_namespaces, join_cgroup, mount_own_proc, set_limits
+from .isolation import (become_subreaper, die_with_parent, drop_privileges, enter_namespaces, join_cgroup,
+                        kill_tree, mount_own_proc, set_limits)
 from .loading import LoadError, describe_exception, load, safe_str
 from .work import do_swagger, do_try
 
@@ -23,31 +24,47 @@ def _exit_code(status: int) -> int:
 
 
 def run_request(request: dict, result_fd: int) -> None:
-    """Role C (see the module docstring): isolate, then run the request in W. Never returns."""
-    channel = Channel(result_fd, request["nonce"])
+    """Role C (see the package docstring): isolate, then run the request in W. Never returns."""
+    channel = Channel(result_fd, request["nonce"], request["limits"].get("message_bytes"))
     layers, notes = [], []
     join_cgroup(request["isolation"].get("cgroup"), layers)
     state = enter_namespaces(request, layers, notes)
     set_limits(request, layers)
     request["_pidns"] = state["pid"]
+    if request["isolation"].get("required") and not (state["pid"] and state["mount"]):
+        # --require-isolation: the script is not imported at all with less than the full OS layers.
+        channel.send("layers", layers=layers, notes=notes)
+        channel.send("unisolated", reason="; ".join(notes) or "namespaces are off")
+        os._exit(0)
     if state["pid"]:
         init = os.fork()
         if init == 0:
             _pid_one(request, channel, layers, notes)
         os.close(result_fd)
-        while True:
-            try:
-                _, status = os.waitpid(init, 0)
-                break
-            except ChildProcessError:
-                status = 0
-                break
-            except InterruptedError:
-                continue
-        os._exit(_exit_code(status))
+        os._exit(_exit_code(_wait(init)))
+    # No PID namespace: C stays W's parent and a subreaper, and ends whatever W leaves behind.
+    if become_subreaper():
+        layers.append("subreaper (processes the script leaves behind end with the run)")
     drop_privileges(layers)
     channel.send("layers", layers=layers, notes=notes)
-    _worker(request, channel)
+    worker = os.fork()
+    if worker == 0:
+        die_with_parent()
+        _worker(request, channel)
+    status = _wait(worker)
+    kill_tree(os.getpid(), include_root=False)
+    channel.send("exit", status=status)
+    os._exit(_exit_code(status))
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
 
 
 def _pid_one(request, channel, layers, notes) -> None:
@@ -71,19 +88,23 @@ def _pid_one(request, channel, layers, notes) -> None:
         except InterruptedError:
             continue
         if pid == worker:
+            # Everything else in the namespace ends before the true exit status is sent, so nothing the
+            # script started can send a message after it.
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
             channel.send("exit", status=status)
             os._exit(_exit_code(status))
-
 
 
 def _worker(request: dict, channel: Channel) -> None:
     try:
         _prepare_process(request)
         _watch_for_hangs(request)
-        counter = _shared_counter()
-        guard = Guard(request, channel, counter)
         if hasattr(sys, "addaudithook"):
-            sys.addaudithook(guard)
+            # No reference to the hook is kept where the script could reach it (frames, globals).
+            sys.addaudithook(Guard(request, channel, _shared_counter()))
             channel.send("layer", layer="audit hooks")
         finder = StandInFinder()
         sys.meta_path.append(finder)
@@ -122,7 +143,6 @@ def _worker(request: dict, channel: Channel) -> None:
                 else:
                     result["error"] = dict(describe_exception(exc, request["script"]), kind="sandbox")
         result["stand_ins"] = finder.used
-        result["refusals"] = guard.refusals
         channel.send("result", result=result)
     except BaseException as exc:  # noqa: BLE001 - never let the child die silently
         try:
