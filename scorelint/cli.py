@@ -138,11 +138,13 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="The interpreter the sandbox runs (default: [tool.scorelint.sandbox] python, or this one).")
 @click.option("--sandbox-timeout", type=float, default=None, metavar="SECONDS",
               help="How long each script may take in the sandbox (default 10).")
+@click.option("--no-stand-ins", "no_stand_ins", is_flag=True,
+              help="With --sandbox: a package the interpreter lacks is import-failed, not stood in for.")
 def check(paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore, kind, fix: bool,
           unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
-          sandbox_timeout: float | None = None) -> None:
+          sandbox_timeout: float | None = None, no_stand_ins: bool = False) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
     from .report import ReportOptions, Summary, make_reporter
     from .runner import CheckOptions, CheckRun
@@ -192,7 +194,7 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
         exit_code = EXIT_ERROR
     outcomes.extend(_check_all([t.path for t in targets], run, jobs))
     if sandbox:
-        _add_sandbox_findings(outcomes, run, sandbox_python, sandbox_timeout, jobs)
+        _add_sandbox_findings(outcomes, run, sandbox_python, sandbox_timeout, jobs, no_stand_ins)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -377,11 +379,13 @@ def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_
     sys.exit(serve("tcp" if tcp else "stdio", host, port, log_file, log_level))
 
 
-def _add_sandbox_findings(outcomes, run: CheckRun, python: str | None, timeout: float | None, jobs: int) -> None:
+def _add_sandbox_findings(outcomes, run: CheckRun, python: str | None, timeout: float | None, jobs: int,
+                          no_stand_ins: bool = False) -> None:
     from .sandbox.findings import add_sandbox_findings
 
     jobs = jobs or _cores()
-    add_sandbox_findings(outcomes, run.pipeline, {"python": python, "timeout": timeout}, jobs)
+    add_sandbox_findings(outcomes, run.pipeline, {"python": python, "timeout": timeout,
+                                                  "stand_ins": False if no_stand_ins else None}, jobs)
 
 
 def _sandbox_options(function):
@@ -395,6 +399,8 @@ def _sandbox_options(function):
                      help="The folder AZUREML_MODEL_DIR points to (default: an empty temporary folder)."),
         click.option("--timeout", type=float, default=None, metavar="SECONDS",
                      help="Wall-clock limit for the script (default 10)."),
+        click.option("--no-stand-ins", "no_stand_ins", is_flag=True,
+                     help="Fail on a package the interpreter lacks, instead of standing in for it."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -411,15 +417,18 @@ def _sandbox_options(function):
 @click.option("--service-version", default=None, help="SERVICE_VERSION (default: '1.0').")
 @click.option("--path-prefix", default=None, help="SERVICE_PATH_PREFIX (default: none).")
 @click.option("--validate", is_flag=True, help="Check the document with openapi-spec-validator.")
+@click.option("--call-init", is_flag=True,
+              help="Call init() before building the documents, as the server does (schemas set up in init).")
 @_sandbox_options
 def swagger(script: Path, version: str, output: Path | None, service_name, service_version, path_prefix,
-            validate: bool, python, app_root, model_dir, timeout) -> None:
+            validate: bool, call_init: bool, python, app_root, model_dir, timeout, no_stand_ins: bool) -> None:
     """Print the Swagger/OpenAPI document the inference server would serve for SCRIPT (imported in the sandbox)."""
     from .sandbox.commands import swagger_command
 
     sys.exit(swagger_command(script, version, output, validate, python=python, app_root=app_root,
                              model_dir=model_dir, timeout=timeout, service_name=service_name,
-                             service_version=service_version, path_prefix=path_prefix))
+                             service_version=service_version, path_prefix=path_prefix,
+                             call_init=call_init or None, stand_ins=False if no_stand_ins else None))
 
 
 @main.command(name="try")
@@ -428,12 +437,13 @@ def swagger(script: Path, version: str, output: Path | None, service_name, servi
               help="A JSON request body to send instead of the schema's example.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_sandbox_options
-def try_(script: Path, payload: Path | None, output_format: str, python, app_root, model_dir, timeout) -> None:
+def try_(script: Path, payload: Path | None, output_format: str, python, app_root, model_dir, timeout,
+         no_stand_ins: bool) -> None:
     """Call SCRIPT's init() then run() in the sandbox, as the server would for one request, and check the output."""
     from .sandbox.commands import try_command
 
     sys.exit(try_command(script, payload, output_format, python=python, app_root=app_root, model_dir=model_dir,
-                         timeout=timeout))
+                         timeout=timeout, stand_ins=False if no_stand_ins else None))
 
 
 if __name__ == "__main__":  # pragma: no cover

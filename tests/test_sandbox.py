@@ -307,9 +307,12 @@ def test_options_from_settings_resolve_paths(tmp_path):
 def test_diagnostics_of_a_missing_package(tmp_path, worker):
     entry = script(tmp_path, "import os\nimport definitely_missing_pkg_q\n\ndef init():\n    pass\n\n"
                              "def run(x):\n    return x\n")
-    found = sandbox_diagnostics(entry, entry.read_text(), SandboxOptions(), worker=worker)
+    found = sandbox_diagnostics(entry, entry.read_text(), SandboxOptions(stand_ins=False), worker=worker)
     assert [(d.code, d.name, d.line, d.source) for d in found] == [("SL901", "import-failed", 2, "sandbox")]
     assert found[0].range.start.column == 0 and found[0].range.end.column == len("import definitely_missing_pkg_q")
+    # By default the package is stood in for, and said so (tests/test_standins.py has the rest).
+    found = sandbox_diagnostics(entry, entry.read_text(), SandboxOptions(), worker=worker)
+    assert [(d.code, d.name, d.line, d.severity.value) for d in found] == [("SL904", "modules-stood-in", 2, "info")]
 
 
 def test_diagnostics_skip_what_static_rules_report(tmp_path, worker):
@@ -330,7 +333,7 @@ def test_batch_scripts_get_only_import_failed(tmp_path, worker):
         def run(mini_batch):
             return [len(mini_batch)]
     """)
-    found = sandbox_diagnostics(entry, entry.read_text(), worker=worker, kind="batch")
+    found = sandbox_diagnostics(entry, entry.read_text(), SandboxOptions(stand_ins=False), worker=worker, kind="batch")
     assert [d.code for d in found] == ["SL901"]
     clean = script(tmp_path, "def init():\n    pass\n\ndef run(mini_batch):\n    return mini_batch\n", "b.py")
     assert sandbox_diagnostics(clean, clean.read_text(), worker=worker, kind="batch") == []

@@ -75,7 +75,7 @@ def test_swagger_reports_an_import_failure_with_line_and_interpreter(tmp_path):
         def run(data):
             return data
     """)
-    done = scorelint("swagger", script)
+    done = scorelint("swagger", script, "--no-stand-ins")  # (stand-ins: tests/test_standins.py)
     assert done.returncode == 1
     assert f"{script}:2: import-failed" in done.stderr
     assert "No module named 'not_installed_anywhere_xyz'" in done.stderr
@@ -270,7 +270,7 @@ def project(tmp_path):
 
 def test_check_sandbox_adds_findings_and_carries_on(project):
     done = scorelint("check", project, "--sandbox", "--sandbox-timeout", "3", "--output-format", "json",
-                     "--no-cache", timeout=180)
+                     "--no-cache", "--no-stand-ins", timeout=180)
     assert done.returncode == 1, done.stderr
     found = json.loads(done.stdout)
     by_file = {}
@@ -297,6 +297,6 @@ def test_check_without_sandbox_reports_no_sandbox_rule(project):
 
 
 def test_check_sandbox_respects_the_selection(project):
-    done = scorelint("check", project / "missing_score.py", "--sandbox", "--ignore", "import-failed",
+    done = scorelint("check", project / "missing_score.py", "--sandbox", "--no-stand-ins", "--ignore", "import-failed",
                      "--output-format", "json", "--no-cache")
     assert not [item for item in json.loads(done.stdout) if item["code"] == "SL901"]

@@ -46,6 +46,7 @@ from .sl602_batch_return_in_loop import BatchReturnInLoop
 from .sl901_import_failed import ImportFailed
 from .sl902_load_failed import LoadFailed
 from .sl903_sensitive_swagger_example import SensitiveSwaggerExample
+from .sl904_modules_stood_in import ModulesStoodIn
 
 ALL_RULES = (
     SyntaxErrorRule,
@@ -89,4 +90,5 @@ ALL_RULES = (
     ImportFailed,
     LoadFailed,
     SensitiveSwaggerExample,
+    ModulesStoodIn,
 )

@@ -58,6 +58,8 @@ class SandboxOptions:
     service_version: str | None = None  # SERVICE_VERSION (default "1.0")
     path_prefix: str | None = None  # SERVICE_PATH_PREFIX (default "")
     config_notes: tuple[str, ...] = ()  # settings of the checked project that were ignored (settings.py)
+    stand_ins: bool = True  # stand in for packages the interpreter lacks (docs/sandbox.md, "Stand-ins")
+    call_init: bool = False  # swagger: call init() before building the documents, as the server does
 
     def interpreter(self) -> str:
         return resolve_python(self.python)
@@ -290,6 +292,7 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
                       # read-only folders the run needs, bound back where shared folders (/tmp...) are hidden
                       "visible": _needed_folders(python, script_path, app_root, model_dir)},
         "payload": payload, "env": env, "timeout": options.timeout,
+        "stand_ins": bool(options.stand_ins), "call_init": bool(options.call_init),
     }
     return request, env
 

@@ -96,7 +96,7 @@ def swagger_command(script: Path, version: str, output: Path | None, validate: b
 
     if version == "all":
         payload = {v: result.documents[v] for v in VERSIONS if v in result.documents}
-        for v, message in result.unavailable.items():
+        for v, message in {**result.unavailable, **result.stood_in_documents}.items():
             _err(f"note: no version {v} document: {message}")
         if not payload:
             _err(f"scorelint: {script}: the server serves no Swagger document for this script")
@@ -106,8 +106,11 @@ def swagger_command(script: Path, version: str, output: Path | None, validate: b
         try:
             payload = result.document(version)
         except SwaggerUnavailable as exc:
-            _err(f"scorelint: {script}: no Swagger {version} document: the server answers 404 "
-                 f"\"{exc.message}\"")
+            if exc.status == 0:  # not the server's answer: built from a stand-in (see stood_in_documents)
+                _err(f"scorelint: {script}: no Swagger {version} document: {exc.message}")
+            else:
+                _err(f"scorelint: {script}: no Swagger {version} document: the server answers 404 "
+                     f"\"{exc.message}\"")
             _notes(result)
             return EXIT_FAILED
         documents = {CANONICAL[version]: payload}
@@ -235,5 +238,5 @@ def _try_json(result) -> dict:
         "run_error": result.run_error, "serialize_error": result.serialize_error,
         "failure": None if failure is None else {"kind": failure.kind, "message": failure.message,
                                                   "line": failure.line},
-        "stand_ins": result.stand_ins, "refused": result.refused,
+        "stand_ins": result.stand_ins, "stood_in": result.stood_in, "refused": result.refused,
     }

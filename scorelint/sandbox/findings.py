@@ -3,6 +3,7 @@
     import-failed (SL901)              the script does not import (exception, hang, crash, exit, limits)
     load-failed (SL902)                it imports, but the server refuses it (the server's own message)
     sensitive-swagger-example (SL903)  personal or secret data in the examples of the real documents
+    modules-stood-in (SL904)           packages the interpreter lacks were stood in for (info)
 
 The rule classes (docs, identity, options) live in rules/scorelint_rules/sl90N_*.py like every rule;
 the sandbox produces their findings here. A finding a static rule already reports is not repeated.
@@ -20,8 +21,8 @@ from ..model import Diagnostic, Range, Severity
 from ._process import SandboxError, SandboxOptions, WarmWorker
 from .results import SwaggerResult
 
-IMPORT_FAILED, LOAD_FAILED, SENSITIVE = "SL901", "SL902", "SL903"
-SANDBOX_CODES = frozenset({IMPORT_FAILED, LOAD_FAILED, SENSITIVE})
+IMPORT_FAILED, LOAD_FAILED, SENSITIVE, STOOD_IN = "SL901", "SL902", "SL903", "SL904"
+SANDBOX_CODES = frozenset({IMPORT_FAILED, LOAD_FAILED, SENSITIVE, STOOD_IN})
 # The server's load checks that static rules already report, by the code of that rule.
 STATIC_TWIN = {"no-init": "SL002", "no-run": "SL003", "run-params": "SL005", "run-no-input": "SL006",
                "rawhttp-schema": "SL007"}
@@ -46,7 +47,7 @@ def sandbox_diagnostics(path, text: str, options: SandboxOptions | None = None, 
     if not enabled or SYNTAX_ERROR in static_codes:
         return []  # a file that does not parse is reported by syntax-error; it cannot import either
     if _script_kind(text, kind) == "batch":
-        enabled &= {IMPORT_FAILED}
+        enabled &= {IMPORT_FAILED, STOOD_IN}
         if not enabled:
             return []
     result = swagger(path, options or SandboxOptions(), worker=worker)
@@ -69,9 +70,13 @@ def diagnostics_from(result: SwaggerResult, text: str, enabled, static_codes=(),
         -> list[Diagnostic]:
     found: list[Diagnostic] = []
     failure = result.failure
+    if result.stood_in and STOOD_IN in enabled and (failure is None or failure.stand_in):
+        found.append(_stood_in(result, text))
     if failure is not None:
         if failure.kind == "sandbox":
             raise SandboxError(failure.message)
+        if failure.stand_in:  # the stand-in's limit, not the script's fault: said by modules-stood-in
+            return found
         if failure.kind == "import" and IMPORT_FAILED in enabled:
             found.append(_diagnostic(IMPORT_FAILED, "import-failed", Severity.ERROR, text, failure.line,
                                      _sentence(failure.message) + _refusals(result)))
@@ -85,6 +90,21 @@ def diagnostics_from(result: SwaggerResult, text: str, enabled, static_codes=(),
     if SENSITIVE in enabled:
         found.extend(_sensitive(result, text, sensitive_options))
     return found
+
+
+def _stood_in(result: SwaggerResult, text: str) -> Diagnostic:
+    first = result.stood_in[0]
+    one = len(result.stood_in) == 1
+    message = (f"The sandbox stood in for {', '.join(result.stood_in)} with inert module{'' if one else 's'} to "
+               f"import the script: {'it is' if one else 'they are'} not installed for {result.python}. Its checks "
+               "ran without the real packages, so they cannot tell whether the script imports in the deployment; "
+               "give the deployment's interpreter with --python to check that.")
+    if result.failure is not None:
+        message += (f" With the stand-ins the import did not complete (it fails on a stand-in for "
+                    f"{result.failure.stand_in}), so the other sandbox checks did not run.")
+    elif result.stood_in_documents:
+        message += " A schema sample is built from a stand-in value, so the document was not checked."
+    return _diagnostic(STOOD_IN, "modules-stood-in", Severity.INFO, text, result.stood_in_lines.get(first), message)
 
 
 def _sentence(message: str) -> str:

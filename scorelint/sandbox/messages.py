@@ -26,23 +26,28 @@ _TEXTS = {"type": "array", "items": _TEXT, "maxItems": 1000}
 _ERROR = {"type": "object", "properties": {
     "kind": {"enum": ["load", "import", "sandbox"]}, "check": _TEXT, "message": _TEXT, "line_of": {
         "type": ["string", "null"]}, "line": {"type": ["integer", "null"]}, "traceback": _TEXT, "type": _TEXT,
-    "module": _TEXT}, "required": ["kind"]}
+    "module": _TEXT, "stand_in": {"type": ["string", "null"], "maxLength": 100_000}}, "required": ["kind"]}
 _CALL_ERROR = {"type": "object", "properties": {"type": _TEXT, "message": _TEXT, "line": {"type": ["integer", "null"]},
-                                                "traceback": _TEXT, "module": _TEXT}}
+                                                "traceback": _TEXT, "module": _TEXT,
+                                                "stand_in": {"type": ["string", "null"], "maxLength": 100_000}}}
+_STOOD_IN = {"type": "array", "maxItems": 1000, "items": {"type": "object", "required": ["module"], "properties": {
+    "module": _TEXT, "line": {"type": ["integer", "null"]}}}}
 _RESULT = {"type": "object", "properties": {
     "python": _TEXT, "python_version": _TEXT, "audit_hooks": {"type": "boolean"}, "mode": {"type": ["string", "null"]},
-    "driver_module": _TEXT, "stand_ins": _TEXTS, "error": _ERROR,
+    "driver_module": _TEXT, "stand_ins": _TEXTS, "stood_in": _STOOD_IN, "error": _ERROR,
     "swagger": {"type": "object", "properties": {
         "documents": {"type": "object", "additionalProperties": {"type": "object"}},
         "unavailable": {"type": "object", "additionalProperties": _TEXT},
         "sources": {"type": "object", "additionalProperties": _TEXT},
-        "service": {"type": "object"}, "schema_versions": _TEXTS}},
+        "service": {"type": "object"}, "schema_versions": _TEXTS,
+        "stand_in_sample": {"type": ["string", "null"], "maxLength": 100_000}, "init_error": _CALL_ERROR}},
     "try": {"type": "object", "properties": {
         "mode": {"type": ["string", "null"]}, "status": {"type": "integer"}, "body": {"type": ["string", "null"]},
         "content_type": {"type": ["string", "null"]}, "headers": {"type": "object", "additionalProperties": _TEXT},
         "init_ms": {"type": "number"}, "run_ms": {"type": "number"}, "payload_source": _TEXT,
         "request_body": _TEXT, "output_schema": {"type": ["object", "null"]}, "init_error": _CALL_ERROR,
-        "run_error": _CALL_ERROR, "serialize_error": _TEXT, "response_object": {"type": "boolean"}}},
+        "run_error": _CALL_ERROR, "serialize_error": _TEXT, "response_object": {"type": "boolean"},
+        "stood_in_refused": {"type": "boolean"}}},
 }}
 MESSAGE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

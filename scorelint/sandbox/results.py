@@ -31,6 +31,7 @@ class Failure:
     check: str | None = None  # for load failures: no-init, no-run, run-params, run-no-input, rawhttp-schema, swagger
     line_of: str | None = None  # "run" / "init": the definition the failure is about
     exception: str | None = None  # the exception's type name
+    stand_in: str | None = None  # the stand-in value the failure involved ("torch.zeros()"), if any
 
 
 class SwaggerUnavailable(Exception):
@@ -53,6 +54,8 @@ class SandboxResult:
     stdout_bytes: int = 0
     stderr_bytes: int = 0
     stand_ins: list[str] = field(default_factory=list)  # azureml modules scorelint stood in for
+    stood_in: list[str] = field(default_factory=list)  # absent packages stood in for (child/stand_ins.py)
+    stood_in_lines: dict[str, int | None] = field(default_factory=dict)  # module -> the script's import line
     refused: list[str] = field(default_factory=list)  # what the audit hook refused
     layers: list[str] = field(default_factory=list)  # isolation layers in force
     notes: list[str] = field(default_factory=list)
@@ -70,11 +73,21 @@ class SandboxResult:
         return self.stdout_bytes > len(self.stdout.encode()) or self.stderr_bytes > len(self.stderr.encode())
 
     def stand_in_note(self) -> str | None:
-        if not self.stand_ins:
-            return None
-        return (f"{', '.join(self.stand_ins)} {'is' if len(self.stand_ins) == 1 else 'are'} not installed for "
-                f"{self.python}: scorelint stood in for {'it' if len(self.stand_ins) == 1 else 'them'} "
-                "(rawhttp, AMLRequest, AMLResponse, Model.get_model_path) so the schema could be read")
+        notes = []
+        if self.stand_ins:
+            notes.append(f"{', '.join(self.stand_ins)} {'is' if len(self.stand_ins) == 1 else 'are'} not installed "
+                         f"for {self.python}: scorelint stood in for {'it' if len(self.stand_ins) == 1 else 'them'} "
+                         "(rawhttp, AMLRequest, AMLResponse, Model.get_model_path) so the schema could be read")
+        if self.stood_in:
+            notes.append(stood_in_sentence(self.stood_in, self.python) + " (--no-stand-ins: fail instead)")
+        return "; ".join(notes) or None
+
+
+def stood_in_sentence(modules: list[str], python: str) -> str:
+    """One sentence naming the absent packages a run stood in for."""
+    one = len(modules) == 1
+    return (f"{', '.join(modules)} {'is' if one else 'are'} not installed for {python}: scorelint stood in for "
+            f"{'it' if one else 'them'} with inert modules to import the script")
 
 
 @dataclass
@@ -82,6 +95,7 @@ class SwaggerResult(SandboxResult):
     documents: dict[str, dict] = field(default_factory=dict)  # "2" / "3" / "3.1" -> the document
     sources: dict[str, str] = field(default_factory=dict)  # version -> "generated" or the user file's path
     unavailable: dict[str, str] = field(default_factory=dict)  # version -> the server's 404 message
+    stood_in_documents: dict[str, str] = field(default_factory=dict)  # version -> why it is not given
     service: dict = field(default_factory=dict)
 
     @property
@@ -99,6 +113,8 @@ class SwaggerResult(SandboxResult):
         if canonical is None:
             raise SwaggerUnavailable(invalid_message(str(version), self.supported_versions))
         document = self.documents.get(canonical)
+        if document is None and canonical in self.stood_in_documents:
+            raise SwaggerUnavailable(self.stood_in_documents[canonical], status=0)
         if document is None:
             raise SwaggerUnavailable(unsupported_message(str(version), self.supported_versions))
         return document
@@ -177,6 +193,8 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
         "stdout_bytes": run.stdout_total,
         "stderr_bytes": run.stderr_total,
         "stand_ins": list(result.get("stand_ins") or []),
+        "stood_in": [item["module"] for item in result.get("stood_in") or []],
+        "stood_in_lines": {item["module"]: item.get("line") for item in result.get("stood_in") or []},
         "refused": list(run.refused),
         "layers": list(run.layers),
         "notes": [*options.config_notes, *run.notes],
@@ -260,7 +278,14 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
         if error.get("kind") == "sandbox":
             return Failure("sandbox", f"scorelint's sandbox failed: {error.get('type')}: {error.get('message')}",
                            detail=error.get("traceback", ""))
-        return _exception_failure(error, run, options)
+        failure = _exception_failure(error, run, options)
+        if error.get("stand_in"):
+            failure.stand_in = error["stand_in"]
+            failure.message += (f" (on a stand-in for {error['stand_in']}: "
+                                f"{', '.join(_stood_in(run))} {'is' if len(_stood_in(run)) == 1 else 'are'} not "
+                                "installed here, so the failure may come from the stand-in rather than the script; "
+                                "install the package, or give the deployment's interpreter with --python)")
+        return failure
     if run.crash:
         return Failure("sandbox", f"scorelint's sandbox failed: {run.crash}")
     if run.messages == 0:
@@ -282,6 +307,21 @@ def failure_of(run: ChildRun, options: SandboxOptions) -> Failure | None:
     code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else run.returncode
     return Failure(kind, f"the script ended the process (exit status {code}, as with os._exit) while {where}; "
                          "the server's worker would die the same way")
+
+
+def _stood_in(run: ChildRun) -> list[str]:
+    return [item["module"] for item in (run.result or {}).get("stood_in") or []]
+
+
+def missing_modules_failure(result: SandboxResult, why: str) -> Failure:
+    """The import needed packages the interpreter lacks: `--python` names the deployment's interpreter
+    (so the deployment would fail), or `try` would answer with stand-ins."""
+    first = result.stood_in[0]
+    names = ", ".join(repr(m) for m in result.stood_in)
+    plural = "s" if len(result.stood_in) > 1 else ""
+    return Failure("import", f"importing the script fails: No module{plural} named {names} under {result.python}"
+                             f"{f' (Python {result.python_version})' if result.python_version else ''}; {why}",
+                   line=result.stood_in_lines.get(first), module=first, exception="ModuleNotFoundError")
 
 
 def _stuck_at(stack: str, script: str | None) -> tuple[int | None, str]:
@@ -339,18 +379,52 @@ def _exception_failure(error: dict, run: ChildRun, options: SandboxOptions) -> F
 def swagger_result(run: ChildRun, script: Path, options: SandboxOptions) -> SwaggerResult:
     result = SwaggerResult(**common_fields(run, script, options))
     swagger = (run.result or {}).get("swagger")
+    if result.failure is None and result.stood_in and options.python is not None:
+        result.failure = missing_modules_failure(result, "the deployment would fail at start-up (install them in "
+                                                         "that environment)")
+        return result
+    if swagger and result.failure is None and swagger.get("init_error"):
+        result.failure = _init_failure(swagger["init_error"], result)
+        return result
     if swagger and result.failure is None:
         result.documents = dict(swagger.get("documents") or {})
         result.sources = dict(swagger.get("sources") or {})
         result.unavailable = {v: m for v, m in (swagger.get("unavailable") or {}).items() if v in VERSIONS}
         result.service = dict(swagger.get("service") or {})
+        sample = swagger.get("stand_in_sample")
+        if sample:  # the generated documents would describe a stand-in, not the real sample
+            for version, source in list(result.sources.items()):
+                if source == "generated":
+                    result.documents.pop(version, None)
+                    result.unavailable.pop(version, None)
+                    result.stood_in_documents[version] = (
+                        f"a schema sample is built from a stand-in for {sample} ({', '.join(result.stood_in)} "
+                        f"{'is' if len(result.stood_in) == 1 else 'are'} not installed for {result.python}), so "
+                        "the document would be wrong; install it, or give the deployment's interpreter with "
+                        "--python")
     return result
+
+
+def _init_failure(error: dict, result: SandboxResult) -> Failure:
+    message = (f"init() raised {error.get('type')}: {error.get('message')}; the server stops at start-up before "
+               "it builds its documents (--call-init; give the model folder with --model-dir)")
+    if error.get("stand_in"):
+        message += (f"; the error involves a stand-in for {error['stand_in']} ({', '.join(result.stood_in)} not "
+                    "installed here)")
+    return Failure("init", message, line=error.get("line"), detail=error.get("traceback", ""),
+                   exception=error.get("type"), stand_in=error.get("stand_in"))
 
 
 def try_result(run: ChildRun, script: Path, options: SandboxOptions) -> TryResult:
     result = TryResult(**common_fields(run, script, options))
     data = (run.result or {}).get("try")
     if not data:
+        return result
+    if data.get("stood_in_refused"):  # a fake model's answer is no answer: name what `try` needs instead
+        result.failure = missing_modules_failure(
+            result, "`try` calls init() and run(), which need the real packages: install them there, or give "
+                    "the deployment's interpreter with --python (`scorelint swagger` works with stand-ins)")
+        result.mode = data.get("mode")
         return result
     if data.get("init_error"):
         error = data["init_error"]

@@ -41,6 +41,8 @@ FIELDS: dict[str, tuple[str, float | None, float | None]] = {
     "service_name": ("text", None, None),
     "service_version": ("text", None, None),
     "path_prefix": ("text", None, None),
+    "stand_ins": ("bool", None, None),
+    "call_init": ("bool", None, None),
 }
 # What the checked project's own files may not set (unless trusted), and the value that would weaken.
 PROJECT_MAY_NOT = {"python": (None, "choose the interpreter that runs"),

@@ -80,14 +80,17 @@ class Script:
 
 def load(request, channel) -> Script:
     """Import the script as `entry_module` from its path, then the server's checks on init and run."""
-    import importlib.util
     import inspect
 
     script = Script(request["script"])
     channel.send("phase", phase="import")
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, script.path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # exceptions propagate: import failures
+    absent = request.get("_absent")  # stand-ins for absent packages (stand_ins.py), let in as needed
+    if absent is None:
+        module = _import_script(script.path)  # exceptions propagate: import failures
+    else:
+        from .stand_ins import forget_script
+
+        module = absent.import_with(lambda: _import_script(script.path), lambda: forget_script(MODULE_NAME))
     script.module = module
     channel.send("phase", phase="load")
     where = getattr(module, "__file__", script.path)
@@ -120,6 +123,15 @@ def load(request, channel) -> Script:
         raise LoadError("rawhttp-schema", "run() cannot be decorated with both @rawhttp and @input_schema", "run")
     script.mode = "raw" if raw else ("schema" if decorated else "string")
     return script
+
+
+def _import_script(path: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _raw_requested() -> bool:

@@ -7,10 +7,21 @@ import sys
 import time
 
 from .loading import Script, openapi_module, safe_str, describe_exception, schemas
+from .stand_ins import stand_in_culprit, stand_in_sample
 
 
 def do_swagger(request, script: Script, channel) -> dict:
     openapi = openapi_module()
+    absent = request.get("_absent")
+    if request.get("call_init"):  # --call-init: the server builds its documents after init()
+        channel.send("phase", phase="init")
+        try:
+            script.init() if absent is None else absent.import_with(script.init, lambda: None)
+        except BaseException as exc:  # noqa: BLE001 - the server catches BaseException too
+            error = describe_exception(exc, script.path)
+            if absent is not None and absent.used:
+                error["stand_in"] = stand_in_culprit(exc)
+            return {"init_error": error}
     channel.send("phase", phase="swagger")
     versions, input_schema, output_schema, _ = schemas(script)
     if input_schema is None and output_schema is None:
@@ -27,11 +38,17 @@ def do_swagger(request, script: Script, channel) -> dict:
                                              "serialised as JSON (%s)" % exc)
     built["service"] = service.to_json()
     built["schema_versions"] = list(versions)
+    if absent is not None and absent.used:  # a sample made from a stand-in would give a wrong schema
+        built["stand_in_sample"] = stand_in_sample(script.run)
     return built
 
 
 def do_try(request, script: Script, channel) -> dict:
     out = {"mode": script.mode}
+    absent = request.get("_absent")
+    if absent is not None and absent.used:  # init() and run() would run on stand-ins: no answer to trust
+        out["stood_in_refused"] = True
+        return out
     _, input_schema, output_schema, declared = schemas(script)
     out["output_schema"] = output_schema if declared else None
     channel.send("phase", phase="init")

@@ -14,6 +14,7 @@ from .guard import Guard, _shared_counter
 from .isolation import (become_subreaper, die_with_parent, drop_privileges, enter_namespaces, join_cgroup,
                         kill_tree, mount_own_proc, set_limits)
 from .loading import LoadError, describe_exception, load, safe_str
+from .stand_ins import AbsentModules, stand_in_culprit, upgrade_azureml
 from .work import do_swagger, do_try
 
 
@@ -108,6 +109,11 @@ def _worker(request: dict, channel: Channel) -> None:
             channel.send("layer", layer="audit hooks")
         finder = StandInFinder()
         sys.meta_path.append(finder)
+        # Last of all: stands in for packages that no real finder finds, only when the import needs them.
+        absent = request["_absent"] = AbsentModules(request["script"], request.get("stand_ins", True))
+        sys.meta_path.append(absent)
+        if absent.enabled:
+            upgrade_azureml(finder)
         sys.path.insert(0, request["app_root"])
         sys.argv = [request["script"]]
         result = {"python": sys.executable, "python_version": sys.version.split()[0],
@@ -121,6 +127,8 @@ def _worker(request: dict, channel: Channel) -> None:
             result["error"] = {"kind": "load", "check": exc.check, "message": exc.message, "line_of": exc.line_of}
         except BaseException as exc:  # noqa: BLE001 - the server catches BaseException at import
             result["error"] = dict(describe_exception(exc, request["script"]), kind="import")
+            if absent.used:
+                result["error"]["stand_in"] = stand_in_culprit(exc)
         else:
             result["mode"] = script.mode
             if script.driver:
@@ -143,6 +151,7 @@ def _worker(request: dict, channel: Channel) -> None:
                 else:
                     result["error"] = dict(describe_exception(exc, request["script"]), kind="sandbox")
         result["stand_ins"] = finder.used
+        result["stood_in"] = absent.report()
         channel.send("result", result=result)
     except BaseException as exc:  # noqa: BLE001 - never let the child die silently
         try:
