@@ -121,6 +121,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes and write the files.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply the exclusions (the configuration's exclude, test modules) to files named on the command "
+                   "line too, as to files found in folders (pre-commit's hooks use it: they name every file).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--stdin-filename", default=None, help="The file name to report for input read from '-'.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -141,7 +144,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--no-stand-ins", "no_stand_ins", is_flag=True,
               help="With --sandbox: a package the interpreter lacks is import-failed, not stood in for.")
 def check(paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore, kind, fix: bool,
-          unsafe_fixes: bool, diff: bool, exit_zero: bool, stdin_filename: str | None,
+          unsafe_fixes: bool, diff: bool, force_exclude: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
           sandbox_timeout: float | None = None, no_stand_ins: bool = False) -> None:
@@ -188,7 +191,7 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
     from .discovery import discover
 
     # Each folder is walked with its own settings; a broken configuration is reported below, for its files.
-    targets, path_errors = discover(list(paths), run.pipeline.settings_for)
+    targets, path_errors = discover(list(paths), run.pipeline.settings_for, force_exclude=force_exclude)
     for error in path_errors:
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
@@ -226,11 +229,24 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
             source = stdin_text if outcome is stdin_outcome else _source_of(outcome)
         reporter.file(result.path, result, source)
     reporter.finish(summary)
+    if not outcomes and not path_errors:
+        _warn_nothing_checked(paths, force_exclude)
 
     if exit_code == EXIT_CLEAN and not exit_zero:
         if summary.diagnostics or any(o.diff for o in outcomes):
             exit_code = EXIT_FINDINGS
     sys.exit(exit_code)
+
+
+def _warn_nothing_checked(paths: tuple[Path, ...], force_exclude: bool) -> None:
+    """Nothing at all was checked: say so on stderr (exit 0, as ruff does), not "All checks passed"."""
+    if force_exclude and not any(p.is_dir() for p in paths):
+        reason = ("every file given is excluded (a test module, or the configuration's exclude) and "
+                  "--force-exclude is on")
+    else:
+        reason = (f"no entry scripts under {', '.join(str(p) for p in paths)} (files named like an include glob, "
+                  "default *score*.py, or defining init and run)")
+    click.echo(f"scorelint: warning: no files checked: {reason}", err=True)
 
 
 def _check_selectors(options: dict[str, tuple[str, ...] | None]) -> None:

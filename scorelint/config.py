@@ -205,7 +205,8 @@ class RuleSelection:
             unknown = set(values) - set(field_names)
             if unknown:
                 allowed = ", ".join(sorted(field_names)) or "none"
-                raise ConfigError(f"{self._where()}[tool.scorelint.rules.{key}]: unknown option(s) {', '.join(sorted(unknown))} "
+                raise ConfigError(f"{self._where()}[tool.scorelint.rules.{key}]: unknown option(s) "
+                                  f"{', '.join(sorted(unknown))} "
                                   f"(options of {rule.name}: {allowed})")
             try:
                 options[rule.code] = rule.Options(**{field_names[k]: v for k, v in values.items()})
@@ -234,8 +235,8 @@ class RuleSelection:
 
 
 def unknown_selector(registry: Registry, selector: str, where: str = "") -> str:
-    return (f"unknown rule selector {selector!r}{where} ({registry.did_you_mean(selector)}use a code like SL101, a prefix "
-            "like SL1, a rule name, or ALL; `scorelint rule --all` lists them)")
+    return (f"unknown rule selector {selector!r}{where} ({registry.did_you_mean(selector)}use a code like SL101, "
+            "a prefix like SL1, a rule name, or ALL; `scorelint rule --all` lists them)")
 
 
 def relative_posix(path: Path | str, root: Path | None) -> str:
@@ -249,7 +250,9 @@ def relative_posix(path: Path | str, root: Path | None) -> str:
 
 
 def path_matches(rel_posix: str, glob: str) -> bool:
-    """Match a glob against a path: a glob without '/' matches the file name anywhere."""
+    """Match a glob against a path: a glob without '/' matches the file name anywhere. Case-insensitive:
+    `Score.py` is an entry script as much as `score.py` (and the same on every operating system)."""
+    rel_posix, glob = rel_posix.casefold(), glob.casefold()
     if "/" not in glob:
         return fnmatch.fnmatchcase(rel_posix.rsplit("/", 1)[-1], glob)
     return fnmatch.fnmatchcase(rel_posix, glob) or fnmatch.fnmatchcase(rel_posix, glob.rstrip("/") + "/*")

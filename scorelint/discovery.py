@@ -1,6 +1,7 @@
 """Which files to check: the folder walk.
 
-A file named on the command line is always checked. In a folder, scorelint checks entry scripts only, as
+A file named on the command line is always checked (with `--force-exclude`, which pre-commit's hooks use,
+unless `scorelint.project.is_excluded` says no: an exclude glob or a test module). In a folder, scorelint checks entry scripts only, as
 `scorelint.project.is_entry_script` decides (the language server asks the same function). Each folder is
 judged with its own settings (its nearest `[tool.scorelint]`), so a project's include/exclude globs apply
 to its files whichever paths were given. This module only walks: symbolic-link loops, unreadable folders,
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ConfigError, Settings, is_excluded_dir, path_matches, relative_posix
-from .project import is_entry_script
+from .project import is_entry_script, is_excluded
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ class PathError:
     message: str
 
 
-def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings]) \
-        -> tuple[list[Target], list[PathError]]:
+def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings], *,
+             force_exclude: bool = False) -> tuple[list[Target], list[PathError]]:
     """The files to check under `paths`. `settings`: one Settings for every folder, or how to find a
     folder's settings from a path in it (`Pipeline.settings_for`)."""
     targets: list[Target] = []
@@ -58,7 +59,7 @@ def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings])
             problem = _not_a_file(path)
             if problem is not None:
                 errors.append(PathError(path, problem))
-            else:
+            elif not (force_exclude and is_excluded(path, _settings_of_folder(settings)(path.parent))):
                 add(path, True)
         elif path.is_symlink():
             errors.append(PathError(path, _broken_link(path)))

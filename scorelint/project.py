@@ -209,12 +209,10 @@ def is_entry_script(path: PurePath, settings: Settings, text: str | bytes | None
     module level (judged from `text` when given, else from the file), or the editor recognised it as one
     earlier in the session (`seen_as_entry`: deleting `def init` must still be reported). A file named on
     the command line is always checked without asking."""
-    if force_include or settings.exclude:
-        rel = relative_posix(path, settings.root)
-        if force_include and any(path_matches(rel, glob) for glob in force_include):
-            return True
-        if settings.exclude and any(path_matches(rel, glob) for glob in settings.exclude):
-            return False
+    if force_include and any(path_matches(relative_posix(path, settings.root), glob) for glob in force_include):
+        return True
+    if is_excluded(path, settings):
+        return False
     if not walked and _in_skipped_folder(path, settings.root):
         return False
     if seen_as_entry or any(path_matches(PurePath(path).name, glob) for glob in settings.include):
@@ -222,6 +220,19 @@ def is_entry_script(path: PurePath, settings: Settings, text: str | bytes | None
     if text is None:
         return isinstance(path, Path) and file_binds_init_and_run(path)
     return binds_init_and_run(text, saved=path if isinstance(path, Path) else None)
+
+
+TEST_MODULES = ("test_*.py", "*_test.py", "conftest.py")  # pytest's default file names
+
+
+def is_excluded(path: PurePath, settings: Settings) -> bool:
+    """An `exclude` glob matches, or it is a test module: `tests/test_score.py` tests an entry script and
+    matches `*score*.py`, but it is not one. Also what `--force-exclude` applies to files named on the
+    command line (pre-commit names every file)."""
+    if any(path_matches(path.name, glob) for glob in TEST_MODULES):
+        return True
+    return bool(settings.exclude) and any(path_matches(relative_posix(path, settings.root), glob)
+                                          for glob in settings.exclude)
 
 
 def _in_skipped_folder(path: PurePath, base: Path | None) -> bool:
@@ -234,6 +245,7 @@ def _in_skipped_folder(path: PurePath, base: Path | None) -> bool:
 # Beyond this, a file could not be linted anyway (scorelint.api.MAX_SOURCE_CHARS), and parsing it only to
 # decide costs seconds and gigabytes (CPython's ast: 12 s and 1.6 GB for 10 MB of code).
 MAX_ENTRY_SCRIPT_BYTES = 1_000_000
+_DEFS = tuple(re.compile(rb"^(?:async[ \t]+)?def[ \t]+" + name + rb"\b", re.M) for name in (b"init", b"run"))
 _WORDS = {bytes: (re.compile(rb"\binit\b"), re.compile(rb"\brun\b")),
           str: (re.compile(r"\binit\b"), re.compile(r"\brun\b"))}
 
@@ -256,7 +268,11 @@ def binds_init_and_run(source: str | bytes, *, saved: Path | None = None) -> boo
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return saved is not None and file_binds_init_and_run(saved)
+        if saved is not None:
+            return file_binds_init_and_run(saved)
+        # A file Python cannot parse is an entry script if it defines both at the start of a line: it is
+        # then reported (syntax-error), not silently skipped.
+        return isinstance(source, bytes) and all(pattern.search(source) for pattern in _DEFS)
     return {"init", "run"} <= module_level_names(tree.body)
 
 

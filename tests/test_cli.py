@@ -627,3 +627,42 @@ def test_readme_sample_output_is_a_real_run():
     done = subprocess.run([sys.executable, "-m", "scorelint", "--no-cache", "--output-format", "full",
                            "examples/score.py"], cwd=ROOT, env=env, capture_output=True, timeout=120)
     assert done.stdout.decode() == expected
+
+
+# --- discovery (issue 17) -------------------------------------------------------------------------------
+def test_test_modules_are_not_entry_scripts_and_force_exclude_applies_exclusions_to_named_files(tmp_path, env):
+    write(tmp_path, "tests/test_score.py", "def test_scores():\n    assert True\n")
+    write(tmp_path, "tests/conftest.py", "def init():\n    pass\n\n\ndef run(data):\n    return data\n")
+    write(tmp_path, "legacy/old_score.py", BAD)
+    write(tmp_path, "pyproject.toml", '[tool.scorelint]\nexclude = ["legacy/**"]\n')
+    write(tmp_path, "score.py", BAD)
+    folder = scorelint(".", "--output-format", "json", cwd=tmp_path, env=env)
+    assert codes(folder) == [("score.py", "SL004")]
+    named = ["tests/test_score.py", "legacy/old_score.py", "score.py"]
+    # Named files are checked as asked; with --force-exclude (pre-commit's hooks) the exclusions apply.
+    plain = scorelint(*named, "--output-format", "json", cwd=tmp_path, env=env)
+    assert {path for path, _ in codes(plain)} == {"tests/test_score.py", "legacy/old_score.py", "score.py"}
+    forced = scorelint("--force-exclude", *named, "--output-format", "json", cwd=tmp_path, env=env)
+    assert codes(forced) == [("score.py", "SL004")]
+    only_tests = scorelint("--force-exclude", "tests/test_score.py", cwd=tmp_path, env=env, real=True)
+    assert (only_tests.returncode, out(only_tests)) == (0, "")
+    assert err(only_tests) == ("scorelint: warning: no files checked: every file given is excluded (a test module, "
+                               "or the configuration's exclude) and --force-exclude is on\n")
+
+
+def test_globs_ignore_case_and_an_unparsable_entry_script_is_reported(tmp_path, env):
+    write(tmp_path, "a/Score.py", "def init(:\n    pass\n")  # named like a script, any case
+    write(tmp_path, "b/entry.py", "import json\n\ndef init():\n    x = (\n\ndef run(data):\n    return data\n")
+    write(tmp_path, "b/helper.py", "def helper(:\n    pass\n")  # unparsable, but no init/run: not a script
+    done = scorelint(".", "--output-format", "concise", cwd=tmp_path, env=env, real=True)
+    assert done.returncode == 1
+    assert [line.split(" ")[0:2] for line in out(done).splitlines()[:-1]] == [
+        ["a/Score.py:1:10:", "SL001"], ["b/entry.py:4:9:", "SL001"]]
+
+
+def test_nothing_checked_is_a_warning(tmp_path, env):
+    write(tmp_path, "project/helper.py", "def helper():\n    pass\n")
+    done = scorelint("project", cwd=tmp_path, env=env, real=True)
+    assert (done.returncode, out(done)) == (0, "")
+    assert err(done) == ("scorelint: warning: no files checked: no entry scripts under project (files named like an "
+                         "include glob, default *score*.py, or defining init and run)\n")

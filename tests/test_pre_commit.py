@@ -148,3 +148,24 @@ def test_scorelint_fix_hook_rewrites_the_file_then_passes(hook_repo, tmp_path):
     git("add", "-A", cwd=project)
     second = try_repo(hook_repo, project, "scorelint-fix")
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+def test_hook_skips_test_modules_and_excluded_files_and_sees_any_case(hook_repo, tmp_path):
+    """pre-commit names every file: `--force-exclude` in the hooks applies the exclusions to them (a pytest
+    module named like a script, the configuration's `exclude`), and `Score.py` is an entry script too."""
+    project = make_project(tmp_path, {
+        "tests/test_score.py": "def test_scores():\n    assert True\n",
+        "legacy/old_score.py": BAD,
+        "pyproject.toml": '[tool.scorelint]\nexclude = ["legacy/**"]\n',
+        "deploy/Score.py": BAD,
+    })
+    done = try_repo(hook_repo, project, "scorelint")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "deploy/Score.py:1:1: SL003 [missing-run]" in output, output
+    assert "test_score.py" not in output and "old_score.py" not in output, output
+
+    (project / "deploy/Score.py").unlink()
+    git("add", "-A", cwd=project)
+    passed = try_repo(hook_repo, project, "scorelint")
+    assert passed.returncode == 0, passed.stdout + passed.stderr

@@ -80,7 +80,7 @@ def summary_lines(summary: Summary) -> list[str]:
         if summary.hidden_fixes:
             fixes = "hidden fix" if summary.hidden_fixes == 1 else "hidden fixes"
             lines.append(f"{summary.hidden_fixes} {fixes} can be enabled with the `--unsafe-fixes` option.")
-    elif not summary.errors:
+    elif not summary.errors and summary.files:  # no file at all: the command line warns on stderr
         lines.append(f"All checks passed ({plural(summary.files, 'file')}).")
     return lines
 
