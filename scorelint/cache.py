@@ -62,6 +62,25 @@ def _stat_line(path: Path) -> bytes:
     return f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode()
 
 
+@lru_cache(maxsize=256)
+def _siblings_stamp(folder: str) -> bytes:
+    """Size and mtime of the Python modules beside a script (and in its sub-packages, one level down), up to
+    256 files: the rules read sibling modules (scorelint/crossmodule.py), so editing one must miss the cache."""
+    lines = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py") and entry.is_file():
+                    lines.append(_stat_line(Path(entry.path)))
+                elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                    lines.extend(_stat_line(p) for p in Path(entry.path).glob("*.py"))
+                if len(lines) >= 256:
+                    break
+    except OSError:
+        pass
+    return b"".join(sorted(lines))
+
+
 def rule_packages(memo_dir: Path) -> list[str]:
     """Top-level packages of the `scorelint.rules` entry points. Scanning every installed
     distribution's metadata is slow in large environments, so the answer is kept beside the cache,
@@ -104,6 +123,7 @@ class ResultCache:
         digest.update(str(path).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         digest.update(data)
+        digest.update(_siblings_stamp(os.path.dirname(os.path.abspath(path))))
         return digest.hexdigest()
 
     def _entry(self, key: str) -> Path:

@@ -76,9 +76,12 @@ class Valid:
     filename: str = "score.py"
     kind: ScriptKind | None = None  # force a script kind (else detected)
     also_select: tuple[str, ...] = ()  # other rules enabled with this one (for rules about other rules)
+    # other files of the code folder, (relative path, text): the example is linted as a file in that folder
+    siblings: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", _dedent(self.code))
+        object.__setattr__(self, "siblings", tuple((name, _dedent(text)) for name, text in self.siblings))
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,11 @@ class Invalid:
     filename: str = "score.py"
     kind: ScriptKind | None = None
     also_select: tuple[str, ...] = ()  # other rules enabled with this one; `fixed` then includes their fixes
+    siblings: tuple[tuple[str, str], ...] = ()  # other files of the code folder (see Valid)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", _dedent(self.code))
+        object.__setattr__(self, "siblings", tuple((name, _dedent(text)) for name, text in self.siblings))
         if self.fixed is not None:
             object.__setattr__(self, "fixed", _dedent(self.fixed))
 

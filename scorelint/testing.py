@@ -6,8 +6,10 @@ outside rule pack can use the same helpers on its own rules.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from .api import Linter, parses
 from .config import Settings
@@ -37,10 +39,23 @@ def example_cases(rules: list[type[Rule]]) -> Iterator[ExampleCase]:
 
 def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
     """Raise AssertionError with a readable explanation when the example does not hold."""
+    if not case.example.siblings:
+        _check_example(case, case.example.filename, registry)
+        return
+    # A cross-module example: the script and its sibling modules, written to a code folder of their own.
+    with tempfile.TemporaryDirectory(prefix="scorelint-example-") as folder:
+        for name, text in ((case.example.filename, case.example.code), *case.example.siblings):
+            target = Path(folder, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        _check_example(case, str(Path(folder, case.example.filename)), registry)
+
+
+def _check_example(case: ExampleCase, filename: str, registry: Registry | None) -> None:
     rule, example = case.rule, case.example
     linter = Linter(Settings(select=(rule.code, *example.also_select)), registry)
     kind = example.kind.value if example.kind is not None else None
-    result = linter.lint_text(example.code, example.filename, kind=kind)
+    result = linter.lint_text(example.code, filename, kind=kind)
     assert not result.internal_errors, result.internal_errors
     assert result.error is None, result.error
     found = [d for d in result.diagnostics if d.code == rule.code]
@@ -66,10 +81,10 @@ def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
         assert not fixable, f"{case.id}: a fix is offered but the example declares none: {fixable[0].fix}"
         return
     assert fixable, f"{case.id}: the example declares a fix but none is offered"
-    outcome = linter.fix_text(example.code, example.filename, unsafe=True)
+    outcome = linter.fix_text(example.code, filename, unsafe=True)
     assert parses(outcome.text), f"{case.id}: the fixed text does not parse:\n{outcome.text}"
     assert outcome.text == example.fixed, (
         f"{case.id}: fixed text differs.\n--- expected ---\n{example.fixed}\n--- got ---\n{outcome.text}"
     )
-    again = linter.fix_text(outcome.text, example.filename, unsafe=True)
+    again = linter.fix_text(outcome.text, filename, unsafe=True)
     assert again.text == outcome.text, f"{case.id}: applying the fix twice changes the text again"

@@ -41,6 +41,7 @@ from .sl502_init_missing_global import InitMissingGlobal
 from .sl503_model_loaded_in_run import ModelLoadedInRun
 from .sl504_sklearn_externals_joblib import SklearnExternalsJoblib
 from .sl505_sdk_v1_model_path import SdkV1ModelPath
+from .sl506_model_never_loaded import ModelNeverLoaded
 from .sl601_batch_return_shape import BatchReturnShape
 from .sl602_batch_return_in_loop import BatchReturnInLoop
 from .sl901_import_failed import ImportFailed
@@ -85,6 +86,7 @@ ALL_RULES = (
     ModelLoadedInRun,
     SklearnExternalsJoblib,
     SdkV1ModelPath,
+    ModelNeverLoaded,
     BatchReturnShape,
     BatchReturnInLoop,
     ImportFailed,

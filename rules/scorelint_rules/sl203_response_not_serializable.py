@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 import libcst as cst
@@ -77,6 +78,30 @@ def init():
 """
 
 
+_SIBLING_SCORE = """\
+import json
+import helpers
+
+def init():
+    helpers.load()
+
+def run(data):
+    rows = json.loads(data)["data"]
+    return {"predictions": helpers.predict(rows)}
+"""
+_SIBLING_HELPERS = """\
+import joblib
+import numpy as np
+
+def load():
+    global model
+    model = joblib.load("model.pkl")
+
+def predict(rows):
+    return model.predict(np.asarray(rows))
+"""
+
+
 class ResponseNotSerializable(Rule):
     """`run` returns a value `json.dumps` cannot serialise, so every such request fails with a 500.
 
@@ -87,8 +112,9 @@ class ResponseNotSerializable(Rule):
     a row), a pandas DataFrame or Series, a torch tensor (from `torch.*` or from calling a model loaded with
     `torch.load` or built from an `nn.Module` class of the script), bytes (`b"..."`,
     `base64.b64encode(...)`, `.encode()`), or a set, directly, inside a returned dict, list or tuple, or
-    through local variables. It follows calls to functions of the same module. A `flask`/`AMLResponse`
-    response is sent as it is and is not checked.
+    through local variables. It follows calls to functions of the same module and of sibling modules of the
+    code folder (`helpers.predict(x)` where `helpers.py` returns `model.predict(...)`; see
+    `scorelint/crossmodule.py`). A `flask`/`AMLResponse` response is sent as it is and is not checked.
 
     ## Why is this bad?
     The server sends anything `run` returns that is not a response object through `json.dumps`. These
@@ -145,6 +171,9 @@ class ResponseNotSerializable(Rule):
         # not a model: `server.predict` of an encryption service, `helpers.predict` of a module
         Valid("import helpers\n\ndef init():\n    global server\n    server = make_server()\n\ndef run(data):\n"
               "    if data:\n        return helpers.predict(data)\n    return server.predict(data)\n"),
+        # the sibling converts
+        Valid(_SIBLING_SCORE, siblings=(("helpers.py", _SIBLING_HELPERS.replace(
+            "return model.predict(np.asarray(rows))", "return model.predict(np.asarray(rows)).tolist()")),)),
         Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
               "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
         Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
@@ -156,6 +185,17 @@ class ResponseNotSerializable(Rule):
               "def run(data):\n    out = model(torch.tensor(json.loads(data)))\n    return {'scores': out.tolist()}\n"),
     ]
     INVALID = [
+        # a sibling module of the code folder returns the prediction (a public two-file deployment)
+        Invalid(_SIBLING_SCORE, siblings=(("helpers.py", _SIBLING_HELPERS),), line=9,
+                message_contains="helpers.py returns `model.predict(np.asarray(rows))`",
+                fixed=_SIBLING_SCORE.replace("helpers.predict(rows)", "helpers.predict(rows).tolist()")),
+        # through a package's re-export, imported by name
+        Invalid("import json\nfrom scoring import predict\n\ndef init():\n    pass\n\ndef run(data):\n"
+                "    return {'scores': predict(json.loads(data))}\n",
+                siblings=(("scoring/__init__.py", "from .core import predict\n"),
+                          ("scoring/core.py", _SIBLING_HELPERS)), line=8, message_contains="core.py returns",
+                fixed="import json\nfrom scoring import predict\n\ndef init():\n    pass\n\ndef run(data):\n"
+                "    return {'scores': predict(json.loads(data)).tolist()}\n"),
         # the documents' PandasParameterType tip: output_schema does not convert
         Invalid("import pandas as pd\nfrom inference_schema.schema_decorators import output_schema\n"
                 "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
@@ -397,13 +437,49 @@ class ResponseNotSerializable(Rule):
                 found = self._classify(receiver, func, depth - 1)
                 if found is not None and found.kind in ("array", "predict", "tensor"):
                     return Finding(call, found.what, found.kind, fixable="tolist")
-            return None
+            return self._classify_sibling(call, name, depth)
         if isinstance(call.func, cst.Name):
             if self._torch_model(call.func.value):
                 return Finding(call, f"a torch tensor from the torch model `{short}(...)`", "tensor",
                                fixable="tolist")
+            bindings = facts.bindings.get(call.func.value)
+            if bindings and bindings[-1].kind == "import":
+                return self._classify_sibling(call, name, depth)
             return self._classify_helper(call, call.func.value, depth)
         return None
+
+    def _classify_sibling(self, call: cst.Call, qualified: str, depth: int) -> Finding | None:
+        """`helpers.predict(x)` / `from helpers import predict`: a function of a sibling module of the code
+        folder, classified by this rule's own code run on that module."""
+        local = call.func
+        while isinstance(local, cst.Attribute):
+            local = local.value
+        bindings = self.facts.bindings.get(local.value) if isinstance(local, cst.Name) else None
+        if "." not in qualified or depth <= 1 or not bindings or bindings[-1].kind != "import":
+            return None
+        if qualified.split(".", 1)[0] in sys.stdlib_module_names:
+            return None  # never a sibling: the server appends the code folder after the standard library
+        from scorelint.crossmodule import folder_of  # only scripts that call an imported name get here
+
+        folder = folder_of(self.ctx.path)
+        sibling = folder.function(qualified) if folder is not None else None
+        if sibling is None:
+            return None
+        helper = type(self)(sibling.ctx)
+        returns = helper.facts.returns(sibling.definition)
+        values = [r.value for r in returns if r.value is not None]
+        if not values or len(values) != len(returns):
+            return None
+        findings = [helper._classify(v, sibling.definition, depth - 1) for v in values]
+        if any(f is None for f in findings):
+            return None
+        first = findings[0]
+        fixable = "tolist" if first.kind in ("array", "predict", "tensor", "series") else None
+        kind_text = first.what.split(" from ")[0]
+        returned = helper.source.code(values[0])
+        returned = returned if len(returned) <= 40 else returned[:37] + "..."
+        return Finding(call, f"{kind_text} from `{self.source.code(call.func)}(...)` ({sibling.file_name} "
+                             f"returns `{returned}`)", first.kind, fixable=fixable)
 
     def _torch_model(self, name: str) -> bool:
         """Whether `name(...)` runs a torch module, whose output is a tensor: the name is bound (at module

@@ -8,6 +8,7 @@ from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
 from ._fixes import declare_global
+from ._placeholders import bare_annotation, placeholder, real_bindings
 
 _BUILTINS = frozenset(dir(builtins))
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -259,15 +260,14 @@ class InitMissingGlobal(Rule):
             reader = reads[name]
             binding = candidates[name][0]
             via = "" if reader is run_def else f" (through `{reader.name.value}`)"
-            placeholder = self._placeholder(name)
-            annotated = [b for b in self.facts.bindings.get(name, ()) if self._annotation_only(b)]
-            if placeholder is None:
+            slot = placeholder(self.facts, name)
+            if slot is None:
                 happens = f"every request fails with NameError: name '{name}' is not defined"
-                if annotated:
-                    shown = self.source.code(self.source.parent[annotated[0].node]).strip()
-                    happens += f" (the module-level annotation `{shown}` declares the name but binds nothing)"
+                annotation = bare_annotation(self.facts, name)
+                if annotation:
+                    happens += f" (the module-level annotation `{annotation}` declares the name but binds nothing)"
             else:
-                happens = f"`run`{via} keeps reading the module-level `{placeholder}` and fails on every request"
+                happens = f"`run`{via} keeps reading the module-level `{slot}` and fails on every request"
                 via = ""
             message = (f"`init` assigns `{name}` without `global {name}`, so the value is a local of init, lost "
                        f"when it returns, and `run`{via} reads `{name}`: {happens}; declare `global {name}` at "
@@ -275,33 +275,9 @@ class InitMissingGlobal(Rule):
             self.report(binding.node, message, fix=declare_global(self, init_def, name))
 
     def _would_break(self, name: str) -> bool:
-        bindings = self._real_bindings(name)
-        if not bindings:
+        if not real_bindings(self.facts, name):
             return name not in _BUILTINS and not self.facts.has_unknown_star_import
-        return self._placeholder(name) is not None
-
-    def _real_bindings(self, name: str) -> list:
-        """The module-level bindings of `name`, without bare annotations: `model: object` binds nothing."""
-        return [b for b in self.facts.bindings.get(name, ()) if not self._annotation_only(b)]
-
-    def _annotation_only(self, binding) -> bool:  # noqa: ANN001 - facts.Binding
-        parent = self.source.parent.get(binding.node)
-        return isinstance(parent, cst.AnnAssign) and parent.value is None
-
-    def _placeholder(self, name: str) -> str | None:
-        """`name = None` (or an empty literal) at module level: a slot for init to fill."""
-        bindings = self._real_bindings(name)
-        if not bindings or any(b.kind != "assign" for b in bindings):
-            return None
-        value = bindings[-1].value
-        if isinstance(value, cst.Name) and value.value == "None":
-            return f"{name} = None"
-        if isinstance(value, (cst.List, cst.Dict, cst.Tuple, cst.Set)) and not value.elements:
-            return f"{name} = {self.source.code(value)}"
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in (
-                "dict", "list") and not value.args:
-            return f"{name} = {self.source.code(value)}"
-        return None
+        return placeholder(self.facts, name) is not None
 
     # --- who reads what ------------------------------------------------------------------------------
     def _global_reads(self, run_def: cst.FunctionDef, names: set[str],
