@@ -112,7 +112,7 @@ class Linter:
             result.error = "the file is nested too deeply to analyse (recursion limit reached)"
             return result
         active = [r(ctx, self.selection.options.get(r.code)) for r in rules
-                  if script_kind in r.kinds and not r.requires_sandbox]
+                  if script_kind in r.kinds and not r.requires_sandbox and r.target == "script"]
         suppressions = SuppressionIndex(source)
         diagnostics: list[Diagnostic] = []
         ran: set[str] = set()  # the rules that checked this whole file: their suppressions can be judged

@@ -35,7 +35,9 @@ def rule_markdown(rule: type[Rule], heading: str = "#") -> str:
     lines = [
         f"{heading} {rule.name} ({rule.code})",
         "",
-        f"Severity: **{rule.severity.value}**. Applies to {kinds} scripts."
+        f"Severity: **{rule.severity.value}**. "
+        + ("Checks deployments: the YAML, its environment and its code folder." if rule.target == "deployment"
+           else f"Applies to {kinds} scripts.")
         + (" Fix available." if rule.fixable else "")
         + (" Reported by the sandbox (`--sandbox`)." if rule.requires_sandbox else ""),
         f"Contract: {rule.contract}.",

@@ -157,6 +157,9 @@ class Rule:
     kinds: ClassVar[frozenset[ScriptKind]] = ONLINE_ONLY
     # Sandbox rules are reported from the sandbox's results, not from the static pass.
     requires_sandbox: ClassVar[bool] = False
+    # What the rule checks: "script" (one Python file, in the static pass) or "deployment" (a deployment
+    # YAML with its environment and code folder: scorelint.deployment.rule.DeploymentRule).
+    target: ClassVar[str] = "script"
     Options: ClassVar[type[RuleOptions]] = RuleOptions
     hooks: ClassVar[frozenset[EngineHook]] = frozenset()  # see EngineHook
 

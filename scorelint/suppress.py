@@ -42,20 +42,10 @@ def parse_suppressions(source: ParsedSource) -> list[Suppression]:
         return []
     found = []
     for comment in source.nodes(cst.Comment):
-        text = comment.value
-        match = _TOOL.search(text)
-        file_level = False
-        if match:
-            file_level = match["verb"] == "ignore-file"
-            raw = match["codes"]
-        else:
-            match = _NOQA.search(text)
-            if not match:
-                continue
-            raw = match["codes"]
-        codes = None if raw is None else frozenset(c for c in re.split(r"[\s,]+", raw.strip()) if c)
-        if codes is not None and not codes:
-            codes = None
+        parsed = parse_comment(comment.value)
+        if parsed is None:
+            continue
+        file_level, codes = parsed
         owner = source.parent.get(comment)  # TrailingWhitespace (end of line) or EmptyLine (own line)
         own_line = isinstance(owner, cst.EmptyLine)
         statement = None
@@ -72,6 +62,23 @@ def parse_suppressions(source: ParsedSource) -> list[Suppression]:
         line = source.range_of(comment).start.line
         found.append(Suppression(comment, line, codes, own_line, file_level, statement=statement))
     return found
+
+
+def parse_comment(text: str) -> tuple[bool, frozenset[str] | None] | None:
+    """What a comment suppresses: (whole file?, codes or names; None for every rule), or None when it is no
+    suppression. Shared by Python files and the deployment's YAML, conda and requirements files."""
+    match = _TOOL.search(text)
+    file_level = False
+    if match:
+        file_level = match["verb"] == "ignore-file"
+        raw = match["codes"]
+    else:
+        match = _NOQA.search(text)
+        if not match:
+            return None
+        raw = match["codes"]
+    codes = None if raw is None else frozenset(c for c in re.split(r"[\s,]+", raw.strip()) if c)
+    return file_level, codes or None
 
 
 def _ends_header(module: cst.Module, line: cst.EmptyLine) -> bool:

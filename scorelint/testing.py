@@ -53,6 +53,8 @@ def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
 
 def _check_example(case: ExampleCase, filename: str, registry: Registry | None) -> None:
     rule, example = case.rule, case.example
+    if getattr(rule, "target", "script") == "deployment":
+        return check_deployment_example(case, registry)
     linter = Linter(Settings(select=(rule.code, *example.also_select)), registry)
     kind = example.kind.value if example.kind is not None else None
     result = linter.lint_text(example.code, filename, kind=kind)
@@ -88,3 +90,44 @@ def _check_example(case: ExampleCase, filename: str, registry: Registry | None) 
     )
     again = linter.fix_text(outcome.text, filename, unsafe=True)
     assert again.text == outcome.text, f"{case.id}: applying the fix twice changes the text again"
+
+
+def check_deployment_example(case: ExampleCase, registry: Registry | None = None) -> None:
+    """A deployment rule's example: its files are written to a temporary folder and the deployment checked."""
+    import tempfile
+    from pathlib import Path
+
+    from .deployment.check import check_deployment, load
+
+    rule, example = case.rule, case.example
+    linter = Linter(Settings(select=(rule.code, *example.also_select)), registry)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name, text in ((example.filename, example.code), *example.files):
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        deployment, error = load(root / example.filename)
+        assert error is None and deployment is not None, f"{case.id}: not a deployment: {error}"
+        results = check_deployment(deployment, linter.selection)
+        found = sorted(((path, d) for path, result in results.items() for d in result.diagnostics
+                        if d.code == rule.code), key=lambda item: (item[0] != deployment.path, item[1].sort_key()))
+        for result in results.values():
+            assert not result.internal_errors, result.internal_errors
+        listing = "\n".join(f"  {p.relative_to(root)}:{d.line}:{d.column + 1} {d.severity.value}: {d.message}"
+                             for p, d in found) or "  (none)"
+        if isinstance(example, Valid):
+            assert not found, f"{case.id}: expected no finding, got:\n{listing}\n--- yaml ---\n{example.code}"
+            return
+        assert len(found) == example.expected, (
+            f"{case.id}: expected {example.expected} finding(s), got {len(found)}:\n{listing}\n--- yaml ---\n{example.code}")
+        path, first = found[0]
+        in_file = getattr(example, "in_file", None) or example.filename
+        assert path == root / in_file, f"{case.id}: expected the first finding in {in_file}:\n{listing}"
+        if example.line is not None:
+            assert first.line == example.line, f"{case.id}: expected line {example.line}, got:\n{listing}"
+        if example.message_contains is not None:
+            assert example.message_contains in first.message, (
+                f"{case.id}: message lacks {example.message_contains!r}:\n{listing}")
+        expected_severity = getattr(example, "severity", None) or rule.severity
+        assert first.severity == expected_severity, f"{case.id}: expected {expected_severity.value}:\n{listing}"

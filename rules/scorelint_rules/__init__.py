@@ -2,7 +2,8 @@
 
 Codes are grouped by hundreds and never reused:
 SL0xx loading (init/run structure), SL1xx schema and Power BI names, SL2xx responses and HTTP,
-SL3xx sensitive sample data, SL4xx CORS, SL5xx models, SL6xx batch scripts, SL9xx sandbox.
+SL3xx sensitive sample data, SL4xx CORS, SL5xx models, SL6xx batch scripts, SL7xx the deployment around
+the script (YAML, environment, code folder), SL9xx sandbox.
 """
 
 from .sl001_syntax_error import SyntaxErrorRule
@@ -44,6 +45,15 @@ from .sl505_sdk_v1_model_path import SdkV1ModelPath
 from .sl506_model_never_loaded import ModelNeverLoaded
 from .sl601_batch_return_shape import BatchReturnShape
 from .sl602_batch_return_in_loop import BatchReturnInLoop
+from .sl701_scoring_script_not_found import ScoringScriptNotFound
+from .sl702_package_not_in_environment import PackageNotInEnvironment
+from .sl703_inference_server_not_in_environment import InferenceServerNotInEnvironment
+from .sl704_inference_schema_not_in_environment import InferenceSchemaNotInEnvironment
+from .sl705_request_timeout_above_maximum import RequestTimeoutAboveMaximum
+from .sl706_probe_value_below_minimum import ProbeValueBelowMinimum
+from .sl707_concurrency_without_worker_count import ConcurrencyWithoutWorkerCount
+from .sl708_python_below_server_minimum import PythonBelowServerMinimum
+from .sl710_environment_file_not_found import EnvironmentFileNotFound
 from .sl901_import_failed import ImportFailed
 from .sl902_load_failed import LoadFailed
 from .sl903_sensitive_swagger_example import SensitiveSwaggerExample
@@ -89,6 +99,15 @@ ALL_RULES = (
     ModelNeverLoaded,
     BatchReturnShape,
     BatchReturnInLoop,
+    ScoringScriptNotFound,
+    PackageNotInEnvironment,
+    InferenceServerNotInEnvironment,
+    InferenceSchemaNotInEnvironment,
+    RequestTimeoutAboveMaximum,
+    ProbeValueBelowMinimum,
+    ConcurrencyWithoutWorkerCount,
+    PythonBelowServerMinimum,
+    EnvironmentFileNotFound,
     ImportFailed,
     LoadFailed,
     SensitiveSwaggerExample,

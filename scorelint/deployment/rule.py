@@ -1,0 +1,130 @@
+"""Rules about a deployment (its YAML, its environment, its code folder) rather than about one script.
+
+A deployment rule is a `Rule` like the others (code, name, severity, contract, documentation, VALID and
+INVALID examples, one file under rules/scorelint_rules/), with three differences:
+
+- it subclasses `DeploymentRule` (`target = "deployment"`), so the per-script pass never runs it;
+- its `check()` reads `self.deployment` (the parsed YAML: `scorelint.deployment.definition.Deployment`),
+  `self.ctx.code` (the code folder, its imports) and `self.ctx.verdict(module)` (does the environment
+  provide a module), and reports with `self.report_at(located, message)`: `located` carries the file
+  (the YAML, the conda file, a requirements file or a Python module) and the range;
+- its examples are `DeploymentValid` / `DeploymentInvalid`: the deployment YAML as `code`, the other files
+  of the project in `files` ({"src/score.py": "..."}), and `in_file`, the file the first finding is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from ..model import Range, Severity
+from ..rule import ANY_SCRIPT, Invalid, Rule, RuleOptions, Valid, _dedent
+from .yamlfile import Located
+
+if TYPE_CHECKING:
+    from .codefolder import CodeFolder
+    from .definition import Deployment
+    from .packages import Closure, Metadata, Verdict
+
+
+def _files(value) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, dict) else value
+    return tuple((name, _dedent(text)) for name, text in items)
+
+
+@dataclass(frozen=True)
+class DeploymentValid(Valid):
+    """A deployment the rule must not flag: `code` is the deployment YAML (named `filename`), `files` the
+    project's other files, by path relative to the YAML's folder."""
+
+    filename: str = "deployment.yml"
+    files: tuple[tuple[str, str], ...] | dict = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "files", _files(self.files))
+
+
+@dataclass(frozen=True)
+class DeploymentInvalid(Invalid):
+    """A deployment the rule must flag; `in_file` is the file of the first finding (default: the YAML)."""
+
+    filename: str = "deployment.yml"
+    files: tuple[tuple[str, str], ...] | dict = ()
+    in_file: str | None = None
+    severity: Severity | None = None  # the first finding's severity, when it is not the rule's
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "files", _files(self.files))
+
+
+@dataclass
+class DeploymentReport:
+    path: Path
+    range: Range
+    message: str
+    severity: Severity | None = None
+
+
+class DeploymentContext:
+    """What deployment rules share, each part computed once and only when a rule asks for it."""
+
+    def __init__(self, deployment: Deployment, python: str | None = None) -> None:
+        self.deployment = deployment
+        self.python = python
+
+    @cached_property
+    def code(self) -> CodeFolder | None:
+        """The code folder and the imports of the script and its local modules (None without a script)."""
+        from .codefolder import read_code_folder
+
+        script = self.deployment.script_path
+        if script is None or not script.is_file():
+            return None
+        root = self.deployment.code_dir or script.parent
+        return read_code_folder(root, script)
+
+    @cached_property
+    def metadata(self) -> Metadata:
+        from .packages import metadata_for
+
+        return metadata_for(self.python)
+
+    @cached_property
+    def closure(self) -> Closure | None:
+        """What the inline environment installs, as far as metadata tells (None: not an inline conda env)."""
+        from .packages import closure
+
+        env = self.deployment.environment
+        if env is None or env.kind != "inline" or env.conda_file is None:
+            return None
+        extra = ("azureml-inference-server-http",) if env.image_kind == "inference" else ()
+        return closure(env, self.metadata, extra)
+
+    def verdict(self, module: str) -> Verdict | None:
+        from .packages import judge
+
+        if self.closure is None:
+            return None
+        return judge(module, self.deployment.environment, self.metadata, self.closure)
+
+
+class DeploymentRule(Rule):
+    target: ClassVar[str] = "deployment"
+    kinds = ANY_SCRIPT
+    VALID: ClassVar[list[DeploymentValid]] = []
+    INVALID: ClassVar[list[DeploymentInvalid]] = []
+
+    def __init__(self, ctx: DeploymentContext, options: RuleOptions | None = None) -> None:  # type: ignore[override]
+        super().__init__(ctx, options)  # type: ignore[arg-type]
+        self.found: list[DeploymentReport] = []
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.ctx.deployment
+
+    def report_at(self, where: Located, message: str, *, severity: Severity | None = None) -> None:
+        self.found.append(DeploymentReport(where.path, where.range, message, severity))
