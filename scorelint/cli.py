@@ -195,7 +195,17 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
     for error in path_errors:
         click.echo(f"scorelint: error: {error.path}: {error.message}", err=True)
         exit_code = EXIT_ERROR
-    outcomes.extend(_check_all([t.path for t in targets], run, jobs))
+    scripts = [t.path for t in targets if not t.deployment]
+    deployments = None
+    if any(t.deployment for t in targets):  # YAML and the SDKs are imported only then
+        from .deployment.run import DeploymentRun
+
+        deployments = DeploymentRun([t.path for t in targets if t.deployment],
+                                    explicit={t.path for t in targets if t.deployment and t.explicit})
+        scripts += deployments.scripts(scripts)  # a script a deployment names is checked, whatever its name
+    outcomes.extend(_check_all(scripts, run, jobs))
+    if deployments is not None:
+        outcomes = deployments.merge(outcomes, run.pipeline, python=sandbox_python)
     if sandbox:
         _add_sandbox_findings(outcomes, run, sandbox_python, sandbox_timeout, jobs, no_stand_ins)
 

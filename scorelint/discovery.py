@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .project import is_entry_script, is_excluded
 class Target:
     path: Path
     explicit: bool
+    deployment: bool = False  # an Azure ML deployment YAML (checked by scorelint.deployment), not a script
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings],
         key = path.absolute()
         if key not in seen:
             seen.add(key)
-            targets.append(Target(path, explicit))
+            targets.append(Target(path, explicit, deployment=path.suffix.lower() in YAML_SUFFIXES))
 
     for path in paths:
         if path.is_dir():
@@ -132,10 +134,15 @@ def _walk(root: Path, settings_of: Callable[[Path], Settings], errors: list[Path
         dirnames[:] = sorted(d for d in dirnames if not is_excluded_dir(d)
                              and not _excluded(Path(dirpath, d), settings))
         for name in sorted(filenames):
-            if not name.endswith(".py"):
+            is_yaml = name.lower().endswith(YAML_SUFFIXES)
+            if not name.endswith(".py") and not is_yaml:
                 continue
             path = Path(dirpath, name)
             if not path.is_file():  # a FIFO, socket or device named *.py: reading it could block forever
+                continue
+            if is_yaml:
+                if not _excluded(path, settings) and may_be_deployment(path):
+                    found.append(path)
                 continue
             if is_entry_script(path, settings, walked=True):
                 found.append(path)
@@ -147,3 +154,19 @@ def _excluded(path: Path, settings: Settings) -> bool:
         return False
     rel = relative_posix(path, settings.root)
     return any(path_matches(rel, glob) for glob in settings.exclude)
+
+
+YAML_SUFFIXES = (".yml", ".yaml")
+_DEPLOYMENT_WORDS = re.compile(rb"endpoint_name|Deployment\.schema\.json|Deployment\.json")
+_DEPLOYMENT_MAX_BYTES = 1_000_000
+
+
+def may_be_deployment(path: Path) -> bool:
+    """A cheap test before a YAML file is parsed as an Azure ML deployment: the words no deployment does
+    without (scorelint.deployment.definition decides for real)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_DEPLOYMENT_MAX_BYTES)
+    except OSError:
+        return False
+    return _DEPLOYMENT_WORDS.search(data) is not None

@@ -220,7 +220,7 @@ def test_default_selection_reports_every_load_time_finding(tmp_path, env):
     assert {"SL004", "SL006", "SL010"} <= {code for _, code in codes(done)}
 
 
-@pytest.mark.parametrize("selector", ["SL999", "SL7", "no-such-rule", "E501"])
+@pytest.mark.parametrize("selector", ["SL999", "SL8", "no-such-rule", "E501"])
 def test_an_unknown_selector_is_a_usage_error(tmp_path, env, selector):
     write(tmp_path, "score.py", GOOD)
     for option in ("--select", "--ignore", "--extend-select"):

@@ -54,24 +54,19 @@ class YamlDocument:
 
     def key(self, mapping: Any, key: str) -> Located | None:
         """The value under `key` in `mapping`, located at the key (its line holds the whole entry)."""
-        if not isinstance(mapping, dict) or key not in mapping:
-            return None
-        lc = getattr(mapping, "lc", None)
-        try:
-            line0, col0 = lc.key(key) if lc is not None else (0, 0)
-        except (KeyError, TypeError, AttributeError):
-            line0, col0 = 0, 0
-        return Located(mapping[key], self.path, self.span(line0, col0))
+        return self._located(mapping, key, "key")
 
     def value(self, mapping: Any, key: str) -> Located | None:
         """The value under `key`, located at the value itself (where a scalar's text starts)."""
+        return self._located(mapping, key, "value")
+
+    def _located(self, mapping: Any, key: str, part: str) -> Located | None:
         if not isinstance(mapping, dict) or key not in mapping:
             return None
-        lc = getattr(mapping, "lc", None)
         try:
-            line0, col0 = lc.value(key) if lc is not None else (0, 0)
-        except (KeyError, TypeError, AttributeError):
-            return self.key(mapping, key)
+            line0, col0 = getattr(mapping.lc, part)(key)
+        except (KeyError, TypeError, AttributeError):  # a plain dict, or a value ruamel placed no mark on
+            line0, col0 = 0, 0
         return Located(mapping[key], self.path, self.span(line0, col0))
 
     def items(self, sequence: Any) -> list[Located]:

@@ -1,0 +1,97 @@
+"""Deployments in a command-line run: read the deployment files found, add the scripts they name to the
+files to lint (whatever their names), then merge the deployment findings into the per-file results
+(the script's own result when the finding is about the script; a new result for a YAML, conda or
+requirements file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import Diagnostic, LintResult
+from .check import check_deployment, load
+
+if TYPE_CHECKING:
+    from ..project import Pipeline
+    from ..runner import FileOutcome
+    from .definition import Deployment
+
+
+class DeploymentRun:
+    def __init__(self, paths: list[Path], *, explicit: set[Path] | None = None) -> None:
+        self.deployments: list[Deployment] = []
+        self.errors: list[LintResult] = []
+        for path in paths:
+            deployment, error = load(path)
+            if error is not None:
+                # A YAML named on the command line that cannot be read is an error; one found in a folder
+                # only when it looked like a deployment (the text test passed), which it did to get here.
+                self.errors.append(LintResult(str(path), error=error))
+            elif deployment is not None:
+                self.deployments.append(deployment)
+            elif explicit and path in explicit:
+                self.errors.append(LintResult(str(path), error="not an Azure ML deployment YAML (no deployment "
+                                              "$schema, no endpoint_name with code_configuration, model or environment)"))
+
+    def scripts(self, already: list[Path]) -> list[Path]:
+        """The scoring scripts the deployments name that are not among `already` (and exist)."""
+        seen = {_key(p) for p in already}
+        found = []
+        for deployment in self.deployments:
+            script = deployment.script_path
+            if script is not None and script.is_file() and _key(script) not in seen:
+                seen.add(_key(script))
+                found.append(_display(script))
+        return found
+
+    def merge(self, outcomes: list[FileOutcome], pipeline: Pipeline, python: str | None = None
+              ) -> list[FileOutcome]:
+        from ..config import ConfigError
+        from ..runner import FileOutcome
+
+        by_key = {_key(o.path): o for o in outcomes}
+        merged = list(outcomes)
+        for error in self.errors:
+            merged.append(FileOutcome(Path(error.path), error))
+        for deployment in self.deployments:
+            try:
+                linter = pipeline.linter_for(deployment.path)
+            except ConfigError as exc:
+                merged.append(FileOutcome(deployment.path, LintResult(str(deployment.path)), config_error=str(exc)))
+                continue
+            for path, result in check_deployment(deployment, linter.selection, python).items():
+                key = _key(path)
+                outcome = by_key.get(key)
+                if outcome is None:
+                    display = _display(path)
+                    result.path = str(display)
+                    outcome = FileOutcome(display, result)
+                    by_key[key] = outcome
+                    merged.append(outcome)
+                    continue
+                if outcome.result is result:
+                    continue
+                outcome.result.diagnostics.extend(d for d in result.diagnostics
+                                                  if d not in outcome.result.diagnostics)
+                outcome.result.diagnostics.sort(key=Diagnostic.sort_key)
+                outcome.result.internal_errors.extend(result.internal_errors)
+        return merged
+
+
+def _key(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return os.path.abspath(path)
+
+
+def _display(path: Path) -> Path:
+    """A path as short as it can be said: relative to the current folder when under it, normalised."""
+    normal = Path(os.path.normpath(path))
+    if normal.is_absolute():
+        try:
+            return normal.relative_to(Path.cwd())
+        except ValueError:
+            return normal
+    return normal
