@@ -27,9 +27,14 @@ from scorelint.sandbox import SandboxOptions, SwaggerUnavailable, WarmWorker, sw
 
 FIXTURES = Path(__file__).parent / "sandbox_fixtures"
 NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "score.py").is_file())
+# The `heavy_*` fixtures import packages absent here (torch, mlflow, cv2...): the server gets the same
+# stand-ins on its path (tests/stand_in_site/sitecustomize.py) as the sandbox uses.
+STAND_IN_SITE = Path(__file__).parent / "stand_in_site"
+HEAVY = [n for n in NAMES if n.startswith("heavy_")]
 # `try` sends the generated schema's example; the server's example comes from a hand-written file there.
-TRY_NAMES = [n for n in NAMES if not any((FIXTURES / n / f).exists() for f in ("swagger.json", "swagger2.json"))
-             or n == "empty_user_swagger"]
+# (`try` refuses to answer with stand-ins: test_try_refuses_with_stand_ins.)
+TRY_NAMES = [n for n in NAMES if (not any((FIXTURES / n / f).exists() for f in ("swagger.json", "swagger2.json"))
+                                  or n == "empty_user_swagger") and n not in HEAVY]
 ASKED = ("2", "3", "3.1", "2.0", "3.0", "4")  # "4": a version the server does not know
 SERVER = Path(sys.executable).with_name("azmlinfsrv")
 START_DEADLINE = 90.0
@@ -43,9 +48,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _fixture_env(name: str) -> dict:
+def _fixture(name: str) -> dict:
     path = FIXTURES / name / "fixture.json"
-    return json.loads(path.read_text())["env"] if path.is_file() else {}
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _fixture_env(name: str) -> dict:
+    return _fixture(name).get("env", {})
 
 
 def _get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -63,6 +72,9 @@ def serve(name: str) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SERVICE_", "AML_", "AZUREML_", "WORKER_", "SERVER_"))}
     env.update(_fixture_env(name), PYTHONDONTWRITEBYTECODE="1")
+    stand_ins = _fixture(name).get("stand_ins", []) + _fixture(name).get("server_stand_ins", [])
+    if stand_ins:
+        env.update(PYTHONPATH=str(STAND_IN_SITE), SCORELINT_TEST_STAND_INS=",".join(stand_ins))
     port = _free_port()
     proc = subprocess.Popen([str(SERVER), "--entry_script", "score.py", "--port", str(port)],
                             cwd=FIXTURES / name, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -189,6 +201,22 @@ def test_fixtures_cover_what_they_claim(served):
     assert served["config_json"]["2"][1]["info"]["title"] == "from-config"
     assert served["undecorated"]["3"][1]["components"]["schemas"]["ServiceInput"] == {"type": "object",
                                                                                      "example": {}}
+
+
+@pytest.mark.parametrize("name", HEAVY)
+def test_heavy_fixtures_need_their_stand_ins(name, built):
+    """The packages really are absent (strict import fails), and exactly those were stood in for."""
+    assert built[name].stood_in == _fixture(name)["stand_ins"]
+    strict = swagger(FIXTURES / name / "score.py", SandboxOptions(stand_ins=False, timeout=60))
+    assert strict.failure is not None and strict.failure.exception == "ModuleNotFoundError"
+    assert strict.failure.module.split(".")[0] in _fixture(name)["stand_ins"] + _fixture(name).get("server_stand_ins", [])
+
+
+@pytest.mark.parametrize("name", HEAVY)
+def test_try_refuses_with_stand_ins(name, worker):
+    result = try_script(FIXTURES / name / "score.py", _options(name), worker=worker)
+    assert result.status is None and result.failure is not None and result.failure.kind == "import"
+    assert all(repr(module) in result.failure.message for module in _fixture(name)["stand_ins"])
 
 
 @pytest.mark.parametrize("name", NAMES)
