@@ -101,7 +101,7 @@ def rule_packages(memo_dir: Path) -> list[str]:
         pass
     from importlib.metadata import entry_points
 
-    packages = sorted({ep.value.split(":")[0].split(".")[0] for ep in entry_points(group=GROUP)} | {"scorelint_rules"})
+    packages = sorted({ep.value.split(":")[0].split(".")[0] for ep in entry_points(group=GROUP)})
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=memo.parent, prefix=".tmp-")

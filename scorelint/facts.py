@@ -19,7 +19,7 @@ from typing import Literal
 
 import libcst as cst
 
-from .rule import ScriptKind
+from .model import ScriptKind
 from .source import ParsedSource
 
 RAWHTTP = frozenset(

@@ -1,4 +1,4 @@
-"""The plain data every front end shares: diagnostics, fixes and text edits.
+"""The plain data every front end and the engine share: diagnostics, fixes, text edits, script kinds.
 
 These dataclasses are the public JSON interface (see README, "JSON output"): lines are 1-based,
 columns are 0-based offsets in Unicode code points inside the line. Front ends convert: the JSON and
@@ -23,6 +23,13 @@ class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+class ScriptKind(str, enum.Enum):
+    """Online (HTTP) entry scripts and batch (mini_batch) scripts follow different contracts."""
+
+    ONLINE = "online"
+    BATCH = "batch"
 
 
 class Applicability(str, enum.Enum):

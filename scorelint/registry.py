@@ -85,11 +85,9 @@ def load_entry_point_rules() -> list[type[Rule]]:
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     rules = load_entry_point_rules()
-    if not rules:
-        # Running from a source tree that was never installed: fall back to the built-ins.
-        from scorelint_rules import ALL_RULES
-
-        rules = list(ALL_RULES)
+    if not rules:  # the built-in pack registers like any other: no entry point means no installation
+        raise RegistryError(f"no rules: nothing is registered in the {GROUP!r} entry-point group (install "
+                            "scorelint with pip, e.g. `pip install -e .` in a source tree)")
     # The same class may be reachable through two distributions (editable installs); keep one.
     unique = list({id(r): r for r in rules}.values())
     return Registry(unique)

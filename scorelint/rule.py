@@ -24,17 +24,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from .model import Applicability, Diagnostic, Severity
+from .model import Applicability, Diagnostic, ScriptKind, Severity
 
 if TYPE_CHECKING:
     from .context import FileContext
-
-
-class ScriptKind(str, enum.Enum):
-    """Online (HTTP) entry scripts and batch (mini_batch) scripts follow different contracts."""
-
-    ONLINE = "online"
-    BATCH = "batch"
 
 
 class EngineHook(str, enum.Enum):

@@ -5,9 +5,6 @@ back in the order the files were given."""
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +13,9 @@ from typing import TYPE_CHECKING
 from .config import ConfigError
 from .encoding import SourceDecodeError, SourceFile
 from .model import LintResult
-from .project import Overrides, Pipeline, exit_with
+from .parallel import map_in_processes, worth_processes
+from .project import Overrides, Pipeline
+from .writes import write_atomically
 
 if TYPE_CHECKING:
     from .api import Linter
@@ -104,12 +103,10 @@ def check_file(path: Path, run: CheckRun, data: bytes | None = None) -> FileOutc
 
 # --- many files, on many cores -------------------------------------------------------------------------
 _worker_run: CheckRun | None = None
-MIN_FILES_PER_WORKER = 8
 
 
 def _init_worker(options: CheckOptions) -> None:
     global _worker_run
-    exit_with(os.getppid())  # a worker whose parent was killed must not go on fixing files
     _worker_run = CheckRun(options)
 
 
@@ -148,25 +145,18 @@ def check_files(paths: list[Path], run: CheckRun, *, jobs: int = 1, on_done=None
     if on_done is not None and len(todo) < len(paths):
         on_done(len(paths) - len(todo))
 
-    # Starting a worker costs about as much as checking a few dozen files, so small runs stay in-process.
-    if jobs <= 1 or len(todo) < 2 * MIN_FILES_PER_WORKER:
+    if not worth_processes(len(todo), jobs):
         for index, path, data in todo:
             outcomes[index] = check_file(path, run, data)
             if on_done is not None:
                 on_done(1)
         return outcomes  # type: ignore[return-value]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = min(jobs, max(1, len(todo) // MIN_FILES_PER_WORKER))
-    chunk = max(1, min(32, len(todo) // (workers * 4)))
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     items = [(path, data) for _, path, data in todo]
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
-        for (index, _, _), outcome in zip(todo, pool.map(_check_in_worker, items, chunksize=chunk)):
-            outcomes[index] = outcome
-            if on_done is not None:
-                on_done(1)
+    results = map_in_processes(_check_in_worker, items, jobs=jobs, initializer=_init_worker, initargs=(options,))
+    for (index, _, _), outcome in zip(todo, results):
+        outcomes[index] = outcome
+        if on_done is not None:
+            on_done(1)
     return outcomes  # type: ignore[return-value]
 
 
@@ -202,38 +192,3 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
             return FileOutcome(path, linter.lint_text(source.text, path), write_error=file_outcome.write_error)
     result.text = outcome.text
     return file_outcome
-
-
-def write_atomically(path: Path, data: bytes, *, expected: bytes | None = None) -> str | None:
-    """Write through a temporary file in the same folder and rename it over the original, keeping the
-    file's mode (and owner, when allowed): a crash or Ctrl-C leaves either the old file or the new one,
-    never half of one. With `expected` (the bytes the fix was computed from), a file that changed in the
-    meantime (an editor saved it) is left alone rather than overwritten with a fix of its old content."""
-    try:
-        st = os.stat(path)
-        target = Path(os.path.realpath(path))  # write through a symlink, not over it
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".scorelint-tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-                try:  # before chmod: chown clears the set-user-ID bit
-                    os.chown(tmp, st.st_uid, st.st_gid)
-                except OSError:
-                    pass  # not ours to give away: the file becomes the user's own, as after any editor's save
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))
-            if expected is not None and target.read_bytes() != expected:
-                os.unlink(tmp)
-                return "not written: the file changed while scorelint was fixing it (run scorelint again)"
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except OSError as exc:
-        return f"cannot write fixed file: {exc.strerror or exc}"
-    return None
