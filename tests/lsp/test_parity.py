@@ -51,9 +51,10 @@ FILES = {
             return frame.shape[0]
         """,
     "sample.csv": "name,email,age\nSarah Connor,sarah.connor@gmail.com,41\n",
-    # SL504 is ignored for legacy/*.py; the sandbox's import-failed is suppressed by its noqa comment.
+    # SL504 is ignored for legacy/*.py; the sandbox's import-failed is suppressed by its noqa comment
+    # (its twin without the comment shows the finding is there to suppress).
     "legacy/score.py": """\
-        import not_a_module_scorelint_parity  # noqa: SL901
+        WORKERS = int("four")  # noqa: SL901
         from sklearn.externals import joblib
 
 
@@ -64,6 +65,17 @@ FILES = {
 
         def run(data):
             return model.predict(data)
+        """,
+    "legacy/score_twin.py": """\
+        WORKERS = int("four")
+
+
+        def init():
+            pass
+
+
+        def run(data):
+            return data
         """,
     # Outside the include globs (*score*.py): main.py binds init and run, so it is an entry script;
     # util.py does not, so neither front end checks it.
@@ -124,7 +136,7 @@ async def language_server(client: LanguageClient, root: Path) -> tuple[set[tuple
         path = root / name
         d = Doc(client, path, path.read_text())
         diagnostics = await d.open()
-        if diagnostics or name == "legacy/score.py":
+        if diagnostics or name.startswith("legacy/"):
             # an entry script: save it, and wait for the sandbox's findings to be published with the others
             client.text_document_did_save(types.DidSaveTextDocumentParams(
                 text_document=types.TextDocumentIdentifier(uri=d.uri)))
@@ -146,11 +158,12 @@ async def test_command_line_and_language_server_agree(vscode: LanguageClient, tm
     by_file = {}
     for path, code, *_ in cli_findings:
         by_file.setdefault(path, set()).add(code)
-    assert set(by_file) == {"score.py", "legacy/score.py", "helpers/main.py"}
+    assert set(by_file) == {"score.py", "legacy/score.py", "legacy/score_twin.py", "helpers/main.py"}
     assert "SL903" in by_file["score.py"] and "SL208" in by_file["score.py"]
     sl903 = [f[4] for f in cli_findings if f[1] == "SL903"]
     assert sl903 and not any("e-mail" in message for message in sl903)  # allowed by the static rule's list
     assert not by_file["legacy/score.py"] & {"SL504", "SL901"}  # per-file ignore; noqa on a sandbox finding
+    assert by_file["legacy/score_twin.py"] == {"SL901"}
     assert by_file["helpers/main.py"] == {"SL006"}
     broken = {e for e in cli_errors if "invalid TOML" in e}
     assert len(broken) == 1 and broken == lsp_errors
