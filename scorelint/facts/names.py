@@ -1,50 +1,17 @@
-"""Facts about an entry script, computed once per file and shared by every rule.
-
-What the server cares about is decided at module level: which names `init` and `run` are bound to,
-what `run` is decorated with, and which decorators are applied anywhere (`@rawhttp` flips a global
-switch wherever it is applied). The facts see through the ways real scripts are written: aliased
-imports (`from ... import rawhttp as raw`, `import ...aml_request as req` then `@req.rawhttp`), both
-azureml import paths, init/run assigned or imported rather than defined, and definitions inside
-module-level `if`/`try`/`with` blocks. Everything is computed lazily: a rule that never asks for a
-fact costs nothing.
-"""
+"""Names and scopes: what the module binds and imports, how an expression resolves through them, and
+what a function's body binds, reads and returns. The rest of the facts are built on these."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
 import libcst as cst
 
-from .model import ScriptKind
-from .source import ParsedSource
+from ..source import ParsedSource
 
-RAWHTTP = frozenset(
-    {
-        "azureml.contrib.services.aml_request.rawhttp",
-        "azureml_inference_server_http.api.aml_request.rawhttp",
-    }
-)
-INPUT_SCHEMA = frozenset({"inference_schema.schema_decorators.input_schema"})
-OUTPUT_SCHEMA = frozenset({"inference_schema.schema_decorators.output_schema"})
-AML_RESPONSE = frozenset(
-    {
-        "azureml.contrib.services.aml_response.AMLResponse",
-        "azureml_inference_server_http.api.aml_response.AMLResponse",
-    }
-)
-PARAMETER_TYPES = {
-    "inference_schema.parameter_types.standard_py_parameter_type.StandardPythonParameterType": "standard",
-    "inference_schema.parameter_types.numpy_parameter_type.NumpyParameterType": "numpy",
-    "inference_schema.parameter_types.pandas_parameter_type.PandasParameterType": "pandas",
-    "inference_schema.parameter_types.spark_parameter_type.SparkParameterType": "spark",
-    "inference_schema.parameter_types.abstract_parameter_type.AbstractParameterType": "abstract",
-}
-
-# What `from X import *` binds, for the modules entry scripts star-import.
 STAR_EXPORTS = {
     "azureml.contrib.services.aml_request": ("rawhttp", "AMLRequest"),
     "azureml_inference_server_http.api.aml_request": ("rawhttp", "AMLRequest"),
@@ -56,13 +23,6 @@ STAR_EXPORTS = {
 BindingKind = Literal["def", "class", "assign", "import", "other"]
 
 # Batch endpoints and ParallelRunStep call run(mini_batch) or run(mini_batch, mini_batch_context).
-_BATCH_PARAM_NAMES = frozenset({"mini_batch", "minibatch", "mini_batch_context"})
-_WEAK_BATCH_PARAM = re.compile(r"(?:^|_)(?:mini_?)?batch(?:es)?(?:_|$)")
-# The parallel-run runtime's helpers (EntryScript: logger, output folder); `entry_script` is its old name.
-_BATCH_HELPER_MODULES = ("azureml_user", "entry_script")
-_KIND_DIRECTIVE = re.compile(r"#\s*scorelint:\s*kind\s*=\s*(?P<kind>online|batch)\b")
-
-# Expressions whose value is never a module (for `driver_module = ...`).
 _NOT_A_MODULE = (cst.BaseString, cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set,
                  cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda, cst.BinaryOperation,
                  cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
@@ -75,7 +35,6 @@ _BINDING_NODES = frozenset({
 
 _COMPOUND_BLOCKS = (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler,
                     cst.Finally, cst.With, cst.For, cst.While)
-
 
 @dataclass
 class Binding:
@@ -90,34 +49,6 @@ class Binding:
 
 
 @dataclass
-class Decorator:
-    node: cst.Decorator
-    qualified: str | None  # the decorator's callee, resolved through imports
-    call: cst.Call | None  # when written as @name(args)
-
-
-@dataclass
-class SchemaDecorator:
-    decorator: Decorator
-    param_name: str | None  # input_schema's first argument, when it is a literal or constant
-    name_node: cst.BaseExpression | None
-    param_type: cst.BaseExpression | None  # the ParameterType(...) expression or a name for it
-
-
-@dataclass
-class EntryFunction:
-    """What a module-level name (`init` or `run`) is bound to."""
-
-    name: str
-    binding: Binding | None
-    definition: cst.FunctionDef | None  # the def the name ends up at, when it is a local def
-
-    @property
-    def exists(self) -> bool:
-        return self.binding is not None
-
-
-@dataclass
 class LocalBinding:
     """A name bound in a function's own scope (see `EntryScriptFacts.local_bindings`)."""
 
@@ -128,37 +59,11 @@ class LocalBinding:
     statement: cst.CSTNode  # the Assign, For, With, Import... that binds it
 
 
-@dataclass
-class Param:
-    name: str
-    node: cst.Param
-    kind: Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
-    has_default: bool
+class NameFacts:
+    """Module-level bindings and name resolution; function bodies and their local names."""
 
-
-@dataclass
-class SignatureWrapper:
-    """A decorator on `run` that replaces it with a function of another signature."""
-
-    decorator: Decorator
-    wrapper: cst.FunctionDef  # the nested function the decorator returns
-
-
-@dataclass
-class RawhttpUse:
-    """`rawhttp` applied to something: as a decorator, or called as rawhttp(func)."""
-
-    node: cst.CSTNode  # the Decorator or the Call
-    target_name: str | None  # the decorated function's name
-    target: cst.CSTNode | None  # the decorated FunctionDef/ClassDef
-    on_module_run: bool  # applied to the function the module's `run` is bound to
-
-
-@dataclass
-class EntryScriptFacts:
     source: ParsedSource
-    kind_setting: str = "auto"  # "online" | "batch" | "auto"
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict
 
     # --- module-level bindings and name resolution --------------------------------------------------
     @cached_property
@@ -238,307 +143,6 @@ class EntryScriptFacts:
         for local, name in self.imports.items():
             if name in qualified:
                 return local
-        return None
-
-    # --- init and run -----------------------------------------------------------------------------
-    def _entry(self, name: str) -> EntryFunction:
-        bindings = self.bindings.get(name)
-        if not bindings:
-            return EntryFunction(name, None, None)
-        binding = bindings[-1]
-        return EntryFunction(name, binding, self._function_for(binding))
-
-    def _function_for(self, binding: Binding, depth: int = 5) -> cst.FunctionDef | None:
-        if binding.kind == "def":
-            return binding.node  # type: ignore[return-value]
-        if binding.kind == "assign" and depth:
-            value = binding.value
-            # run = rawhttp(predict)  /  run = predict
-            while isinstance(value, cst.Call) and len(value.args) == 1:
-                value = value.args[0].value
-            if isinstance(value, cst.Name) and value.value != binding.name:
-                target = self.bindings.get(value.value)
-                if target:
-                    return self._function_for(target[-1], depth - 1)
-        return None
-
-    @cached_property
-    def init(self) -> EntryFunction:
-        return self._entry("init")
-
-    @cached_property
-    def run(self) -> EntryFunction:
-        return self._entry("run")
-
-    @cached_property
-    def has_driver_module(self) -> bool:
-        """`driver_module` bound to a module: the server calls that module's run instead (CONTRACT 1).
-
-        The server checks `isinstance(driver_module, ModuleType)`, so an import (or a value computed at
-        run time, e.g. `importlib.import_module(...)`) counts, but a function, a class or a literal such as
-        `driver_module = None` does not: the server then inspects this module's own `run`."""
-        bindings = self.bindings.get("driver_module")
-        if not bindings:
-            return False
-        binding = bindings[-1]
-        if binding.kind in ("def", "class"):
-            return False
-        if binding.kind != "assign":
-            return True
-        value = self.resolve_value(binding.value)
-        if isinstance(value, cst.Name):
-            if value.value in ("None", "True", "False"):
-                return False
-            target = self.bindings.get(value.value)
-            return not (target and target[-1].kind in ("def", "class"))
-        return not isinstance(value, _NOT_A_MODULE)
-
-    def decorators(self, func: cst.FunctionDef | cst.ClassDef | None) -> list[Decorator]:
-        if func is None:
-            return []
-        key = ("decorators", func)
-        if key not in self._cache:
-            found = []
-            for dec in func.decorators:
-                expr = dec.decorator
-                call = expr if isinstance(expr, cst.Call) else None
-                callee = call.func if call is not None else expr
-                found.append(Decorator(dec, self.qualified_name(callee), call))
-            self._cache[key] = found
-        return self._cache[key]
-
-    @cached_property
-    def run_decorators(self) -> list[Decorator]:
-        return self.decorators(self.run.definition)
-
-    @cached_property
-    def run_signature_wrapper(self) -> SignatureWrapper | None:
-        """The decorator whose wrapper the server sees instead of `run`, if any.
-
-        The server reads `inspect.signature(run)`, which follows `__wrapped__` (set by `functools.wraps`,
-        and by inference-schema's and most libraries' decorators) down to the original function. A
-        decorator defined in this file that returns a nested function without `functools.wraps` stops that:
-        the server then sees the nested function's parameters, typically `(*args, **kwargs)`. Decorators
-        apply bottom-up, so the outermost one is looked at first; imported decorators are assumed to wrap
-        properly."""
-        for dec in self.run_decorators:
-            wrapper = self._unwrapped_wrapper(dec)
-            if wrapper is not None:
-                return SignatureWrapper(dec, wrapper)
-        return None
-
-    def _unwrapped_wrapper(self, dec: Decorator) -> cst.FunctionDef | None:
-        # @timed -> timed(run); @logged("label") -> logged("label")(run), one level of factory.
-        callee = dec.call.func if dec.call is not None else dec.node.decorator
-        if not isinstance(callee, cst.Name):
-            return None  # imported decorators (module.attr) are not followed
-        bindings = self.bindings.get(callee.value)
-        if not bindings or bindings[-1].kind != "def":
-            return None
-        factory: cst.FunctionDef = bindings[-1].node  # type: ignore[assignment]
-        decorator = self._returned_nested_def(factory) if dec.call is not None else factory
-        wrapper = self._returned_nested_def(decorator) if decorator is not None else None
-        if wrapper is None:
-            return None
-        for inner in wrapper.decorators:
-            inner_callee = inner.decorator.func if isinstance(inner.decorator, cst.Call) else inner.decorator
-            if (self.qualified_name(inner_callee) or "").rsplit(".", 1)[-1] == "wraps":
-                return None
-        code = self.source.code(factory)
-        if "__wrapped__" in code or "update_wrapper" in code or "__signature__" in code:
-            return None
-        return wrapper
-
-    def _returned_nested_def(self, func: cst.FunctionDef) -> cst.FunctionDef | None:
-        """The function defined directly in `func` that `func` returns (its only return)."""
-        if not isinstance(func.body, cst.IndentedBlock):
-            return None
-        nested = {stmt.name.value: stmt for stmt in func.body.body if isinstance(stmt, cst.FunctionDef)}
-        returned = [r.value for r in self.returns(func)]
-        if len(returned) != 1 or not isinstance(returned[0], cst.Name):
-            return None
-        return nested.get(returned[0].value)
-
-    @cached_property
-    def input_schemas(self) -> list[SchemaDecorator]:
-        found = []
-        for dec in self.run_decorators:
-            if dec.qualified in INPUT_SCHEMA and dec.call is not None:
-                name_arg = argument_value(dec.call, 0, "param_name")
-                type_arg = argument_value(dec.call, 1, "param_type")
-                found.append(SchemaDecorator(dec, self.literal_string(name_arg), name_arg, type_arg))
-        return found
-
-    @cached_property
-    def output_schema(self) -> SchemaDecorator | None:
-        for dec in self.run_decorators:
-            if dec.qualified in OUTPUT_SCHEMA and dec.call is not None:
-                type_arg = argument_value(dec.call, 0, "output_type")
-                return SchemaDecorator(dec, None, None, type_arg)
-        return None
-
-    @cached_property
-    def is_schema_decorated(self) -> bool:
-        """Whether the server calls run with the JSON body's fields by parameter name (ObjectInput).
-
-        inference-schema registers run for `@input_schema` and for `@output_schema` alike, and the server
-        asks that registry (`is_schema_decorated`), so `@output_schema` alone is enough."""
-        return bool(self.input_schemas) or any(
-            d.qualified in INPUT_SCHEMA or d.qualified in OUTPUT_SCHEMA for d in self.run_decorators)
-
-    @cached_property
-    def rawhttp_uses(self) -> list[RawhttpUse]:
-        """Every application of rawhttp in the file, anywhere (it flips a server-wide switch)."""
-        run_def = self.run.definition
-        uses: list[RawhttpUse] = []
-        for node in self.source.nodes(cst.Decorator):
-            expr = node.decorator
-            callee = expr.func if isinstance(expr, cst.Call) else expr
-            if self.qualified_name_in(callee, RAWHTTP):
-                target = self.source.parent.get(node)
-                target_name = target.name.value if isinstance(target, (cst.FunctionDef, cst.ClassDef)) else None
-                uses.append(RawhttpUse(node, target_name, target, target is not None and target is run_def))
-        for call in self.source.nodes(cst.Call):
-            if call.args and self.qualified_name_in(call.func, RAWHTTP):
-                arg = call.args[0].value
-                target_name = arg.value if isinstance(arg, cst.Name) else None
-                target = None
-                on_run = False
-                if target_name:
-                    bindings = self.bindings.get(target_name)
-                    target = self._function_for(bindings[-1]) if bindings else None
-                    on_run = target is not None and target is run_def
-                    if not on_run:
-                        # run = rawhttp(run) or run = rawhttp(predict): the result becomes run.
-                        assign = self.source.enclosing(call, cst.Assign)
-                        on_run = assign is not None and any(
-                            isinstance(t.target, cst.Name) and t.target.value == "run" for t in assign.targets
-                        )
-                uses.append(RawhttpUse(call, target_name, target, on_run))
-        return uses
-
-    @cached_property
-    def is_rawhttp(self) -> bool:
-        return bool(self.rawhttp_uses)
-
-    # --- parameters -------------------------------------------------------------------------------
-    def params(self, func: cst.FunctionDef | None) -> list[Param]:
-        if func is None:
-            return []
-        p = func.params
-        out: list[Param] = []
-        for param in p.posonly_params:
-            out.append(Param(param.name.value, param, "positional_only", param.default is not None))
-        for param in p.params:
-            out.append(Param(param.name.value, param, "positional_or_keyword", param.default is not None))
-        if isinstance(p.star_arg, cst.Param):
-            out.append(Param(p.star_arg.name.value, p.star_arg, "var_positional", False))
-        for param in p.kwonly_params:
-            out.append(Param(param.name.value, param, "keyword_only", param.default is not None))
-        if p.star_kwarg is not None:
-            out.append(Param(p.star_kwarg.name.value, p.star_kwarg, "var_keyword", False))
-        return out
-
-    @cached_property
-    def run_params(self) -> list[Param]:
-        return self.params(self.run.definition)
-
-    # --- kind: online or batch --------------------------------------------------------------------
-    @cached_property
-    def kind(self) -> ScriptKind:
-        if self.kind_setting in ("online", "batch"):
-            return ScriptKind(self.kind_setting)
-        return ScriptKind.BATCH if self.batch_evidence is not None else ScriptKind.ONLINE
-
-    @cached_property
-    def kind_directive(self) -> str | None:
-        """`# scorelint: kind=batch` (or `online`) written in the file itself, for `kind = "auto"`."""
-        if "scorelint: kind" not in self.source.text:
-            return None
-        for comment in self.source.nodes(cst.Comment):
-            match = _KIND_DIRECTIVE.search(comment.value)
-            if match:
-                return match["kind"]
-        return None
-
-    @cached_property
-    def batch_evidence(self) -> str | None:
-        """Why the script is taken for a batch script (batch endpoint / ParallelRunStep), or None.
-
-        Decisive: a `mini_batch`/`mini_batch_context` parameter of run, or the parallel-run helpers
-        (`azureml_user.parallel_run`, `entry_script`) imported anywhere. Strong unless the script also
-        shows online traits (schema decorators, @rawhttp, `request_headers`, AMLResponse): command-line
-        parsing in init (or in a helper init calls), since only the batch runtime passes arguments. Weak,
-        likewise: run's first parameter named like a batch (`batch`, `batch_input`, `file_batch`).
-        """
-        directive = self.kind_directive
-        if directive is not None:
-            return "the file says `# scorelint: kind=batch`" if directive == "batch" else None
-        params = self.run_params
-        for param in params:
-            if param.name in _BATCH_PARAM_NAMES:
-                return f"run takes `{param.name}`"
-        helper = self._parallel_run_import()
-        if helper is not None:
-            return f"it imports `{helper}`"
-        if self._has_online_traits():
-            return None
-        parsing = self._argument_parsing_in_init()
-        if parsing is not None:
-            return parsing
-        first = next((p for p in params if p.name != "request_headers"), None)
-        if first is not None and _WEAK_BATCH_PARAM.search(first.name):
-            return f"run's input is named `{first.name}`"
-        return None
-
-    def _parallel_run_import(self) -> str | None:
-        for node in self.source.nodes(cst.ImportFrom):
-            if node.relative or node.module is None:
-                continue
-            module = dotted_name(node.module)
-            if _is_batch_helper(module):
-                return module
-        for node in self.source.nodes(cst.ImportAlias):
-            if isinstance(self.source.parent.get(node), cst.Import):
-                module = dotted_name(node.name)
-                if _is_batch_helper(module):
-                    return module
-        return None
-
-    def _has_online_traits(self) -> bool:
-        if self.is_schema_decorated or self.output_schema is not None or self.is_rawhttp:
-            return True
-        if any(p.name == "request_headers" for p in self.run_params):
-            return True
-        return any(q in AML_RESPONSE for q in self.imports.values())
-
-    def _argument_parsing_in_init(self) -> str | None:
-        init_def = self.init.definition
-        if init_def is None:
-            return None
-        functions = [init_def]
-        # One level of helpers: `def init(): args = parse_args()` with parse_args defined in the module.
-        for call in self.source.walk(init_def, cst.Call):
-            if isinstance(call.func, cst.Name) and call.func.value != "init":
-                bindings = self.bindings.get(call.func.value)
-                if bindings and bindings[-1].kind == "def" and bindings[-1].node not in functions:
-                    functions.append(bindings[-1].node)  # type: ignore[arg-type]
-        for func in functions:
-            for call in self.source.walk(func, cst.Call):
-                name = self.qualified_name(call.func) or ""
-                if name.startswith("argparse.") or name.endswith((".parse_known_args", ".parse_args")):
-                    where = "init" if func is init_def else f"`{func.name.value}` (called by init)"
-                    return f"{where} parses command-line arguments"
-        # Parsing at import time (outside `if __name__ == "__main__":`) is batch-only too: under the
-        # online server, sys.argv holds the server's own arguments.
-        for call in self.source.nodes(cst.Call):
-            func = call.func
-            if type(func) is not cst.Attribute or func.attr.value not in ("parse_args", "parse_known_args"):
-                continue
-            outer = [a for a in self.source.ancestors(call) if type(a) in (cst.FunctionDef, cst.ClassDef,
-                                                                            cst.Lambda, cst.If)]
-            if not any(type(a) is not cst.If or "__name__" in self.source.code(a.test) for a in outer):
-                return "the module parses command-line arguments when it is imported"
         return None
 
     # --- function bodies ---------------------------------------------------------------------------
@@ -689,11 +293,6 @@ class EntryScriptFacts:
 @lru_cache(maxsize=64)
 def _last_parts(names: frozenset[str]) -> frozenset[str]:
     return frozenset(name.rsplit(".", 1)[-1] for name in names)
-
-
-def _is_batch_helper(module: str) -> bool:
-    return any(module == m or module.startswith(m + ".") for m in _BATCH_HELPER_MODULES)
-
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a (non-bytes) string literal, as written here; None for anything else."""
