@@ -53,6 +53,7 @@ from .sl705_request_timeout_above_maximum import RequestTimeoutAboveMaximum
 from .sl706_probe_value_below_minimum import ProbeValueBelowMinimum
 from .sl707_concurrency_without_worker_count import ConcurrencyWithoutWorkerCount
 from .sl708_python_below_server_minimum import PythonBelowServerMinimum
+from .sl709_model_file_not_in_model_path import ModelFileNotInModelPath
 from .sl710_environment_file_not_found import EnvironmentFileNotFound
 from .sl901_import_failed import ImportFailed
 from .sl902_load_failed import LoadFailed
@@ -107,6 +108,7 @@ ALL_RULES = (
     ProbeValueBelowMinimum,
     ConcurrencyWithoutWorkerCount,
     PythonBelowServerMinimum,
+    ModelFileNotInModelPath,
     EnvironmentFileNotFound,
     ImportFailed,
     LoadFailed,

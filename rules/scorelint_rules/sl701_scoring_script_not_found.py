@@ -75,6 +75,8 @@ class ScoringScriptNotFound(DeploymentRule):
     def check(self) -> None:
         deployment = self.deployment
         code, script = deployment.code, deployment.scoring_script
+        if self.deployment.is_template:
+            return  # a pipeline fills in (and may override) its values before deploying
         code_dir = deployment.code_dir
         if code is not None and code_dir is not None and not code_dir.is_dir():
             what = "is a file, not a folder" if code_dir.exists() else "does not exist"

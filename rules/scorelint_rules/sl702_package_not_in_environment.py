@@ -25,9 +25,11 @@ class PackageNotInEnvironment(DeploymentRule):
     Not reported: the standard library, the code folder's own modules, imports under
     `try: ... except ImportError`, under `if __name__ == "__main__":` or `if TYPE_CHECKING:`, and registered
     environments (`azureml:name:version`), whose packages the repository does not show. The finding is an
-    error only when scorelint knows everything the environment installs; when a listed package is not
-    installed where scorelint runs (so what it brings along is unknown), or the image is not one of Azure
-    ML's base images, it is a warning that names them; a module no metadata knows is not reported.
+    error only when scorelint knows everything the environment installs. When a listed package is not
+    installed where scorelint runs (so what it brings along is unknown: mlflow brings pandas), or the image
+    is not one of Azure ML's base images, scorelint cannot tell, and the finding is advice (info) naming
+    them; `--python` with the deployment's interpreter makes it exact. A module no metadata knows is not
+    reported.
 
     ## Why is this bad?
     Azure ML's troubleshooting guide lists it as the first cause of a deployment stuck in
@@ -83,7 +85,7 @@ class PackageNotInEnvironment(DeploymentRule):
         DeploymentInvalid(online_yaml(), files={
             "env/conda.yaml": conda("azureml-inference-server-http", "numpy", "some-package-not-installed-here"),
             "src/score.py": script("import pandas")},
-            in_file="src/score.py", severity=Severity.WARNING, message_contains="some-package-not-installed-here"),
+            in_file="src/score.py", severity=Severity.INFO, message_contains="some-package-not-installed-here"),
     ]
 
     def check(self) -> None:
@@ -106,7 +108,7 @@ class PackageNotInEnvironment(DeploymentRule):
                        f"{package.split(' or ')[0]} to the pip section of {where}.")
             severity = None
             if verdict.status == "maybe-missing":
-                severity = Severity.WARNING
+                severity = Severity.INFO
                 unknown = ", ".join(f"`{u}`" for u in verdict.unknown)
                 message = (f"`{site.module}` comes from {package}, which {where} does not list; unless {unknown} "
                            f"(not installed where scorelint runs, so what it brings along is unknown) installs it, "

@@ -91,7 +91,7 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
                            f"The script uses inference-schema, which {where} does not install (neither directly "
                            "nor through azureml-inference-server-http): the import fails when the server loads the "
                            f"script. Add `inference-schema` to {where}.",
-                           severity=Severity.WARNING if schema.status == "maybe-missing" else None)
+                           severity=Severity.INFO if schema.status == "maybe-missing" else None)
             return
         for site in sites:
             for type_name in site.names:
@@ -105,4 +105,4 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
                                f"`{type_name}` imports {library} as soon as it is imported, and {where} does not "
                                f"install {library}: the server cannot load the script. Install "
                                f"`inference-schema[{extra}]` (or `{library}`).",
-                               severity=Severity.WARNING if verdict.status == "maybe-missing" else None)
+                               severity=Severity.INFO if verdict.status == "maybe-missing" else None)

@@ -57,6 +57,8 @@ class EnvironmentFileNotFound(DeploymentRule):
         env = self.deployment.environment
         if env is None:
             return
+        if self.deployment.is_template:
+            return  # a pipeline fills in (and may override) its values before deploying
         for where, problem in env.problems:
             self.report_at(where, f"{problem[0].upper()}{problem[1:]}: the environment cannot be built, so the "
                            "deployment fails. Fix the path (relative to the file that names it).")

@@ -44,6 +44,10 @@ class Deployment:
     probes: dict[str, dict[str, Located]] = field(default_factory=dict)
 
     @property
+    def is_template(self) -> bool:
+        return is_template(self.doc.text)
+
+    @property
     def is_online(self) -> bool:
         return self.kind in ("online", "kubernetes-online")
 
@@ -55,7 +59,8 @@ class Deployment:
 
     @property
     def script_path(self) -> Path | None:
-        if self.scoring_script is None or not isinstance(self.scoring_script.value, str):
+        if self.scoring_script is None or not isinstance(self.scoring_script.value, str) \
+                or is_placeholder(self.scoring_script.value):
             return None
         code_dir = self.code_dir
         if code_dir is None:
@@ -64,7 +69,25 @@ class Deployment:
 
 
 def _is_remote(value: str) -> bool:
-    return value.startswith(("azureml:", "azureml://", "https://", "http://", "wasbs://", "abfss://"))
+    return value.startswith(("azureml:", "azureml://", "https://", "http://", "wasbs://", "abfss://")) \
+        or is_placeholder(value)
+
+
+_PLACEHOLDER = re.compile(r"^<[^<>]+>$|\{\{|\$\{|^\$[A-Za-z_]\w*$|\$[A-Z_]{2,}")
+# A value a pipeline substitutes before deploying: `endpoint_name: $endpointName`, `<CODE_DIR>`, `{{ACR}}`.
+_TEMPLATE_VALUE = re.compile(r":\s*(?:\$\{?[A-Za-z_]\w*|<[A-Za-z_]+>|.*\{\{)", re.M)
+
+
+def is_placeholder(value: str) -> bool:
+    """A value a script fills in before deploying (`<CODE_DIR>`, `{{ACR_NAME}}`, `${MODEL}`): the file is a
+    template, and what the value will be is not in the repository."""
+    return bool(_PLACEHOLDER.search(value))
+
+
+def is_template(text: str) -> bool:
+    """Whether a deployment YAML is a template a pipeline fills in (and often overrides with
+    `az ml online-deployment create --set code_configuration.code=...`): then its paths are not judged."""
+    return _TEMPLATE_VALUE.search(text) is not None
 
 
 def deployment_kind(data: object) -> str | None:

@@ -10,7 +10,7 @@ Sources, in order:
 A verdict says how sure it is. `missing` is certain only when every package the environment lists,
 and everything they require, is known from metadata: then none of them provides the module (else it
 would be importable here). When some listed package is not installed here, its dependencies are
-unknown and the verdict is `maybe-missing` (a warning naming them). A module no metadata knows and no
+unknown and the verdict is `maybe-missing` (advice naming them). A module no metadata knows and no
 name matches is `unknown`: nothing is reported.
 """
 

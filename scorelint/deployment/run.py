@@ -25,9 +25,11 @@ class DeploymentRun:
         for path in paths:
             deployment, error = load(path)
             if error is not None:
-                # A YAML named on the command line that cannot be read is an error; one found in a folder
-                # only when it looked like a deployment (the text test passed), which it did to get here.
-                self.errors.append(LintResult(str(path), error=error))
+                # A YAML named on the command line that cannot be read is an error; one found in a folder too
+                # (it looked like a deployment to get here), unless it is a template a script fills in
+                # before deploying ({{ACR_NAME}} makes YAML invalid until then).
+                if (explicit and path in explicit) or not _is_template(path):
+                    self.errors.append(LintResult(str(path), error=error))
             elif deployment is not None:
                 self.deployments.append(deployment)
             elif explicit and path in explicit:
@@ -77,6 +79,15 @@ class DeploymentRun:
                 outcome.result.diagnostics.sort(key=Diagnostic.sort_key)
                 outcome.result.internal_errors.extend(result.internal_errors)
         return merged
+
+
+def _is_template(path: Path) -> bool:
+    from .definition import is_template
+
+    try:
+        return is_template(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
 
 
 def _key(path: Path) -> str:
