@@ -45,6 +45,7 @@ from .sl505_sdk_v1_model_path import SdkV1ModelPath
 from .sl506_model_never_loaded import ModelNeverLoaded
 from .sl601_batch_return_shape import BatchReturnShape
 from .sl602_batch_return_in_loop import BatchReturnInLoop
+from .sl700_invalid_deployment_yaml import InvalidDeploymentYaml
 from .sl701_scoring_script_not_found import ScoringScriptNotFound
 from .sl702_package_not_in_environment import PackageNotInEnvironment
 from .sl703_inference_server_not_in_environment import InferenceServerNotInEnvironment
@@ -100,6 +101,7 @@ ALL_RULES = (
     ModelNeverLoaded,
     BatchReturnShape,
     BatchReturnInLoop,
+    InvalidDeploymentYaml,
     ScoringScriptNotFound,
     PackageNotInEnvironment,
     InferenceServerNotInEnvironment,

@@ -51,4 +51,6 @@ def script(*imports: str, body: str = "") -> str:
 
 def settings_yaml(extra: str) -> str:
     """A deployment with a registered environment and the given extra top-level keys (YAML text)."""
-    return REGISTERED_ENV_YAML.rstrip(" ") + "".join(f"    {line}\n" for line in extra.strip("\n").splitlines())
+    import textwrap
+
+    return textwrap.dedent(REGISTERED_ENV_YAML).lstrip("\n") + "".join(f"{line}\n" for line in extra.strip("\n").splitlines())

@@ -99,7 +99,7 @@ def deployment_kind(data: object) -> str | None:
         for pattern, kind in _SCHEMA_KINDS:
             if pattern.search(schema):
                 return kind
-        if "deployment" not in schema.lower():
+        if re.search(r"(Endpoint|Environment|Job|Component|Model|Data|Compute|Workspace)\.schema", schema, re.I):
             return None  # an endpoint, environment, job... YAML
     if "endpoint_name" not in data or not any(k in data for k in _DEPLOYMENT_KEYS):
         return None
