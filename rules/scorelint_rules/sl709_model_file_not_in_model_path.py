@@ -122,13 +122,15 @@ def _model_dir_paths(tree: ast.Module):
     names = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_model_dir(node.value)
              for t in node.targets if isinstance(t, ast.Name)}
     found = []
+    # `a / b / c` nests as ((a / b) / c): only the outermost division starts a chain.
+    inner = {id(n.left) for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _dotted(node.func) in ("os.path.join", "path.join", "join") and node.args:
             if _is_model_dir(node.args[0], names):
                 parts = _literals(node.args[1:])
                 if parts is not None:
                     found.append((node, parts))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and not _inside_div(node, tree):
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and id(node) not in inner:
             chain = _div_chain(node)
             base = chain[0]
             if isinstance(base, ast.Call) and _dotted(base.func) in ("Path", "pathlib.Path") and base.args \
@@ -152,10 +154,6 @@ def _div_chain(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         return [*_div_chain(node.left), node.right]
     return [node]
-
-
-def _inside_div(node: ast.BinOp, tree: ast.Module) -> bool:
-    return any(isinstance(p, ast.BinOp) and isinstance(p.op, ast.Div) and p.left is node for p in ast.walk(tree))
 
 
 def _dotted(node: ast.expr) -> str:
