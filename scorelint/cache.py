@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import stat
 import sys
 import tempfile
 from functools import lru_cache
@@ -22,8 +23,10 @@ from pathlib import Path
 
 from . import __version__
 from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range, Severity
+from .untrusted import read_untrusted_whole
 
 FORMAT = 1  # bump when the entry layout changes
+MAX_ENTRY_BYTES = 64 << 20  # far above any real entry (a 1 MB script full of findings); past it: a miss
 
 
 def default_cache_dir() -> Path:
@@ -95,9 +98,13 @@ def rule_packages(memo_dir: Path) -> list[str]:
         except OSError:
             stamp.update(entry.encode())
     memo = memo_dir / f"rule-packages-{stamp.hexdigest()[:24]}.json"
+    data = read_untrusted_whole(memo, MAX_ENTRY_BYTES)
     try:
-        return json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if data is not None:
+            packages = json.loads(data)
+            if isinstance(packages, list) and all(isinstance(p, str) for p in packages):
+                return packages
+    except (ValueError, RecursionError):
         pass
     from importlib.metadata import entry_points
 
@@ -130,12 +137,15 @@ class ResultCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> LintResult | None:
+        # The cache folder may hold anything (a shared or planted --cache-dir): an entry that is a FIFO, a
+        # link to /dev/zero or to a secret, or a bomb of nested brackets is a miss, never a hang or a read.
+        data = read_untrusted_whole(self._entry(key), MAX_ENTRY_BYTES)
+        if data is None:
+            return None
         try:
-            with open(self._entry(key), "rb") as handle:
-                raw = json.loads(handle.read())
-            return _result_from_json(raw)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: recompute
+            return _result_from_json(json.loads(data))
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+            return None  # damaged: recompute
 
     def put(self, key: str, result: LintResult) -> None:
         if result.error or result.internal_errors:
@@ -143,6 +153,8 @@ class ResultCache:
         entry = self._entry(key)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
+            if not stat.S_ISDIR(os.lstat(entry.parent).st_mode):
+                return  # a link planted in place of a shard folder: write nothing through it
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(_result_to_json(result), handle)

@@ -15,7 +15,7 @@ from .encoding import SourceDecodeError, SourceFile
 from .model import LintResult
 from .parallel import map_in_processes, worth_processes
 from .project import Overrides, Pipeline
-from .writes import write_atomically
+from .writes import ALREADY_FIXED, write_atomically
 
 if TYPE_CHECKING:
     from .api import Linter
@@ -187,7 +187,9 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
         return file_outcome
     if write:
         file_outcome.write_error = write_atomically(path, source.to_bytes(outcome.text), expected=source.raw)
-        if file_outcome.write_error:
+        if file_outcome.write_error == ALREADY_FIXED:
+            file_outcome.write_error, file_outcome.fixed = None, 0  # the file is fixed, but not by this run
+        elif file_outcome.write_error:
             # Nothing was written: report the file as it is on disk, not as it would have been.
             return FileOutcome(path, linter.lint_text(source.text, path), write_error=file_outcome.write_error)
     result.text = outcome.text

@@ -9,6 +9,7 @@ checked and reported. Every case also runs under a timeout: a linter that hangs 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+
+from .privileges import user  # noqa: F401 (a fixture)
 
 BIN = Path(sys.executable).parent
 SCORELINT = [str(BIN / "scorelint")] if (BIN / "scorelint").exists() else [sys.executable, "-m", "scorelint"]
@@ -480,3 +483,65 @@ def test_a_file_name_that_is_not_utf8_is_printed_in_every_format(tmp_path, fmt, 
         import json
 
         json.loads(done.stdout)  # still valid JSON (and so valid UTF-8)
+
+
+# --- a hostile result cache (issue 16, item 12), as root and as an unprivileged user ------------------------
+def _plant_fifo(entry: Path, user, original: str) -> None:
+    os.mkfifo(entry)  # nobody writes to it: opening it for reading would block forever
+
+
+def _plant_link_to_zero(entry: Path, user, original: str) -> None:
+    entry.symlink_to("/dev/zero")  # endless: read whole, it ate 24 GB
+
+
+def _plant_link_to_secret(entry: Path, user, original: str) -> None:
+    # A valid entry whose message is a secret: followed, the link would print it as a finding.
+    secret = user.write("secret.json", re.sub(r'"message": "[^"]*"', '"message": "the key is hunter2"', original))
+    entry.symlink_to(secret)
+
+
+def _plant_nested_brackets(entry: Path, user, original: str) -> None:
+    entry.write_text("[" * 200_000)
+
+
+def _plant_wrong_types(entry: Path, user, original: str) -> None:
+    entry.write_text('{"path": 3, "diagnostics": [{"code": null, "range": "x", "fix": 7}]}')
+
+
+def _plant_directory(entry: Path, user, original: str) -> None:
+    entry.mkdir()
+
+
+def _plant_link_in_place_of_the_shard(entry: Path, user, original: str) -> None:
+    elsewhere = user.folder / "elsewhere"
+    elsewhere.mkdir()
+    user.own(elsewhere)
+    shutil.rmtree(entry.parent)
+    entry.parent.symlink_to(elsewhere)
+
+
+PLANTS = [_plant_fifo, _plant_link_to_zero, _plant_link_to_secret, _plant_nested_brackets, _plant_wrong_types,
+          _plant_directory, _plant_link_in_place_of_the_shard]
+
+
+@pytest.mark.parametrize("plant", PLANTS, ids=[p.__name__.removeprefix("_plant_") for p in PLANTS])
+def test_a_planted_cache_entry_is_a_miss_never_a_hang_or_a_read(user, plant):
+    """The cache folder is read as someone else's: an entry that is a FIFO, a link (to /dev/zero, to a
+    secret, in place of a shard folder), a directory or damaged JSON is recomputed; the run neither hangs
+    nor prints what a link points at, and the entry's folder gets nothing written through a link."""
+    user.write("project/score.py", OTHER)
+    cache = user.folder / "cache"
+    cache.mkdir()
+    user.own(cache)
+    first = user.run("--cache-dir", str(cache), "project", timeout=60)
+    assert first.returncode == 1, text(first.stderr)
+    (entry,) = [p for p in cache.rglob("*.json") if not p.name.startswith("rule-packages-")]
+    original = entry.read_text()
+    entry.unlink()
+    plant(entry, user, original)
+    user.own(entry, entry.parent)
+    again = user.run("--cache-dir", str(cache), "project", timeout=30)
+    assert_sane(again)
+    assert (again.returncode, again.stdout) == (1, first.stdout), text(again.stderr)
+    assert b"hunter2" not in again.stdout + again.stderr
+    assert not (user.folder / "elsewhere").exists() or list((user.folder / "elsewhere").iterdir()) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import stat
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from scorelint.api import parses
+
+from .privileges import user  # noqa: F401 (a fixture)
 
 BIN = Path(sys.executable).parent
 SCORELINT = [str(BIN / "scorelint")] if (BIN / "scorelint").exists() else [sys.executable, "-m", "scorelint"]
@@ -395,3 +398,68 @@ def test_only_breaking_fixes_leave_the_file_untouched(tmp_path, broken_rule_pack
     assert target.read_text() == source
     assert target.stat().st_mtime_ns == before.st_mtime_ns
     assert leftovers(tmp_path) == []
+
+
+# --- what --fix reports when it cannot write, as root and as an unprivileged user (issue 16, item 11) ------
+def _fixed_count(done: subprocess.CompletedProcess) -> int:
+    match = re.search(r"^Fixed (\d+) findings?\.$", done.stdout.decode(), re.M)
+    return int(match.group(1)) if match else 0
+
+
+def _assert_one_reason(done: subprocess.CompletedProcess, reason: str) -> None:
+    stdout, stderr = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 2, stdout + stderr
+    assert stderr == f"scorelint: error: score.py: not written: {reason}\n", stderr
+    assert "Fixed" not in stdout and "internal error" not in stdout and "Traceback" not in stdout + stderr
+    # What is reported is the file as it is on disk: its fixable finding is still there, marked [*].
+    assert "score.py:2:8: SL010 [contrib-submodule-import]" in stdout and stdout.count("[*]") == 2, stdout
+
+
+def test_fix_in_a_read_only_folder_writes_nothing_and_says_why(user):
+    target = user.write("score.py", FIXABLE)
+    user.folder.chmod(0o555)
+    try:
+        done = user.run("--no-cache", "--fix", "score.py")
+    finally:
+        user.folder.chmod(0o755)
+    _assert_one_reason(done, "cannot create a file in its folder (Permission denied); a fix is written beside "
+                             "the file and renamed over it, so the folder must be writable")
+    assert target.read_text() == FIXABLE and leftovers(user.folder) == []
+
+
+def test_fix_of_a_read_only_file_writes_nothing_and_says_why(user):
+    target = user.write("score.py", FIXABLE)
+    target.chmod(0o444)
+    done = user.run("--no-cache", "--fix", "score.py")
+    _assert_one_reason(done, "the file is read-only")
+    assert target.read_text() == FIXABLE and stat.S_IMODE(target.stat().st_mode) == 0o444
+
+
+def test_fix_of_a_hard_linked_file_keeps_the_link_by_refusing(user):
+    target = user.write("score.py", FIXABLE)
+    other = user.folder / "deploy_copy.txt"
+    os.link(target, other)
+    done = user.run("--no-cache", "--fix", "score.py")
+    _assert_one_reason(done, "the file has 2 hard links, and the write (a new file renamed over it) would split "
+                             "them; fix a copy, or apply `--diff` with patch")
+    assert os.path.samefile(target, other) and target.read_text() == FIXABLE
+
+
+def test_two_concurrent_fix_runs_each_report_only_what_they_wrote(user):
+    """`--fix -j 4` twice at once (two terminals, or pre-commit beside an editor): no internal error, every
+    file fixed once, and the two runs' "Fixed" counts add up to the fixes written, not more."""
+    names = [f"s{i:03}_score.py" for i in range(160)]
+    for name in names:
+        user.write(name, FIXABLE + "".join(f"\n\ndef helper_{k}(x):\n    return x + {k}\n" for k in range(30)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCORELINT_")}
+    env.update(NO_COLOR="1", HOME=str(user.folder))
+    runs = [subprocess.Popen(user.command("--no-cache", "--fix", "-j", "4", "."), cwd=user.folder, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    done = [subprocess.CompletedProcess(r.args, r.wait(timeout=300), *r.communicate(timeout=60)) for r in runs]
+    for result in done:
+        assert result.returncode == 0, output(result)
+        assert result.stderr == b"" and b"internal error" not in result.stdout, output(result)
+    assert sum(_fixed_count(result) for result in done) == len(names), [output(r)[-200:] for r in done]
+    for name in names:
+        assert (user.folder / name).read_text().startswith(FIXED)
+    assert leftovers(user.folder) == []

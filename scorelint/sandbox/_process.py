@@ -24,6 +24,7 @@ from pathlib import Path
 from .child.isolation import kill_tree
 from .messages import MESSAGE_LIMIT, BadMessage
 from .messages import parse as parse_message
+from ..untrusted import read_untrusted
 
 CHILD = Path(__file__).with_name("_child.py")
 DEFAULT_PRELOAD = ("numpy", "pandas", "inference_schema.schema_decorators",
@@ -158,30 +159,6 @@ class SandboxDir:
 
     def remove(self) -> None:
         remove_tree(self.root)
-
-
-def read_untrusted(path: str, limit: int) -> bytes | None:
-    """At most `limit` bytes of `path` if it is a regular file reached without following a link; never
-    blocks (a FIFO or a device planted there is not read). None: absent, or not a regular file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks, left = [], limit
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def remove_tree(root: str) -> None:
