@@ -5,7 +5,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl1_schema import POWER_BI_NAMES, example, input_options, normalized, rename_edits, retext_string
+from ._schemas import POWER_BI_NAMES, example, input_options, normalized, rename_edits, retext_string
 
 
 class SchemaParamNotInRun(Rule):

@@ -5,10 +5,9 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl1_schema import (
+from ._schemas import (
     dict_keys,
     example,
-    local_assignments,
     normalized,
     power_bi_name,
     rename_edits,
@@ -276,7 +275,7 @@ class SchemaNameCasing(Rule):
         if isinstance(value, cst.Call) and facts.qualified_name(value.func) in _JSON_DUMPS and value.args:
             value = value.args[0].value
         if isinstance(value, cst.Name):
-            values = local_assignments(facts, facts.run.definition, value.value)
+            values = facts.flow(facts.run.definition).assigned_values(value.value)
             return values or []
         return [value] if value is not None else []
 

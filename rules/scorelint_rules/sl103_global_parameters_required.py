@@ -3,7 +3,7 @@ from __future__ import annotations
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl1_schema import add_optional_true, example, input_options, power_bi_name
+from ._schemas import add_optional_true, example, input_options, power_bi_name
 
 
 

@@ -6,11 +6,10 @@ from scorelint.facts import argument
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl1_schema import (
+from ._schemas import (
     dict_keys,
     example,
     literal_shape,
-    local_assignments,
     resolve_sample,
     sample_shape,
 )
@@ -269,7 +268,7 @@ class OutputSchemaMismatch(Rule):
                 return "number"
             if not depth:
                 return None
-            values = local_assignments(facts, facts.run.definition, value.value)
+            values = facts.flow(facts.run.definition).assigned_values(value.value)
             if not values:
                 return None
             shapes = {self._shape(v, depth - 1) for v in values}

@@ -5,7 +5,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl1_schema import add_optional_true, example, input_options, literal_python_type, resolve_sample
+from ._schemas import add_optional_true, example, input_options, literal_python_type, resolve_sample
 
 _FALSY_LITERALS = ("None", "False")
 

@@ -6,7 +6,7 @@ from scorelint.facts import string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import (
+from ._responses import (
     handled_exception_names,
     response_kind,
     status_argument,

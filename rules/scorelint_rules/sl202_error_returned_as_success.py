@@ -7,7 +7,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import JSON_DUMPS, exception_name, flow_for, response_kind, status_argument, status_codes
+from ._responses import JSON_DUMPS, exception_name, response_kind, status_argument, status_codes
 
 _ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
                           re.IGNORECASE)
@@ -227,7 +227,7 @@ class ErrorReturnedAsSuccess(Rule):
         value = self._returned_name(ret.value)
         if value is None:
             return
-        values = flow_for(self.facts, run_def).values(value.value, value)
+        values = self.facts.flow(run_def).values(value.value, value)
         for assigned in values or ():
             if assigned is None:
                 continue

@@ -9,7 +9,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import flow_for, response_kind
+from ._responses import response_kind
 
 # numpy functions that return arrays (or numpy scalars), never plain Python values.
 _NUMPY_ARRAYS = frozenset(
@@ -331,7 +331,7 @@ class ResponseNotSerializable(Rule):
             return None
         facts = self.facts
         if isinstance(expr, cst.Name):
-            values = flow_for(facts, func).values(expr.value, expr)
+            values = facts.flow(func).values(expr.value, expr)
             if not values or any(v is None for v in values):
                 return None
             findings = [self._classify(v, func, depth - 1) for v in values]

@@ -6,7 +6,7 @@ from scorelint.facts import argument, string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import JSON_DUMPS, resolved_values, response_kind
+from ._responses import JSON_DUMPS, resolved_values, response_kind
 
 _TEMPLATE = """\
 import json

@@ -6,7 +6,7 @@ from scorelint.facts import string_value
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import first_param_name, is_logger_call
+from ._responses import first_param_name, is_logger_call
 
 # request attributes that hold what the client sent (werkzeug Request)
 _REQUEST_BODY_ATTRS = frozenset({"data", "json", "form", "files", "values", "stream"})

@@ -7,7 +7,7 @@ from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
 from ._fixes import after_docstring, indent_of, is_docstring
-from ._sl2_responses import first_param_name
+from ._responses import first_param_name
 
 _BODY_ATTRS = frozenset({"data", "json", "form", "files", "stream"})
 _BODY_CALLS = frozenset({"get_data", "get_json"})

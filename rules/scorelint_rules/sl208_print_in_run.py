@@ -6,7 +6,7 @@ from scorelint.facts import argument
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl2_responses import is_logger_call
+from ._responses import is_logger_call
 
 
 class PrintInRun(Rule):

@@ -7,7 +7,7 @@ from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
 from ._fixes import after_docstring
-from ._sl2_responses import response_kind, status_codes
+from ._responses import response_kind, status_codes
 
 _IMPORT = "from azureml.contrib.services.aml_response import AMLResponse\n"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._sl4_cors import cors_header_strings, preferred_report_node
+from ._cors import cors_header_strings, preferred_report_node
 
 _RAW = """\
 from azureml.contrib.services.aml_request import AMLRequest, rawhttp

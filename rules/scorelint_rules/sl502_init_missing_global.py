@@ -4,6 +4,7 @@ import builtins
 
 import libcst as cst
 
+from scorelint.facts.flow import reads_as_global
 from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
@@ -11,7 +12,6 @@ from ._fixes import declare_global
 from ._placeholders import bare_annotation, placeholder, real_bindings
 
 _BUILTINS = frozenset(dir(builtins))
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _MAX_HELPERS = 20
 
 
@@ -288,11 +288,10 @@ class InitMissingGlobal(Rule):
         seen = {run_def, init_def}
         while queue and len(seen) < _MAX_HELPERS:
             func = queue.pop(0)
-            local = {n for n in self.facts.local_bindings(func) if n not in self.facts.global_names(func)}
-            local.update(p.name for p in self.facts.params(func))
+            local = self.facts.flow(func).own_names()
             for node in self.source.walk(func.body, cst.Name):
                 value = node.value
-                if value in names and value not in found and value not in local and self._reads_global(node, func):
+                if value in names and value not in found and value not in local and reads_as_global(self.facts, node, func):
                     found[value] = func
                 elif isinstance(self.source.parent.get(node), cst.Call) and self.source.parent[node].func is node:
                     bindings = self.facts.bindings.get(value)
@@ -300,37 +299,3 @@ class InitMissingGlobal(Rule):
                         seen.add(bindings[-1].node)
                         queue.append(bindings[-1].node)  # type: ignore[arg-type]
         return found
-
-    def _reads_global(self, node: cst.Name, func: cst.FunctionDef) -> bool:
-        parent = self.source.parent.get(node)
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
-            return False
-        if isinstance(parent, cst.Arg) and parent.keyword is node:
-            return False
-        if isinstance(parent, (cst.Param, cst.NameItem, cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef)):
-            return False
-        # A nested scope inside the reader may bind the name itself.
-        for ancestor in self.source.ancestors(node):
-            if ancestor is func:
-                break
-            if isinstance(ancestor, _SCOPES) and node.value in self._scope_names(ancestor):
-                return False
-        return True
-
-    def _scope_names(self, scope: cst.CSTNode) -> set[str]:
-        if isinstance(scope, cst.FunctionDef):
-            names = set(self.facts.local_bindings(scope)) - self.facts.global_names(scope)
-            return names | {p.name for p in self.facts.params(scope)}
-        if isinstance(scope, cst.Lambda):
-            params = scope.params
-            every = [*params.posonly_params, *params.params, *params.kwonly_params]
-            for star in (params.star_arg, params.star_kwarg):
-                if isinstance(star, cst.Param):
-                    every.append(star)
-            return {p.name.value for p in every}
-        names: set[str] = set()
-        comp = getattr(scope, "for_in", None)
-        while comp is not None:
-            names.update(n.value for n in self.source.walk(comp.target, cst.Name))
-            comp = comp.inner_for_in
-        return names

@@ -11,6 +11,7 @@ from typing import Literal
 import libcst as cst
 
 from ..source import ParsedSource
+from .flow import LocalFlow
 
 STAR_EXPORTS = {
     "azureml.contrib.services.aml_request": ("rawhttp", "AMLRequest"),
@@ -190,6 +191,14 @@ class NameFacts:
         if func is None:
             return False
         return any(a is func for a in self.source.ancestors(node))
+
+    def flow(self, func: cst.FunctionDef) -> LocalFlow:
+        """The local data flow of `func` (scorelint/facts/flow.py), built once per function."""
+        key = ("flow", func)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = LocalFlow(self, func)
+        return found
 
     def local_bindings(self, func: cst.FunctionDef) -> dict[str, list[LocalBinding]]:
         """Names a function binds in its own scope, in document order: assignment targets (also in

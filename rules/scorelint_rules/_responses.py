@@ -1,4 +1,4 @@
-"""Shared helpers of the response and HTTP rules (SL2xx; the CORS rules have theirs in _sl4_cors.py).
+"""Shared helpers of the response and HTTP rules (SL2xx; the CORS rules have theirs in _cors.py).
 
 What the reference server (azureml-inference-server-http 1.5.1, `server/routes.py`) does with run's
 return value decides what these rules report:
@@ -10,15 +10,14 @@ return value decides what these rules report:
   generic 500;
 - `AMLResponse(text, status)` without `json_str=True` is a plain Flask response: `text/html`.
 
-The helpers here stay cheap: they read the node index, the shared facts and a small per-function
-table of local assignments (an approximation of reaching definitions that follows straight-line code
-and gives up, i.e. answers "unknown", as soon as a name is bound in a way it does not model).
+The helpers here stay cheap: they read the node index, the shared facts and the shared local data flow
+(`facts.flow(func)`: an approximation of reaching definitions that follows straight-line code and gives
+up, i.e. answers "unknown", as soon as a name is bound in a way it does not model).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import libcst as cst
 
@@ -80,147 +79,6 @@ def status_argument(facts: EntryScriptFacts, call: cst.Call) -> cst.BaseExpressi
     return arg.value if arg is not None else None
 
 
-# --- local data flow --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Binding:
-    offset: int
-    block: cst.CSTNode | None
-    value: cst.BaseExpression | None  # None: bound in a way we do not follow
-
-
-class LocalFlow:
-    """Which values may reach a use of a local name inside one function (straight-line approximation).
-
-    The candidates are the bindings of the name that come before the use in the text, latest first;
-    the walk stops at the first binding whose block encloses the use (it reaches the use on every
-    path that got there). Loops, `global`/`nonlocal` and bindings it does not follow make the answer
-    "unknown" rather than a guess.
-
-    Bindings are looked up lazily, one name at a time, among the function's `Name` nodes (a slice of
-    the index filtered by exact type), so a rule that resolves two names does not pay for a full
-    binding table of a long `run`.
-    """
-
-    def __init__(self, facts: EntryScriptFacts, func: cst.FunctionDef) -> None:
-        self.facts = facts
-        self.source = facts.source
-        self.func = func
-        self.params = {p.name for p in facts.params(func)}
-        self._names = self.source.walk(func.body, cst.Name)
-        self._table: dict[str, list[_Binding]] = {}
-        self._globals: set[str] | None = None
-
-    @property
-    def globals(self) -> set[str]:
-        if self._globals is None:
-            found = set()
-            for kind in (cst.Global, cst.Nonlocal):
-                for node in self.source.walk(self.func.body, kind):
-                    if self._scope_of(node) is self.func:
-                        found.update(item.name.value for item in node.names)
-            self._globals = found
-        return self._globals
-
-    def _scope_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.source.enclosing(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp,
-                                            cst.DictComp, cst.GeneratorExp))
-
-    def bindings(self, name: str) -> list[_Binding]:
-        table = self._table.get(name)
-        if table is None:
-            table = self._table[name] = []
-            for node in self._names:
-                if node.value == name:
-                    binding = self._binding(node)
-                    if binding is not None:
-                        table.append(binding)
-            table.sort(key=lambda b: b.offset)
-        return table
-
-    def _binding(self, name: cst.Name) -> _Binding | None:
-        source = self.source
-        parent = source.parent.get(name)
-        child: cst.CSTNode = name
-        direct = True
-        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
-            direct = False
-            child, parent = parent, source.parent.get(parent)
-        value: cst.BaseExpression | None = None
-        if isinstance(parent, cst.AssignTarget) and parent.target is child:
-            statement: cst.CSTNode = source.parent[parent]
-            value = statement.value if direct else None  # type: ignore[attr-defined]
-            ends, block_of = statement, statement
-        elif isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is child:
-            value = parent.value if isinstance(parent, cst.AnnAssign) and direct else None
-            ends, block_of = parent, parent
-        elif isinstance(parent, cst.NamedExpr) and parent.target is child:
-            value = parent.value
-            ends, block_of = parent, parent
-        elif isinstance(parent, cst.For) and parent.target is child:
-            ends, block_of = name, source.parent.get(parent)
-            return self._make(ends, None, block_of, loop=True)
-        elif isinstance(parent, cst.AsName) or (isinstance(parent, cst.ImportAlias) and parent.name is child):
-            ends, block_of = name, parent
-        elif isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is child:
-            if parent is self.func:
-                return None
-            ends, block_of = parent, parent
-            if self._scope_of(parent) is not self.func:
-                return None
-            return self._make(ends, None, block_of)
-        else:
-            return None  # a use, not a binding
-        if self._scope_of(name) is not self.func:
-            return None  # bound in a nested function, class or comprehension
-        return self._make(ends, value, block_of)
-
-    def _make(self, ends: cst.CSTNode, value: cst.BaseExpression | None, block_of: cst.CSTNode | None,
-              loop: bool = False) -> _Binding:
-        source = self.source
-        if loop:
-            block = block_of
-        else:
-            block = source.parent.get(source.enclosing_statement(block_of)) if block_of is not None else None
-        # A name is bound once its statement has run (`x = f(x)` reads the old x).
-        return _Binding(source.offsets(ends)[1], block, value)
-
-    def values(self, name: str, at: cst.CSTNode) -> list[cst.BaseExpression | None] | None:
-        """The values that may reach `name` at node `at`: a list where None means "bound in a way
-        not followed" (unknown), or None when the name is not bound in the function at all."""
-        if name in self.globals:
-            return [None]
-        bindings = self.bindings(name)
-        if not bindings:
-            return [None] if name in self.params else None
-        use = self.source.offsets(at)[0]
-        ancestors = set(self.source.ancestors(at))
-        found: list[cst.BaseExpression | None] = []
-        for binding in reversed(bindings):
-            if binding.offset > use:
-                continue
-            found.append(binding.value)
-            if binding.block in ancestors:
-                return found
-        if name in self.params or not found:
-            found.append(None)
-        # Bindings after the use can reach it through a loop.
-        if any(b.offset > use for b in bindings) and self.source.enclosing(at, (cst.For, cst.While)) is not None:
-            found.append(None)
-        return found
-
-
-def flow_for(facts: EntryScriptFacts, func: cst.FunctionDef) -> LocalFlow:
-    """One LocalFlow per function, shared by every rule of this file's check."""
-    key = ("sl2.flow", func)
-    cache = facts._cache
-    flow = cache.get(key)
-    if flow is None:
-        flow = cache[key] = LocalFlow(facts, func)
-    return flow
-
-
 def resolved_values(facts: EntryScriptFacts, expr: cst.BaseExpression, func: cst.FunctionDef | None,
                     depth: int = 4) -> list[cst.BaseExpression | None]:
     """Follow a name through local assignments (then module constants) to the expressions it may hold.
@@ -229,7 +87,7 @@ def resolved_values(facts: EntryScriptFacts, expr: cst.BaseExpression, func: cst
     if not isinstance(expr, cst.Name) or depth <= 0:
         return [expr]
     if func is not None:
-        flow = flow_for(facts, func)
+        flow = facts.flow(func)
         values = flow.values(expr.value, expr)
         if values is not None:
             out: list[cst.BaseExpression | None] = []

@@ -222,22 +222,6 @@ def retext_string(node: cst.SimpleString, new_value: str) -> str:
     return f"{prefix}{quote}{new_value}{quote}"
 
 
-# --- local names inside run ----------------------------------------------------------------------
-
-def local_assignments(facts, func: cst.FunctionDef, name: str) -> list[cst.BaseExpression] | None:
-    """The values assigned to a local `name` in `func` (plain `name = value` only).
-
-    None when the name is also bound some other way (augmented assignment, for target, with, tuple
-    unpacking...), because then its value cannot be read from the assignments alone.
-    """
-    values: list[cst.BaseExpression] = []
-    for binding in facts.local_bindings(func).get(name, ()):
-        if binding.how not in ("assign", "annassign", "walrus") or binding.value is None:
-            return None
-        values.append(binding.value)
-    return values
-
-
 def rename_edits(rule, facts, func: cst.FunctionDef, old: str, new: str) -> list | None:
     """Edits renaming the parameter `old` of `func` and its uses in `func` to `new`.
 
