@@ -144,7 +144,8 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
-    # Which point of the contract (shared CONTRACT.md section) the rule enforces, e.g. "1. Loading".
+    # The section of docs/contract.md the rule enforces, then the point: "1. Loading: init() is called once,
+    # with no arguments" (tests/test_contract_doc.py checks the section exists).
     contract: ClassVar[str]
     summary: ClassVar[str] = ""  # one line; defaults to the docstring's first paragraph
     kinds: ClassVar[frozenset[ScriptKind]] = ONLINE_ONLY

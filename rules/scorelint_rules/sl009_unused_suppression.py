@@ -47,7 +47,7 @@ class UnusedSuppression(Rule):
     code = "SL009"
     name = "unused-suppression"
     severity = Severity.WARNING
-    contract = "Tooling: suppressions must match a finding, or they hide the next one"
+    contract = "7. Suppression comments: suppressions must match a finding, or they hide the next one"
     hooks = frozenset({EngineHook.UNUSED_SUPPRESSIONS})
     kinds = ANY_SCRIPT
 

@@ -61,7 +61,7 @@ class SchemaNameCasing(Rule):
     code = "SL102"
     name = "schema-name-casing"
     severity = Severity.WARNING
-    contract = "3. Schema generation: the Power BI names Inputs, GlobalParameters and Results are case-sensitive"
+    contract = "3. Schema generation and Swagger: the Power BI names Inputs, GlobalParameters and Results are case-sensitive"
 
     VALID = [
         # The documents' Power BI example, names exactly right.

@@ -55,7 +55,7 @@ class GlobalParametersRequired(Rule):
     code = "SL103"
     name = "global-parameters-required"
     severity = Severity.WARNING
-    contract = "3. Schema generation: GlobalParameters is documented as optional, so run must give it a default"
+    contract = "3. Schema generation and Swagger: GlobalParameters is documented as optional, so run must give it a default"
 
     VALID = [
         Valid(example("""

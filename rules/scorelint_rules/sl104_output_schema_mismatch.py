@@ -64,7 +64,7 @@ class OutputSchemaMismatch(Rule):
     code = "SL104"
     name = "output-schema-mismatch"
     severity = Severity.WARNING
-    contract = "3. Schema generation: the output sample is the published response schema (Results for Power BI)"
+    contract = "3. Schema generation and Swagger: the output sample is the published response schema (Results for Power BI)"
 
     VALID = [
         Valid(example("""

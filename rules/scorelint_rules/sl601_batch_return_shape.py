@@ -49,7 +49,7 @@ class BatchReturnShape(Rule):
     code = "SL601"
     name = "batch-return-shape"
     severity = Severity.WARNING
-    contract = "Batch scripts: run(mini_batch) returns a list or a DataFrame with one element or row per input"
+    contract = "5. Batch scripts: run(mini_batch) returns a list or a DataFrame with one element or row per input"
     kinds = BATCH_ONLY
 
     VALID = [

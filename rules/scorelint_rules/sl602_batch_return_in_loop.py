@@ -44,7 +44,7 @@ class BatchReturnInLoop(Rule):
     code = "SL602"
     name = "batch-return-in-loop"
     severity = Severity.WARNING
-    contract = "Batch scripts: run(mini_batch) scores every input of the mini-batch"
+    contract = "5. Batch scripts: run(mini_batch) scores every input of the mini-batch"
     kinds = BATCH_ONLY
 
     VALID = [

@@ -51,7 +51,7 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
     code = "SL704"
     name = "inference-schema-not-in-environment"
     severity = Severity.ERROR
-    contract = "3. Schema generation: NumpyParameterType, PandasParameterType and SparkParameterType need their libraries"
+    contract = "3. Schema generation and Swagger: NumpyParameterType, PandasParameterType and SparkParameterType need their libraries"
 
     VALID = [
         DeploymentValid(online_yaml(), files={"env/conda.yaml": conda("azureml-inference-server-http"),
