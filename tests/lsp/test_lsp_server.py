@@ -210,8 +210,9 @@ async def test_swagger_command(client: LanguageClient):
     result = await swagger_command(client, d.uri)  # a bare URI: version 2, what /swagger.json serves
     assert result["document"] == expected.document("2") and result["document"]["swagger"] == "2.0"
     assert "/score" in result["document"]["paths"]
-    # a script the server cannot import: the reason, not a document
-    broken = doc(client, "broken_score.py", "import not_a_module_scorelint_test\n" + GOOD)
+    # a script the server cannot import (a real error at import time; a missing module gets a stand-in):
+    # the reason, not a document
+    broken = doc(client, "broken_score.py", "raise ValueError('not_a_module_scorelint_test')\n" + GOOD)
     await broken.open()
     with pytest.raises(Exception, match="not_a_module_scorelint_test"):
         await swagger_command(client, {"uri": broken.uri})
