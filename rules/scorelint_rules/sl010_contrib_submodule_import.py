@@ -6,6 +6,8 @@ from scorelint.facts import dotted_name
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
+from ._main_guard import under_main_guard
+
 _ALIASED = {
     "azureml.contrib.services.aml_request": "azureml_inference_server_http.api.aml_request",
     "azureml.contrib.services.aml_response": "azureml_inference_server_http.api.aml_response",
@@ -17,7 +19,7 @@ class ContribSubmoduleImport(Rule):
 
     ## What it does
     Reports `import azureml.contrib.services.aml_request` and `import azureml.contrib.services.aml_response`
-    statements, with or without `as`.
+    statements, with or without `as`, except under `if __name__ == "__main__":`, which the server never runs.
 
     ## Why is this bad?
     The inference server does not ship an `azureml.contrib.services` package: it registers its own
@@ -64,6 +66,8 @@ class ContribSubmoduleImport(Rule):
               "@req.rawhttp\ndef run(request):\n    return request.get_data()\n"),
         Valid("from azureml.contrib.services import aml_request\n\ndef init():\n    pass\n\n"
               "def run(data):\n    return data\n"),
+        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n\nif __name__ == '__main__':\n"
+              "    import azureml.contrib.services.aml_request\n"),
     ]
     INVALID = [
         Invalid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
@@ -81,6 +85,8 @@ class ContribSubmoduleImport(Rule):
     ]
 
     def visit_Import(self, node: cst.Import) -> None:
+        if under_main_guard(self.source, node):
+            return  # the server never runs `if __name__ == "__main__":`
         for alias in node.names:
             dotted = dotted_name(alias.name)
             replacement = _ALIASED.get(dotted)

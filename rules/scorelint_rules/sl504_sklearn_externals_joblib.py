@@ -7,6 +7,7 @@ from scorelint.model import Severity
 from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 
 from ._fixes import indent_of
+from ._main_guard import under_main_guard
 
 _REMOVED = "sklearn.externals.joblib"
 # Handlers that make an import a deliberate compatibility fallback.
@@ -19,12 +20,14 @@ class SklearnExternalsJoblib(Rule):
     ## What it does
     Reports `from sklearn.externals import joblib`, `import sklearn.externals.joblib` (with or without
     `as`) and `from sklearn.externals.joblib import ...`, unless the import sits in a
-    `try`/`except ImportError` that falls back to another import.
+    `try`/`except ImportError` that falls back to another import, or under `if __name__ == "__main__":`.
+    The message says what fails: importing the script, `init` at start-up, or the requests that reach it.
 
     ## Why is this bad?
     scikit-learn vendored joblib as `sklearn.externals.joblib` until 0.20, deprecated it in 0.21 and
-    removed it in 0.23. With any current scikit-learn the import raises ImportError when the server
-    imports the entry script, so the deployment fails before `init()` runs. Microsoft's own entry-script
+    removed it in 0.23. With any current scikit-learn the import raises ImportError: at module level when
+    the server imports the entry script, so the deployment fails before `init()` runs; inside `init`, when
+    the server calls it at start-up, which fails the deployment too. Microsoft's own entry-script
     templates still show this import, which is why it is copied into so many scripts.
 
     ## Example
@@ -91,6 +94,10 @@ class SklearnExternalsJoblib(Rule):
             """),
         Valid("# from sklearn.externals import joblib\nimport joblib\n\ndef init():\n    pass\n\n"
               "def run(data):\n    return 'sklearn.externals.joblib'\n"),
+        # a local test under the main guard: the server never runs it
+        Valid("import joblib\n\ndef init():\n    global model\n    model = joblib.load('m.pkl')\n\n"
+              "def run(data):\n    return model.predict(data).tolist()\n\nif __name__ == '__main__':\n"
+              "    from sklearn.externals import joblib as old\n    print(old)\n"),
     ]
     INVALID = [
         Invalid("""
@@ -322,7 +329,10 @@ class SklearnExternalsJoblib(Rule):
         return self.replace_span(start, end, text)
 
     def _guarded(self, node: cst.CSTNode) -> bool:
-        """Inside a try whose handlers catch ImportError, or inside such a handler (the fallback)."""
+        """Inside a try whose handlers catch ImportError, or inside such a handler (the fallback), or under
+        `if __name__ == "__main__":`, which the server never runs."""
+        if under_main_guard(self.source, node):
+            return True
         for ancestor in self.source.ancestors(node):
             if isinstance(ancestor, cst.ExceptHandler) and _catches_import_error(ancestor):
                 return True
