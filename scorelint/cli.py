@@ -197,11 +197,15 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
         exit_code = EXIT_ERROR
     scripts = [t.path for t in targets if not t.deployment]
     deployments = None
-    if any(t.deployment for t in targets):  # YAML and the SDKs are imported only then
+    named_scripts = [t.path for t in targets if t.explicit and not t.deployment and t.path.suffix == ".py"]
+    if any(t.deployment for t in targets) or named_scripts:
+        # Deployment YAML found or named, or files that may belong to a deployment (a named script, conda or
+        # requirements file: pre-commit names only what changed). YAML is parsed only when one is present.
         from .deployment.run import DeploymentRun
 
         deployments = DeploymentRun([t.path for t in targets if t.deployment],
-                                    explicit={t.path for t in targets if t.deployment and t.explicit})
+                                    explicit={t.path for t in targets if t.deployment and t.explicit},
+                                    related=named_scripts)
         scripts += deployments.scripts(scripts)  # a script a deployment names is checked, whatever its name
     outcomes.extend(_check_all(scripts, run, jobs))
     if deployments is not None:

@@ -47,7 +47,9 @@ def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings],
         key = path.absolute()
         if key not in seen:
             seen.add(key)
-            targets.append(Target(path, explicit, deployment=path.suffix.lower() in YAML_SUFFIXES))
+            # A YAML file, or a requirements file named on the command line: scorelint.deployment reads them.
+            suffix = path.suffix.lower()
+            targets.append(Target(path, explicit, deployment=suffix in YAML_SUFFIXES or (explicit and suffix == ".txt")))
 
     for path in paths:
         if path.is_dir():

@@ -108,17 +108,45 @@ def test_ci_annotations_point_at_the_yaml_line():
     assert f"sourcepath={ONLINE}/env/conda.yaml;linenumber=5;" in azure
 
 
-@pytest.mark.parametrize("text, message", [
-    ("endpoint_name: x\ncode_configuration: [unclosed\n", "not valid YAML"),
-    ("name: just-some-yaml\n", "not an Azure ML deployment YAML"),
-])
-def test_bad_yaml_named_on_the_command_line_is_one_line_error(tmp_path, text, message):
+def test_bad_yaml_named_on_the_command_line_is_one_line_error(tmp_path):
     path = tmp_path / "deployment.yml"
-    path.write_text(text)
+    path.write_text("endpoint_name: x\ncode_configuration: [unclosed\n")
     out = scorelint(str(path))
     assert out.returncode == 2
     lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr
+    assert len(lines) == 1 and "not valid YAML" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_named_yaml_that_no_deployment_uses_is_left_alone(tmp_path):
+    """pre-commit names every changed YAML (workflows, configs): only deployment files concern scorelint."""
+    path = tmp_path / "ci.yml"
+    path.write_text("name: just-some-yaml\n")
+    out = scorelint(str(path))
+    assert "Traceback" not in out.stderr and "error" not in out.stderr, out.stderr
+    assert out.returncode == 0
+
+
+@pytest.mark.parametrize("changed", ["env/conda.yaml", "src/main.py", "src/lib/features.py"])
+def test_a_changed_file_checks_the_deployments_that_use_it(tmp_path, changed):
+    """What pre-commit does: it names the changed file only; the deployment that uses it is checked."""
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "online", project)
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    names = {(Path(f["path"]).name, f["name"]) for f in findings(changed, cwd=project)}
+    assert ("conda.yaml", "python-below-server-minimum") in names
+    assert ("blue-deployment.yml", "request-timeout-above-maximum") in names
+
+
+def test_a_changed_requirements_file_checks_its_deployment(tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "clean", project)
+    conda = project / "environment" / "conda.yaml"
+    conda.write_text(conda.read_text().replace("    - pandas\n", "    - -r ../requirements.txt\n"))
+    (project / "requirements.txt").write_text("pandas\nazureml-inference-server-http\n")
+    (project / "onlinescoring" / "score.py").write_text(
+        (project / "onlinescoring" / "score.py").read_text().replace("import numpy as np", "import numpy as np\nimport yaml"))
+    items = findings("requirements.txt", cwd=project)
+    assert {(Path(f["path"]).name, f["name"]) for f in items} == {("score.py", "package-not-in-environment")}
 
 
 def test_unrelated_yaml_in_a_folder_is_ignored(tmp_path):

@@ -169,3 +169,20 @@ def test_hook_skips_test_modules_and_excluded_files_and_sees_any_case(hook_repo,
     git("add", "-A", cwd=project)
     passed = try_repo(hook_repo, project, "scorelint")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_hook_checks_a_deployment_when_its_conda_file_changes(hook_repo, tmp_path):
+    """The hooks see YAML and requirements files: a conda file pins Python 3.8 under a pinned server 1.5.1."""
+    project = make_project(tmp_path, {
+        "deploy/deployment.yml": (ROOT / "tests/fixtures/deployments/clean/deployment.yml").read_text(),
+        "deploy/onlinescoring/score.py": (ROOT / "tests/fixtures/deployments/clean/onlinescoring/score.py").read_text(),
+        "deploy/model/weights.npy": "weights\n",
+        "deploy/environment/conda.yaml": "dependencies:\n  - python=3.8\n  - numpy\n  - pip:\n"
+                                         "    - azureml-inference-server-http==1.5.1\n",
+        ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+    })
+    done = try_repo(hook_repo, project, "scorelint")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "deploy/environment/conda.yaml:2:5: SL708 [python-below-server-minimum]" in output, output
+    assert "ci.yml" not in output, output

@@ -112,6 +112,11 @@ class ScorelintServer(LanguageServer):
             return True
         return language_id == "python" and not path.endswith((".pyi", ".ipynb"))
 
+    def is_deployment_file(self, uri: str, language_id: str | None) -> bool:
+        from scorelint.deployment.editor import is_deployment_related
+
+        return is_deployment_related(Path(unquote(urlparse(uri).path)), language_id)
+
     def pull_mode(self) -> bool:
         mode = self.editor.diagnostic_mode
         if mode != "auto":
@@ -163,14 +168,24 @@ class ScorelintServer(LanguageServer):
         path = self.path_for(uri)
         try:
             linter = self.pipeline.linter_for(path)
+            if self.is_deployment_file(uri, state.language_id):
+                # A deployment YAML, or a conda file a nearby deployment uses: the deployment rules' findings.
+                from scorelint.deployment.editor import lint_deployment_file
+
+                result = lint_deployment_file(Path(path), text, linter.selection)
+                if result is None:
+                    return outcome
             # once an entry script, always one while open: deleting `def init` must be reported
-            if not self.pipeline.is_entry_script(path, text, seen_as_entry=state.entry):
+            elif not self.pipeline.is_entry_script(path, text, seen_as_entry=state.entry):
                 return outcome
+            else:
+                result = None
         except ConfigError as exc:
             outcome.messages.append((f"configuration error: {exc}", True))
             return outcome
-        state.entry = True
-        result = linter.lint_text(text, path)
+        if result is None:
+            state.entry = True
+            result = linter.lint_text(text, path)
         index = convert.TextIndex(text, self.codec)
         outcome.linted = True
         outcome.diagnostics = [convert.to_lsp(d, index, version) for d in result.diagnostics]
@@ -251,8 +266,8 @@ class ScorelintServer(LanguageServer):
     # --- fix all -------------------------------------------------------------------------------------
     def fix_all_sync(self, uri: str, text: str) -> tuple[types.TextEdit | None, int]:
         state = self.docs.get(uri)
-        if state is None or not self.editor.enable:
-            return None, 0
+        if state is None or not self.editor.enable or self.is_deployment_file(uri, state.language_id):
+            return None, 0  # deployment findings have no fixes
         path = self.path_for(uri)
         try:
             linter = self.pipeline.linter_for(path)
@@ -356,7 +371,7 @@ def create_server() -> ScorelintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ScorelintServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        if not ls.is_python(item.uri, item.language_id):
+        if not (ls.is_python(item.uri, item.language_id) or ls.is_deployment_file(item.uri, item.language_id)):
             return
         ls.docs[item.uri] = DocState(item.uri, item.language_id, version=item.version)
         ls.schedule(item.uri, 0)

@@ -112,9 +112,11 @@ def looks_like_deployment_text(text: str) -> bool:
     return "endpoint_name" in text or "Deployment.schema" in text or "Deployment.json" in text
 
 
-def read_deployment(path: Path, doc: YamlDocument | None = None) -> Deployment | None:
-    """The deployment in `path`, or None when the file is YAML of another kind. Raises YamlError."""
-    doc = doc or YamlDocument.read(path)
+def read_deployment(path: Path, doc: YamlDocument | None = None, overlay: dict[Path, str] | None = None
+                    ) -> Deployment | None:
+    """The deployment in `path`, or None when the file is YAML of another kind. Raises YamlError.
+    `overlay`: texts newer than the disk's, by path (an editor's unsaved buffers)."""
+    doc = doc or YamlDocument.read(path, overlay)
     kind = deployment_kind(doc.data)
     if kind is None:
         return None
@@ -128,7 +130,7 @@ def read_deployment(path: Path, doc: YamlDocument | None = None) -> Deployment |
     model = data.get("model")
     if isinstance(model, dict) and isinstance(model.get("path"), str) and not _is_remote(model["path"]):
         deployment.model_path = doc.value(model, "path")
-    deployment.environment = _environment(doc, data, path.parent)
+    deployment.environment = _environment(doc, data, path.parent, overlay)
     variables = data.get("environment_variables")
     deployment.environment_variables_key = doc.key(data, "environment_variables")
     if isinstance(variables, dict):
@@ -144,7 +146,8 @@ def read_deployment(path: Path, doc: YamlDocument | None = None) -> Deployment |
     return deployment
 
 
-def _environment(doc: YamlDocument, data: dict, folder: Path) -> Environment | None:
+def _environment(doc: YamlDocument, data: dict, folder: Path, overlay: dict[Path, str] | None
+                 ) -> Environment | None:
     where = doc.key(data, "environment")
     if where is None:
         return None
@@ -163,7 +166,7 @@ def _environment(doc: YamlDocument, data: dict, folder: Path) -> Environment | N
         if _is_remote(conda.value):
             env.complete = False
         else:
-            read_conda_file(env, folder / conda.value, conda)
+            read_conda_file(env, folder / conda.value, conda, overlay)
     elif conda is not None and isinstance(conda.value, dict):
         env.complete = False  # an inline conda specification: read as written would need its own positions
     return env

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Range
-from .yamlfile import Located, YamlDocument, YamlError
+from .yamlfile import Located, YamlDocument, YamlError, read_overlay
 
 # Images of Azure ML's registry. The inference images already run azureml-inference-server-http (their
 # names contain "inference"); the others (openmpi..., the base training images) carry conda and Python only.
@@ -49,6 +49,7 @@ class Environment:
     # False when part of the package list could not be read (a missing -r file, a URL requirement
     # without a name): then nothing is reported at error level about a package being absent.
     complete: bool = True
+    overlay: dict[Path, str] | None = None  # unsaved editor buffers, read instead of the disk
 
     @property
     def image_name(self) -> str | None:
@@ -77,14 +78,15 @@ class Environment:
 _CONDA_SPEC = re.compile(r"^\s*(?:[\w.\-/]+::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*(?P<spec>.*)$")
 
 
-def read_conda_file(env: Environment, path: Path, reference: Located) -> None:
+def read_conda_file(env: Environment, path: Path, reference: Located, overlay: dict[Path, str] | None = None) -> None:
     """Add the packages of the conda file at `path` (named at `reference`) to `env`."""
-    if not path.is_file():
+    env.overlay = overlay
+    if read_overlay(path, overlay) is None and not path.is_file():
         env.problems.append((reference, f"the conda file `{reference.value}` does not exist"))
         env.complete = False
         return
     try:
-        doc = YamlDocument.read(path)
+        doc = YamlDocument.read(path, overlay)
     except YamlError as exc:
         env.problems.append((reference, f"cannot read the conda file `{reference.value}`: {exc}"))
         env.complete = False
@@ -121,7 +123,9 @@ def _conda_name(name: str) -> str:
 
 def read_requirements(env: Environment, path: Path, reference: Located, depth: int = 0) -> None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_overlay(path, env.overlay)
+        if text is None:
+            text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = "it does not exist" if isinstance(exc, FileNotFoundError) else getattr(exc, "strerror", None) or exc
         env.problems.append((reference, f"cannot read the requirements file `{path.name}`: {reason}"))

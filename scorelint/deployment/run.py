@@ -19,10 +19,18 @@ if TYPE_CHECKING:
 
 
 class DeploymentRun:
-    def __init__(self, paths: list[Path], *, explicit: set[Path] | None = None) -> None:
+    """`paths`: deployment YAML found in folders or named, and named files that may belong to a deployment
+    (a conda file, a requirements file, a scoring script: pre-commit names only the changed files), whose
+    deployments are found with `related.deployments_using`."""
+
+    def __init__(self, paths: list[Path], *, explicit: set[Path] | None = None, related: list[Path] = ()) -> None:
         self.deployments: list[Deployment] = []
         self.errors: list[LintResult] = []
+        self._seen: set[str] = set()
         for path in paths:
+            if path.suffix.lower() == ".txt":
+                self._add_related(path)
+                continue
             deployment, error = load(path)
             if error is not None:
                 # A YAML named on the command line that cannot be read is an error; one found in a folder too
@@ -31,10 +39,23 @@ class DeploymentRun:
                 if (explicit and path in explicit) or not _is_template(path):
                     self.errors.append(LintResult(str(path), error=error))
             elif deployment is not None:
-                self.deployments.append(deployment)
+                self._add(deployment)
             elif explicit and path in explicit:
-                self.errors.append(LintResult(str(path), error="not an Azure ML deployment YAML (no deployment "
-                                              "$schema, no endpoint_name with code_configuration, model or environment)"))
+                self._add_related(path)  # a conda file: the deployments that use it; other YAML: nothing
+        for path in related:
+            self._add_related(path)
+
+    def _add(self, deployment: Deployment) -> None:
+        key = _key(deployment.path)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.deployments.append(deployment)
+
+    def _add_related(self, path: Path) -> None:
+        from .related import deployments_using
+
+        for deployment in deployments_using(path):
+            self._add(deployment)
 
     def scripts(self, already: list[Path]) -> list[Path]:
         """The scoring scripts the deployments name that are not among `already` (and exist)."""

@@ -38,7 +38,11 @@ class YamlDocument:
         self.data = _load(text)
 
     @classmethod
-    def read(cls, path: Path) -> YamlDocument:
+    def read(cls, path: Path, overlay: dict[Path, str] | None = None) -> YamlDocument:
+        """The file at `path`; `overlay` holds texts newer than the disk's (an editor's unsaved buffers)."""
+        text = read_overlay(path, overlay)
+        if text is not None:
+            return cls(path, text)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
@@ -114,3 +118,13 @@ def _without_comment(line: str) -> str:
         elif char == "#" and (index == 0 or line[index - 1] in " \t"):
             return line[:index]
     return line
+
+
+def read_overlay(path: Path, overlay: dict[Path, str] | None) -> str | None:
+    """The text `overlay` holds for `path` (compared as real paths), or None."""
+    if not overlay:
+        return None
+    import os
+
+    target = os.path.realpath(path)
+    return next((text for key, text in overlay.items() if os.path.realpath(key) == target), None)

@@ -83,8 +83,9 @@ class Doc:
     """One open document, with the diagnostics for its current version whichever way the client gets
     them (published, or pulled when the client supports pull diagnostics)."""
 
-    def __init__(self, client: LanguageClient, path: Path, text: str) -> None:
+    def __init__(self, client: LanguageClient, path: Path, text: str, language_id: str = "python") -> None:
         self.client = client
+        self.language_id = language_id
         self.path = path
         self.uri = path.as_uri()
         self.text = text
@@ -96,7 +97,7 @@ class Doc:
     async def open(self) -> list[types.Diagnostic]:
         self.version = 1
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=self.uri, language_id="python", version=self.version, text=self.text)))
+            uri=self.uri, language_id=self.language_id, version=self.version, text=self.text)))
         return await self.diagnostics()
 
     async def change(self, text: str) -> list[types.Diagnostic]:

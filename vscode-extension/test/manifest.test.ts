@@ -40,8 +40,8 @@ describe("package.json", () => {
     }
   });
 
-  it("activates on Python files and names the bundled entry point", () => {
-    assert.deepEqual(manifest.activationEvents, ["onLanguage:python"]);
+  it("activates on Python and YAML files (deployments, conda files) and names the bundled entry point", () => {
+    assert.deepEqual(manifest.activationEvents, ["onLanguage:python", "onLanguage:yaml"]);
     assert.equal(manifest.main, "./dist/extension.js");
     assert.equal(manifest.serverInfo.module, "scorelint_lsp");
   });

@@ -165,6 +165,8 @@ export class ServerController implements vscode.Disposable {
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
+        // Deployment YAML and conda files: the server answers only for those a deployment concerns.
+        { scheme: "file", language: "yaml" },
       ],
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

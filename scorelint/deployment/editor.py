@@ -1,0 +1,57 @@
+"""Deployment findings for one open file, from its editor buffer: a deployment YAML (its own findings), or a
+conda file some nearby deployment uses (the findings that land in it). The language server calls
+`lint_deployment_file`; the buffer's text is read instead of the disk's everywhere it matters."""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import Diagnostic, LintResult
+from .check import check_deployment
+from .definition import looks_like_deployment_text, read_deployment
+from .related import deployments_using
+from .yamlfile import YamlDocument, YamlError
+
+if TYPE_CHECKING:
+    from ..config import RuleSelection
+
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+def is_deployment_related(path: Path, language_id: str | None = None) -> bool:
+    """Files the language server checks with the deployment rules: YAML (deployments and conda files)."""
+    return path.suffix.lower() in YAML_SUFFIXES or language_id == "yaml"
+
+
+def lint_deployment_file(path: Path, text: str, selection: RuleSelection, python: str | None = None
+                         ) -> LintResult | None:
+    """The findings in `path` (buffer `text`); None when no deployment concerns the file."""
+    overlay = {path: text}
+    result = LintResult(str(path))
+    if looks_like_deployment_text(text):
+        try:
+            deployment = read_deployment(path, YamlDocument(path, text), overlay)
+        except YamlError as exc:
+            result.error = str(exc)
+            return result
+        if deployment is not None:
+            found = check_deployment(deployment, selection, python).get(path)
+            return found if found is not None else result
+    deployments = deployments_using(path, overlay)
+    if not deployments:
+        return None
+    seen: set[Diagnostic] = set()
+    for deployment in deployments:
+        for found_path, found in check_deployment(deployment, selection, python).items():
+            if os.path.realpath(found_path) != os.path.realpath(path):
+                continue
+            for diagnostic in found.diagnostics:
+                if diagnostic not in seen:
+                    seen.add(diagnostic)
+                    result.diagnostics.append(diagnostic)
+            result.internal_errors.extend(found.internal_errors)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
