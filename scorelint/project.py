@@ -8,8 +8,10 @@ For a path, this module decides in one place:
 - whether it is an entry script worth checking (include/exclude globs, folders no walk enters, `init`
   and `run` bound at module level);
 - the lint itself (`Linter.lint_text` / `fix_text`), and for every finding, static or from the sandbox,
-  the same suppression comments and the same rule options;
-- the `Project` around it: the code folder, its deployment files, its environment.
+  the same suppression comments and the same rule options.
+
+The deployment checks take the same Pipeline for the files they find (`scorelint.deployment.run`); the
+sibling modules of a script's code folder are read by `scorelint.crossmodule`, cached per folder.
 
 `runner.py` (many files, worker processes, writes) and the language server (the protocol) only adapt
 it. Nothing here imports libcst or a rule until a file really has to be linted: a cache hit stays cheap.
@@ -81,22 +83,6 @@ class Configuration:
         return self._linter
 
 
-@dataclass
-class Project:
-    """The unit a file is analysed in: the code folder the entry script lives in (what a deployment
-    uploads), under its configuration. The deployment checks fill `deployment_files` and `environment`;
-    cross-module analysis reads the code folder."""
-
-    code_folder: Path
-    configuration: Configuration
-    deployment_files: tuple[Path, ...] = ()
-    environment: Path | None = None
-
-    @property
-    def settings(self) -> Settings:
-        return self.configuration.settings
-
-
 @dataclass(frozen=True)
 class _Broken:
     """A folder whose nearest pyproject.toml cannot be read: the error, and the file's modification time
@@ -165,9 +151,6 @@ class Pipeline:
 
     def linter_for(self, path: PurePath) -> Linter:
         return self.configuration_for(path).linter
-
-    def project_for(self, path: PurePath) -> Project:
-        return Project(Path(path).parent.absolute(), self.configuration_for(path))
 
     # --- which files -------------------------------------------------------------------------------
     def is_entry_script(self, path: PurePath, text: str | None = None, *, seen_as_entry: bool = False) -> bool:
