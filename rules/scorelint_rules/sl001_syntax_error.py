@@ -35,11 +35,26 @@ class SyntaxErrorRule(Rule):
     hooks = frozenset({EngineHook.SYNTAX_ERROR})
     kinds = ANY_SCRIPT
 
-    VALID = [Valid("def init():\n    pass\n\ndef run(data):\n    return data\n")]
+    VALID = [Valid("""
+                 def init():
+                     pass
+
+                 def run(data):
+                     return data
+                 """)]
     INVALID = [
-        Invalid("def init()\n    pass\n", line=1, message_contains="expected ':'"),
-        Invalid("def run(data):\n    return [1, 2\n", line=2),
-        Invalid("x = 1\n  y = 2\n", line=2, message_contains="indent"),
+        Invalid("""
+            def init()
+                pass
+            """, line=1, message_contains="expected ':'"),
+        Invalid("""
+            def run(data):
+                return [1, 2
+            """, line=2),
+        Invalid("""
+            x = 1
+              y = 2
+            """, line=2, message_contains="indent"),
     ]
 
     @classmethod

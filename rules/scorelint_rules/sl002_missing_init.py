@@ -42,17 +42,68 @@ class MissingInit(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n"),
-        Valid("from common import init\n\ndef run(data):\n    return data\n"),
-        Valid("def _setup():\n    pass\n\ninit = _setup\n\ndef run(data):\n    return data\n"),
-        Valid("try:\n    from fast import init\nexcept ImportError:\n    def init():\n        pass\n\ndef run(data):\n    return data\n"),
-        Valid("from shared_entry import *\n\ndef run(data):\n    return data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            from common import init
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def _setup():
+                pass
+
+            init = _setup
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            try:
+                from fast import init
+            except ImportError:
+                def init():
+                    pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            from shared_entry import *
+
+            def run(data):
+                return data
+            """),
     ]
     INVALID = [
-        Invalid("def initialize():\n    pass\n\ndef run(data):\n    return data\n", line=1,
+        Invalid("""
+            def initialize():
+                pass
+
+            def run(data):
+                return data
+            """, line=1,
                 message_contains="initialize"),
-        Invalid("class Model:\n    def init(self):\n        pass\n\ndef run(data):\n    return data\n", line=1),
-        Invalid("import json\n\ndef run(data):\n    return json.loads(data)\n", line=1),
+        Invalid("""
+            class Model:
+                def init(self):
+                    pass
+
+            def run(data):
+                return data
+            """, line=1),
+        Invalid("""
+            import json
+
+            def run(data):
+                return json.loads(data)
+            """, line=1),
     ]
 
     def check(self) -> None:

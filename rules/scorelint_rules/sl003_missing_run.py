@@ -42,15 +42,60 @@ class MissingRun(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n"),
-        Valid("def init():\n    pass\n\ndef predict(data):\n    return data\n\nrun = predict\n"),
-        Valid("from scoring import run\n\ndef init():\n    pass\n"),
-        Valid("def init():\n    pass\n\nif True:\n    def run(data):\n        return data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def predict(data):
+                return data
+
+            run = predict
+            """),
+        Valid("""
+            from scoring import run
+
+            def init():
+                pass
+            """),
+        Valid("""
+            def init():
+                pass
+
+            if True:
+                def run(data):
+                    return data
+            """),
     ]
     INVALID = [
-        Invalid("def init():\n    pass\n\ndef predict(data):\n    return data\n", line=1),
-        Invalid("def init():\n    pass\n\ndef run_model(data):\n    return data\n", line=1, message_contains="run_model"),
-        Invalid("def init():\n    pass\n\nclass Scorer:\n    def run(self, data):\n        return data\n", line=1),
+        Invalid("""
+            def init():
+                pass
+
+            def predict(data):
+                return data
+            """, line=1),
+        Invalid("""
+            def init():
+                pass
+
+            def run_model(data):
+                return data
+            """, line=1, message_contains="run_model"),
+        Invalid("""
+            def init():
+                pass
+
+            class Scorer:
+                def run(self, data):
+                    return data
+            """, line=1),
     ]
 
     def check(self) -> None:

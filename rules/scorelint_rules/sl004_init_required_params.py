@@ -37,15 +37,51 @@ class InitRequiredParams(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n"),
-        Valid("def init(model_name='model.pkl', *args, **kwargs):\n    pass\n\ndef run(data):\n    return data\n"),
-        Valid("def init(*, verbose=False):\n    pass\n\ndef run(data):\n    return data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def init(model_name='model.pkl', *args, **kwargs):
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def init(*, verbose=False):
+                pass
+
+            def run(data):
+                return data
+            """),
     ]
     INVALID = [
-        Invalid("def init(model_path):\n    pass\n\ndef run(data):\n    return data\n", line=1,
+        Invalid("""
+            def init(model_path):
+                pass
+
+            def run(data):
+                return data
+            """, line=1,
                 message_contains="model_path"),
-        Invalid("def init(a, b=1, *, c):\n    pass\n\ndef run(data):\n    return data\n", expected=2, line=1),
-        Invalid("def init(self):\n    pass\n\ndef run(data):\n    return data\n", line=1, message_contains="self"),
+        Invalid("""
+            def init(a, b=1, *, c):
+                pass
+
+            def run(data):
+                return data
+            """, expected=2, line=1),
+        Invalid("""
+            def init(self):
+                pass
+
+            def run(data):
+                return data
+            """, line=1, message_contains="self"),
     ]
 
     def check(self) -> None:

@@ -36,30 +36,121 @@ class RunUnsupportedParams(Rule):
     contract = "1. Loading: run has no *args, **kwargs or positional-only parameters"
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data, request_headers=None, *, verbose=False):\n    return data\n"),
-        Valid("def init():\n    pass\n\ndef run(data):\n    def helper(*args, **kwargs):\n        return args\n"
-              "    return helper(data)\n"),
-        Valid("import functools\n\ndef timed(func):\n    @functools.wraps(func)\n    def wrapper(*args, **kwargs):\n"
-              "        return func(*args, **kwargs)\n    return wrapper\n\ndef init():\n    pass\n\n"
-              "@timed\ndef run(data):\n    return data\n"),
-        Valid("import lib_scorer as driver_module\n\ndef init():\n    pass\n\ndef run(*args, **kwargs):\n"
-              "    return driver_module.run(*args, **kwargs)\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data, request_headers=None, *, verbose=False):
+                return data
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                def helper(*args, **kwargs):
+                    return args
+                return helper(data)
+            """),
+        Valid("""
+            import functools
+
+            def timed(func):
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return func(*args, **kwargs)
+                return wrapper
+
+            def init():
+                pass
+
+            @timed
+            def run(data):
+                return data
+            """),
+        Valid("""
+            import lib_scorer as driver_module
+
+            def init():
+                pass
+
+            def run(*args, **kwargs):
+                return driver_module.run(*args, **kwargs)
+            """),
     ]
     INVALID = [
-        Invalid("def init():\n    pass\n\ndef run(*args):\n    return args\n", line=4, message_contains="*args"),
-        Invalid("def init():\n    pass\n\ndef run(data, **kwargs):\n    return data\n", line=4,
+        Invalid("""
+            def init():
+                pass
+
+            def run(*args):
+                return args
+            """, line=4, message_contains="*args"),
+        Invalid("""
+            def init():
+                pass
+
+            def run(data, **kwargs):
+                return data
+            """, line=4,
                 message_contains="**kwargs"),
-        Invalid("def init():\n    pass\n\ndef run(data, /):\n    return data\n", line=4,
+        Invalid("""
+            def init():
+                pass
+
+            def run(data, /):
+                return data
+            """, line=4,
                 message_contains="positional-only"),
-        Invalid("def init():\n    pass\n\ndef run(data, /, *rest, **options):\n    return data\n", expected=3),
-        Invalid("def timed(func):\n    def wrapper(*args, **kwargs):\n        return func(*args, **kwargs)\n"
-                "    return wrapper\n\ndef init():\n    pass\n\n@timed\ndef run(data):\n    return data\n",
+        Invalid("""
+            def init():
+                pass
+
+            def run(data, /, *rest, **options):
+                return data
+            """, expected=3),
+        Invalid("""
+            def timed(func):
+                def wrapper(*args, **kwargs):
+                    return func(*args, **kwargs)
+                return wrapper
+
+            def init():
+                pass
+
+            @timed
+            def run(data):
+                return data
+            """,
                 line=9, message_contains="functools.wraps"),
-        Invalid("import logging\n\ndef logged(label):\n    def decorate(func):\n        def wrapper(*args, **kwargs):\n"
-                "            logging.info(label)\n            return func(*args, **kwargs)\n        return wrapper\n"
-                "    return decorate\n\ndef init():\n    pass\n\n@logged('scoring')\ndef run(data):\n    return data\n",
+        Invalid("""
+            import logging
+
+            def logged(label):
+                def decorate(func):
+                    def wrapper(*args, **kwargs):
+                        logging.info(label)
+                        return func(*args, **kwargs)
+                    return wrapper
+                return decorate
+
+            def init():
+                pass
+
+            @logged('scoring')
+            def run(data):
+                return data
+            """,
                 line=14, message_contains="@logged('scoring')"),
-        Invalid("driver_module = None\n\ndef init():\n    pass\n\ndef run(data, **kwargs):\n    return data\n",
+        Invalid("""
+            driver_module = None
+
+            def init():
+                pass
+
+            def run(data, **kwargs):
+                return data
+            """,
                 line=6),
     ]
 

@@ -34,13 +34,43 @@ class RunNoInputParam(Rule):
     contract = "1. Loading: run needs at least one parameter other than request_headers"
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n"),
-        Valid("def init():\n    pass\n\ndef run(data, request_headers):\n    return data\n"),
-        Valid("def init():\n    pass\n\ndef run(*, data):\n    return data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(data, request_headers):
+                return data
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(*, data):
+                return data
+            """),
     ]
     INVALID = [
-        Invalid("def init():\n    pass\n\ndef run():\n    return 1\n", line=4, message_contains="input data"),
-        Invalid("def init():\n    pass\n\ndef run(request_headers):\n    return 1\n", line=4,
+        Invalid("""
+            def init():
+                pass
+
+            def run():
+                return 1
+            """, line=4, message_contains="input data"),
+        Invalid("""
+            def init():
+                pass
+
+            def run(request_headers):
+                return 1
+            """, line=4,
                 message_contains="request_headers"),
     ]
 

@@ -54,17 +54,48 @@ class RawhttpNotOnRun(Rule):
     VALID = [
         Valid(_HEADER + "@rawhttp\ndef run(request):\n    return request.get_data()\n"),
         Valid(_HEADER + "def predict(request):\n    return request.get_data()\n\nrun = rawhttp(predict)\n"),
-        Valid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
-              "@req.rawhttp\ndef run(request):\n    return 1\n"),
+        Valid("""
+            import azureml.contrib.services.aml_request as req
+
+            def init():
+                pass
+
+            @req.rawhttp
+            def run(request):
+                return 1
+            """),
     ]
     INVALID = [
         Invalid(_HEADER + "@rawhttp\ndef parse(request):\n    return request.get_json()\n\ndef run(data):\n"
                 "    return data\n", line=6, message_contains="parse"),
-        Invalid("from azureml_inference_server_http.api.aml_request import rawhttp as raw\n\ndef init():\n"
-                "    pass\n\nclass Handler:\n    @raw\n    def handle(self, request):\n        return 1\n\n"
-                "def run(data):\n    return data\n", line=7),
-        Invalid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
-                "def helper(r):\n    return r\n\nhelper = req.rawhttp(helper)\n\ndef run(data):\n    return data\n",
+        Invalid("""
+            from azureml_inference_server_http.api.aml_request import rawhttp as raw
+
+            def init():
+                pass
+
+            class Handler:
+                @raw
+                def handle(self, request):
+                    return 1
+
+            def run(data):
+                return data
+            """, line=7),
+        Invalid("""
+            import azureml.contrib.services.aml_request as req
+
+            def init():
+                pass
+
+            def helper(r):
+                return r
+
+            helper = req.rawhttp(helper)
+
+            def run(data):
+                return data
+            """,
                 line=9),
     ]
 

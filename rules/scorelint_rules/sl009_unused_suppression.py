@@ -52,24 +52,70 @@ class UnusedSuppression(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("import os\n\ndef init():\n    global path\n"
-              "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')  # noqa: SL501\n\n"
-              "def run(data):\n    return data\n", also_select=("SL501",)),
-        Valid("import os\n\ndef init():\n    global path\n"
-              "    # scorelint: ignore[model-dir-may-be-none]\n"
-              "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')\n\n"
-              "def run(data):\n    return data\n", also_select=("SL501",)),
-        Valid("import os  # noqa: F401\nimport json  # noqa\n\ndef init():\n    pass  # noqa: E501, W291\n\n"
-              "def run(data):\n    return data\n", also_select=("SL501",)),
+        Valid("""
+            import os
+
+            def init():
+                global path
+                path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')  # noqa: SL501
+
+            def run(data):
+                return data
+            """, also_select=("SL501",)),
+        Valid("""
+            import os
+
+            def init():
+                global path
+                # scorelint: ignore[model-dir-may-be-none]
+                path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')
+
+            def run(data):
+                return data
+            """, also_select=("SL501",)),
+        Valid("""
+            import os  # noqa: F401
+            import json  # noqa
+
+            def init():
+                pass  # noqa: E501, W291
+
+            def run(data):
+                return data
+            """, also_select=("SL501",)),
         # SL501 is not enabled here: its code is not judged.
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: SL501\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: SL501
+            """),
         # An online script: the batch-only rules did not run, so their codes are not judged.
-        Valid("def init():\n    pass\n\ndef run(data):\n    return {'n': 1}  # noqa: SL601\n",
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return {'n': 1}  # noqa: SL601
+            """,
               also_select=("SL601",)),
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: SL501, SL009\n",
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: SL501, SL009
+            """,
               also_select=("SL501",)),
-        Valid("# scorelint: ignore-file[unused-suppression]\ndef init():\n    pass\n\n"
-              "def run(data):\n    return data  # noqa: SL501\n", also_select=("SL501",)),
+        Valid("""
+            # scorelint: ignore-file[unused-suppression]
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: SL501
+            """, also_select=("SL501",)),
     ]
     INVALID = [
         Invalid("""
@@ -165,17 +211,65 @@ class UnusedSuppression(Rule):
             def run(data):
                 return data
             """),
-        Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: SL999,E501\n",
+        Invalid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: SL999,E501
+            """,
                 line=5, message_contains="`SL999` names no scorelint rule",
-                fixed="def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501\n"),
-        Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 SL504 W291\n",
+                fixed="""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: E501
+            """),
+        Invalid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: E501 SL504 W291
+            """,
                 also_select=("SL504",), message_contains="remove `SL504` from the comment",
-                fixed="def init():\n    pass\n\ndef run(data):\n    return data  # noqa: E501 W291\n"),
-        Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # NOQA:SL501\n", also_select=("SL501",),
-                fixed="def init():\n    pass\n\ndef run(data):\n    return data\n"),
-        Invalid("def init():\n    pass\n\ndef run(data):\n    return data  # noqa: sl501\n", also_select=("SL501",),
+                fixed="""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: E501 W291
+            """),
+        Invalid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # NOQA:SL501
+            """, also_select=("SL501",),
+                fixed="""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Invalid("""
+            def init():
+                pass
+
+            def run(data):
+                return data  # noqa: sl501
+            """, also_select=("SL501",),
                 message_contains="case-sensitive",
-                fixed="def init():\n    pass\n\ndef run(data):\n    return data\n"),
+                fixed="""
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
     ]
 
     @classmethod

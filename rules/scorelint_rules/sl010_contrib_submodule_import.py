@@ -60,27 +60,96 @@ class ContribSubmoduleImport(Rule):
     contract = "1. Loading: any exception at import time fails the deployment"
 
     VALID = [
-        Valid("from azureml.contrib.services.aml_request import AMLRequest, rawhttp\n\ndef init():\n    pass\n\n"
-              "@rawhttp\ndef run(request):\n    return request.get_data()\n"),
-        Valid("import azureml_inference_server_http.api.aml_request as req\n\ndef init():\n    pass\n\n"
-              "@req.rawhttp\ndef run(request):\n    return request.get_data()\n"),
-        Valid("from azureml.contrib.services import aml_request\n\ndef init():\n    pass\n\n"
-              "def run(data):\n    return data\n"),
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data\n\nif __name__ == '__main__':\n"
-              "    import azureml.contrib.services.aml_request\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return request.get_data()
+            """),
+        Valid("""
+            import azureml_inference_server_http.api.aml_request as req
+
+            def init():
+                pass
+
+            @req.rawhttp
+            def run(request):
+                return request.get_data()
+            """),
+        Valid("""
+            from azureml.contrib.services import aml_request
+
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data
+
+            if __name__ == '__main__':
+                import azureml.contrib.services.aml_request
+            """),
     ]
     INVALID = [
-        Invalid("import azureml.contrib.services.aml_request as req\n\ndef init():\n    pass\n\n"
-                "@req.rawhttp\ndef run(request):\n    return request.get_data()\n", line=1,
+        Invalid("""
+            import azureml.contrib.services.aml_request as req
+
+            def init():
+                pass
+
+            @req.rawhttp
+            def run(request):
+                return request.get_data()
+            """, line=1,
                 message_contains="azureml.contrib.services.aml_request",
-                fixed="import azureml_inference_server_http.api.aml_request as req\n\ndef init():\n    pass\n\n"
-                      "@req.rawhttp\ndef run(request):\n    return request.get_data()\n"),
-        Invalid("import json, azureml.contrib.services.aml_response as resp\n\ndef init():\n    pass\n\n"
-                "def run(data):\n    return resp.AMLResponse(json.loads(data), 200)\n", line=1,
-                fixed="import json, azureml_inference_server_http.api.aml_response as resp\n\ndef init():\n"
-                      "    pass\n\ndef run(data):\n    return resp.AMLResponse(json.loads(data), 200)\n"),
-        Invalid("import azureml.contrib.services.aml_request\n\ndef init():\n    pass\n\n"
-                "@azureml.contrib.services.aml_request.rawhttp\ndef run(request):\n    return 1\n", line=1,
+                fixed="""
+            import azureml_inference_server_http.api.aml_request as req
+
+            def init():
+                pass
+
+            @req.rawhttp
+            def run(request):
+                return request.get_data()
+            """),
+        Invalid("""
+            import json, azureml.contrib.services.aml_response as resp
+
+            def init():
+                pass
+
+            def run(data):
+                return resp.AMLResponse(json.loads(data), 200)
+            """, line=1,
+                fixed="""
+            import json, azureml_inference_server_http.api.aml_response as resp
+
+            def init():
+                pass
+
+            def run(data):
+                return resp.AMLResponse(json.loads(data), 200)
+            """),
+        Invalid("""
+            import azureml.contrib.services.aml_request
+
+            def init():
+                pass
+
+            @azureml.contrib.services.aml_request.rawhttp
+            def run(request):
+                return 1
+            """, line=1,
                 message_contains="from azureml.contrib.services.aml_request import"),
     ]
 

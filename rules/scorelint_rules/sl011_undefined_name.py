@@ -84,39 +84,136 @@ class UndefinedName(Rule):
 
     VALID = [
         # a local test under the main guard: the server imports the module and never runs it
-        Valid("import json\n\ndef init():\n    global model\n    model = 1\n\ndef run(data):\n    return {'a': 1}\n\n"
-              "if __name__ == '__main__':\n    init()\n    print(run(json.dumps(test_sample)))\n"),
-        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
-              "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
-              "def run(data):\n    return model.predict([[float(data)]]).tolist()\n"),
+        Valid("""
+            import json
+
+            def init():
+                global model
+                model = 1
+
+            def run(data):
+                return {'a': 1}
+
+            if __name__ == '__main__':
+                init()
+                print(run(json.dumps(test_sample)))
+            """),
+        Valid("""
+            import os
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))
+
+            def run(data):
+                return model.predict([[float(data)]]).tolist()
+            """),
         # Bound only conditionally, in a nested scope, by a comprehension, an except, a with or a loop.
-        Valid("try:\n    import ujson as json\nexcept ImportError:\n    import json\n\ndef init():\n    pass\n\n"
-              "def run(data):\n    rows = [r for r in json.loads(data)]\n    with open('x') as fh:\n"
-              "        pass\n    for i, (a, b) in enumerate(rows):\n        pass\n    try:\n        pass\n"
-              "    except ValueError as err:\n        return {'error': type(err).__name__}\n"
-              "    return {'n': len(rows), 'ok': (total := sum(rows)) > 0, 'file': __file__}\n"),
+        Valid("""
+            try:
+                import ujson as json
+            except ImportError:
+                import json
+
+            def init():
+                pass
+
+            def run(data):
+                rows = [r for r in json.loads(data)]
+                with open('x') as fh:
+                    pass
+                for i, (a, b) in enumerate(rows):
+                    pass
+                try:
+                    pass
+                except ValueError as err:
+                    return {'error': type(err).__name__}
+                return {'n': len(rows), 'ok': (total := sum(rows)) > 0, 'file': __file__}
+            """),
         # Keyword arguments, attributes and annotations are not reads of a global name.
-        Valid("from __future__ import annotations\nimport numpy as np\n\ndef init():\n    pass\n\n"
-              "def run(data: UnknownType) -> np.ndarray:\n    return np.zeros(3, dtype=float).tolist()\n"),
+        Valid("""
+            from __future__ import annotations
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data: UnknownType) -> np.ndarray:
+                return np.zeros(3, dtype=float).tolist()
+            """),
         # Names created out of sight: star imports of unknown modules, globals().
-        Valid("from helpers import *\n\ndef init():\n    pass\n\ndef run(data):\n    return score(data)\n"),
-        Valid("def init():\n    globals()['model'] = object()\n\ndef run(data):\n    return str(model)\n"),
+        Valid("""
+            from helpers import *
+
+            def init():
+                pass
+
+            def run(data):
+                return score(data)
+            """),
+        Valid("""
+            def init():
+                globals()['model'] = object()
+
+            def run(data):
+                return str(model)
+            """),
         # A deliberate probe for a name that may not exist.
-        Valid("try:\n    IN_NOTEBOOK = bool(__IPYTHON__)\nexcept NameError:\n    IN_NOTEBOOK = False\n\n"
-              "def init():\n    pass\n\ndef run(data):\n    return data\n"),
+        Valid("""
+            try:
+                IN_NOTEBOOK = bool(__IPYTHON__)
+            except NameError:
+                IN_NOTEBOOK = False
+
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
         # init binds `model` locally: SL502 (init-missing-global) reports that, not this rule.
-        Valid("import joblib\n\ndef init():\n    model = joblib.load('m.pkl')\n\ndef run(data):\n"
-              "    return model.predict(data)\n"),
+        Valid("""
+            import joblib
+
+            def init():
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data)
+            """),
     ]
     INVALID = [
-        Invalid("import json\nimport joblib\n\n\ndef init():\n    global model\n"
-                "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')\n"
-                "    model = joblib.load(path)\n\n\ndef run(data):\n    return model.predict(json.loads(data)).tolist()\n",
+        Invalid("""
+            import json
+            import joblib
+
+
+            def init():
+                global model
+                path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')
+                model = joblib.load(path)
+
+
+            def run(data):
+                return model.predict(json.loads(data)).tolist()
+            """,
                 line=7, message_contains="when the server calls it at start-up",
-                fixed="import json\nimport joblib\nimport os\n\n\ndef init():\n    global model\n"
-                      "    path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')\n"
-                      "    model = joblib.load(path)\n\n\ndef run(data):\n"
-                      "    return model.predict(json.loads(data)).tolist()\n"),
+                fixed="""
+            import json
+            import joblib
+            import os
+
+
+            def init():
+                global model
+                path = os.path.join(os.getenv('AZUREML_MODEL_DIR'), 'model.pkl')
+                model = joblib.load(path)
+
+
+            def run(data):
+                return model.predict(json.loads(data)).tolist()
+            """),
         # Two names, each reported once; np gets the conventional (unsafe) import.
         Invalid('"""Scoring."""\nimport json\n\ndef init():\n    pass\n\ndef run(data):\n'
                 "    rows = np.array(json.loads(data))\n    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n",
@@ -125,25 +222,66 @@ class UndefinedName(Rule):
                       "    rows = np.array(json.loads(data))\n"
                       "    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n"),
         # At import time: the sample is built when the module is imported.
-        Invalid("from inference_schema.schema_decorators import input_schema\n"
-                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
-                "sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))\n\ndef init():\n    pass\n\n"
-                "@input_schema('data', sample)\ndef run(data):\n    return data.to_dict()\n",
+        Invalid("""
+            from inference_schema.schema_decorators import input_schema
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))
+
+            def init():
+                pass
+
+            @input_schema('data', sample)
+            def run(data):
+                return data.to_dict()
+            """,
                 line=4, message_contains="importing the script",
-                fixed="from inference_schema.schema_decorators import input_schema\n"
-                      "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n"
-                      "import pandas as pd\n\n"
-                      "sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))\n\ndef init():\n    pass\n\n"
-                      "@input_schema('data', sample)\ndef run(data):\n    return data.to_dict()\n"),
+                fixed="""
+            from inference_schema.schema_decorators import input_schema
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+            import pandas as pd
+
+            sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))
+
+            def init():
+                pass
+
+            @input_schema('data', sample)
+            def run(data):
+                return data.to_dict()
+            """),
         # An exception class never imported: looked up only when an exception reaches the clause.
-        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return json.loads(data)\n"
-                "    except JSONDecodeError:\n        return {'error': 'bad json'}\n", line=9,
+        Invalid("""
+            import json
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return json.loads(data)
+                except JSONDecodeError:
+                    return {'error': 'bad json'}
+            """, line=9,
                 message_contains="whenever an exception reaches it"),
         # In an except block, in a helper, and a model class never imported (no fix for those).
-        Invalid("import json\n\ndef init():\n    global model\n    model = XGBClassifier()\n    model.load_model('m.json')\n\n"
-                "def _fail(err):\n    return prefix + str(err)\n\ndef run(data):\n    try:\n"
-                "        return model.predict(json.loads(data)).tolist()\n    except Exception as err:\n"
-                "        raise RuntimeError(_fail(err))\n", expected=2, line=5, message_contains="XGBClassifier"),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = XGBClassifier()
+                model.load_model('m.json')
+
+            def _fail(err):
+                return prefix + str(err)
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception as err:
+                    raise RuntimeError(_fail(err))
+            """, expected=2, line=5, message_contains="XGBClassifier"),
     ]
 
     def check(self) -> None:

@@ -57,58 +57,182 @@ class UnboundLocal(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("import os\n\nout = '/tmp'\n\ndef init():\n    global out\n    out = os.environ['OUT']\n\n"
-              "def run(mini_batch):\n    global out\n    files = [os.path.join(out, f) for f in mini_batch]\n"
-              "    out = 'x'\n    return files\n"),
+        Valid("""
+            import os
+
+            out = '/tmp'
+
+            def init():
+                global out
+                out = os.environ['OUT']
+
+            def run(mini_batch):
+                global out
+                files = [os.path.join(out, f) for f in mini_batch]
+                out = 'x'
+                return files
+            """),
         # assigned before it is read: a local on purpose
-        Valid("threshold = 0.5\n\ndef init():\n    pass\n\ndef run(data):\n    threshold = 0.7\n"
-              "    return [x > threshold for x in data]\n"),
+        Valid("""
+            threshold = 0.5
+
+            def init():
+                pass
+
+            def run(data):
+                threshold = 0.7
+                return [x > threshold for x in data]
+            """),
         # in a loop, the read after the first iteration sees the previous iteration's value
-        Valid("last = None\n\ndef init():\n    pass\n\ndef run(mini_batch):\n    out = []\n"
-              "    for i, item in enumerate(mini_batch):\n        if i:\n            out.append(last)\n"
-              "        last = item\n    return out\n"),
+        Valid("""
+            last = None
+
+            def init():
+                pass
+
+            def run(mini_batch):
+                out = []
+                for i, item in enumerate(mini_batch):
+                    if i:
+                        out.append(last)
+                    last = item
+                return out
+            """),
         # a nested function's local is its own scope
-        Valid("count = 0\n\ndef init():\n    pass\n\ndef run(data):\n    def helper():\n        count = 1\n"
-              "        return count\n    return [count, helper()]\n"),
+        Valid("""
+            count = 0
+
+            def init():
+                pass
+
+            def run(data):
+                def helper():
+                    count = 1
+                    return count
+                return [count, helper()]
+            """),
         # bound on one branch and read on the other: the read may run after it (not certain to fail)
-        Valid("mode = 'a'\n\ndef init():\n    pass\n\ndef run(data):\n    if data:\n        mode = 'b'\n"
-              "    return mode\n"),
+        Valid("""
+            mode = 'a'
+
+            def init():
+                pass
+
+            def run(data):
+                if data:
+                    mode = 'b'
+                return mode
+            """),
     ]
     INVALID = [
         # modelled on a public batch driver: the global read, then re-assigned in run
-        Invalid("import os\n\noutput_folder = None\n\ndef init():\n    global output_folder\n"
-                "    output_folder = os.environ.get('OUT', '/tmp')\n\ndef run(mini_batch):\n    results = []\n"
-                "    for f in mini_batch:\n        results.append(os.path.join(output_folder, f))\n"
-                "    output_folder = 'x'\n    return results\n", line=12, message_contains="UnboundLocalError",
-                fixed="import os\n\noutput_folder = None\n\ndef init():\n    global output_folder\n"
-                "    output_folder = os.environ.get('OUT', '/tmp')\n\ndef run(mini_batch):\n"
-                "    global output_folder\n    results = []\n"
-                "    for f in mini_batch:\n        results.append(os.path.join(output_folder, f))\n"
-                "    output_folder = 'x'\n    return results\n"),
+        Invalid("""
+            import os
+
+            output_folder = None
+
+            def init():
+                global output_folder
+                output_folder = os.environ.get('OUT', '/tmp')
+
+            def run(mini_batch):
+                results = []
+                for f in mini_batch:
+                    results.append(os.path.join(output_folder, f))
+                output_folder = 'x'
+                return results
+            """, line=12, message_contains="UnboundLocalError",
+                fixed="""
+            import os
+
+            output_folder = None
+
+            def init():
+                global output_folder
+                output_folder = os.environ.get('OUT', '/tmp')
+
+            def run(mini_batch):
+                global output_folder
+                results = []
+                for f in mini_batch:
+                    results.append(os.path.join(output_folder, f))
+                output_folder = 'x'
+                return results
+            """),
         # a Microsoft batch driver: the read in the test guards the only binding, so it fails on the first file
-        Invalid("import pandas as pd\n\ndef init():\n    global model, model_output_names\n    model = load()\n"
-                "    model_output_names = None\n\ndef run(mini_batch):\n    results = []\n"
-                "    for file_path in mini_batch:\n        pred = model.predict(pd.read_csv(file_path))\n"
-                "        if pred is not pd.DataFrame:\n            if not model_output_names:\n"
-                "                model_output_names = ['pred_col' + str(i) for i in range(pred.shape[1])]\n"
-                "            pred = pd.DataFrame(pred, columns=model_output_names)\n        results.append(pred)\n"
-                "    return results\n", line=13, message_contains="`model_output_names`",
-                fixed="import pandas as pd\n\ndef init():\n    global model, model_output_names\n    model = load()\n"
-                "    model_output_names = None\n\ndef run(mini_batch):\n    global model_output_names\n"
-                "    results = []\n"
-                "    for file_path in mini_batch:\n        pred = model.predict(pd.read_csv(file_path))\n"
-                "        if pred is not pd.DataFrame:\n            if not model_output_names:\n"
-                "                model_output_names = ['pred_col' + str(i) for i in range(pred.shape[1])]\n"
-                "            pred = pd.DataFrame(pred, columns=model_output_names)\n        results.append(pred)\n"
-                "    return results\n"),
+        Invalid("""
+            import pandas as pd
+
+            def init():
+                global model, model_output_names
+                model = load()
+                model_output_names = None
+
+            def run(mini_batch):
+                results = []
+                for file_path in mini_batch:
+                    pred = model.predict(pd.read_csv(file_path))
+                    if pred is not pd.DataFrame:
+                        if not model_output_names:
+                            model_output_names = ['pred_col' + str(i) for i in range(pred.shape[1])]
+                        pred = pd.DataFrame(pred, columns=model_output_names)
+                    results.append(pred)
+                return results
+            """, line=13, message_contains="`model_output_names`",
+                fixed="""
+            import pandas as pd
+
+            def init():
+                global model, model_output_names
+                model = load()
+                model_output_names = None
+
+            def run(mini_batch):
+                global model_output_names
+                results = []
+                for file_path in mini_batch:
+                    pred = model.predict(pd.read_csv(file_path))
+                    if pred is not pd.DataFrame:
+                        if not model_output_names:
+                            model_output_names = ['pred_col' + str(i) for i in range(pred.shape[1])]
+                        pred = pd.DataFrame(pred, columns=model_output_names)
+                    results.append(pred)
+                return results
+            """),
         # `+=` reads the name first
-        Invalid("requests_seen = 0\n\ndef init():\n    pass\n\ndef run(data):\n    requests_seen += 1\n"
-                "    return {'n': requests_seen}\n", line=7, message_contains="`requests_seen`",
-                fixed="requests_seen = 0\n\ndef init():\n    pass\n\ndef run(data):\n    global requests_seen\n"
-                "    requests_seen += 1\n    return {'n': requests_seen}\n"),
+        Invalid("""
+            requests_seen = 0
+
+            def init():
+                pass
+
+            def run(data):
+                requests_seen += 1
+                return {'n': requests_seen}
+            """, line=7, message_contains="`requests_seen`",
+                fixed="""
+            requests_seen = 0
+
+            def init():
+                pass
+
+            def run(data):
+                global requests_seen
+                requests_seen += 1
+                return {'n': requests_seen}
+            """),
         # an import inside the function shadows the module's import for the whole function
-        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    rows = json.loads(data)\n"
-                "    import json\n    return json.dumps(rows)\n", line=7, message_contains="`json`",
+        Invalid("""
+            import json
+
+            def init():
+                pass
+
+            def run(data):
+                rows = json.loads(data)
+                import json
+                return json.dumps(rows)
+            """, line=7, message_contains="`json`",
                 fixed=None),
         Invalid("import os\n\nmodel_dir = os.environ['AZUREML_MODEL_DIR']\n\ndef init():\n"
                 "    \"\"\"Load the model.\"\"\"\n    path = os.path.join(model_dir, 'model.pkl')\n"

@@ -86,10 +86,24 @@ class Status500(Rule):
         Valid(_RAW + "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(predict(request), 200)\n"
               "    except Exception:\n        return AMLResponse('model unavailable', 503)\n"),
         Valid(_RAW + "STATUS = 200\n\n@rawhttp\ndef run(request):\n    return AMLResponse('ok', STATUS)\n"),
-        Valid("from flask import Response\n\ndef init():\n    pass\n\ndef run(data):\n"
-              "    return Response(data, status=200, mimetype='text/plain')\n"),
+        Valid("""
+            from flask import Response
+
+            def init():
+                pass
+
+            def run(data):
+                return Response(data, status=200, mimetype='text/plain')
+            """),
         # a number 500 that is not a status
-        Valid("def init():\n    pass\n\ndef run(data):\n    rows = data[:500]\n    return {'n': len(rows), 'max': 500}\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                rows = data[:500]
+                return {'n': len(rows), 'max': 500}
+            """),
         # the seed's CORS example ends with a 400, which is right
         Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
               "        return AMLResponse(request.full_path, 200)\n    else:\n"
@@ -118,14 +132,37 @@ class Status500(Rule):
                 "        return AMLResponse(predict(request), 200)\n    except Exception as e:\n"
                 "        return AMLResponse('scoring failed', ERROR_STATUS)\n", line=14, message_contains="502"),
         # a local variable and HTTPStatus
-        Invalid("from http import HTTPStatus\nfrom azureml_inference_server_http.api.aml_response import AMLResponse "
-                "as Resp\n\ndef init():\n    pass\n\ndef run(data):\n    status = HTTPStatus.INTERNAL_SERVER_ERROR\n"
-                "    try:\n        result = predict(data)\n        status = 200\n    except RuntimeError:\n"
-                "        result = 'failed'\n    return Resp(result, status)\n", line=14, message_contains="`status` can be 500"),
+        Invalid("""
+            from http import HTTPStatus
+            from azureml_inference_server_http.api.aml_response import AMLResponse as Resp
+
+            def init():
+                pass
+
+            def run(data):
+                status = HTTPStatus.INTERNAL_SERVER_ERROR
+                try:
+                    result = predict(data)
+                    status = 200
+                except RuntimeError:
+                    result = 'failed'
+                return Resp(result, status)
+            """, line=14, message_contains="`status` can be 500"),
         # flask Response with status=, and an attribute assignment
-        Invalid("import flask\n\ndef init():\n    pass\n\ndef run(data):\n    if not data:\n"
-                "        resp = flask.Response('empty input', status=500)\n        return resp\n"
-                "    resp = flask.Response(predict(data))\n    resp.status_code = 500\n    return resp\n",
+        Invalid("""
+            import flask
+
+            def init():
+                pass
+
+            def run(data):
+                if not data:
+                    resp = flask.Response('empty input', status=500)
+                    return resp
+                resp = flask.Response(predict(data))
+                resp.status_code = 500
+                return resp
+            """,
                 expected=2, line=8),
         # a helper that builds the error response
         Invalid(_RAW + "def error(message):\n    return AMLResponse(message, 500)\n\n@rawhttp\ndef run(request):\n"

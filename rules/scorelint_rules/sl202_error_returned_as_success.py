@@ -81,10 +81,21 @@ class ErrorReturnedAsSuccess(Rule):
     VALID = [
         Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
               "    except Exception:\n        logging.exception('scoring failed')\n        raise\n"),
-        Valid("from azureml.contrib.services.aml_request import rawhttp\n"
-              "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-              "@rawhttp\ndef run(request):\n    try:\n        data = request.get_json()\n    except ValueError as e:\n"
-              "        return AMLResponse(f'body is not JSON: {e}', 400)\n    return {'n': len(data)}\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                try:
+                    data = request.get_json()
+                except ValueError as e:
+                    return AMLResponse(f'body is not JSON: {e}', 400)
+                return {'n': len(data)}
+            """),
         # returning str(x) outside an except block is fine
         Valid(_TEMPLATE + "def run(data):\n    label = model.predict(json.loads(data))[0]\n    return str(label)\n"),
         # a fallback value without any error in it
@@ -94,10 +105,19 @@ class ErrorReturnedAsSuccess(Rule):
         Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(data).tolist()\n"
               "    except Exception as e:\n        def describe():\n            return str(e)\n"
               "        log(describe())\n        raise\n"),
-        Valid("import json\nfrom azureml_inference_server_http.api.aml_response import AMLResponse\n\n"
-              "def init():\n    pass\n\ndef run(data):\n    try:\n        return json.loads(data)\n"
-              "    except json.JSONDecodeError as e:\n"
-              "        return AMLResponse(json.dumps({'error': str(e)}), 422, {'Content-Type': 'application/json'})\n"),
+        Valid("""
+            import json
+            from azureml_inference_server_http.api.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return json.loads(data)
+                except json.JSONDecodeError as e:
+                    return AMLResponse(json.dumps({'error': str(e)}), 422, {'Content-Type': 'application/json'})
+            """),
         # `return body, 400`: tuple-status-ignored owns it (its fix keeps the 400; a `raise` here would make it 500)
         Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
               "    except ValueError as err:\n        return {'error': str(err)}, 400\n"),
@@ -124,11 +144,31 @@ class ErrorReturnedAsSuccess(Rule):
                 "    except Exception as ex:\n        return f'Prediction failed: {ex}'\n", line=12,
                 fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
                 "    except Exception as ex:\n        raise\n"),
-        Invalid("import traceback\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return score(data)\n"
-                "    except Exception:\n        return {'status': 'error', 'trace': traceback.format_exc()}\n",
+        Invalid("""
+            import traceback
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return score(data)
+                except Exception:
+                    return {'status': 'error', 'trace': traceback.format_exc()}
+            """,
                 line=10, message_contains="traceback",
-                fixed="import traceback\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n        return score(data)\n"
-                "    except Exception:\n        raise\n"),
+                fixed="""
+            import traceback
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return score(data)
+                except Exception:
+                    raise
+            """),
         # the message built in steps, a tuple of caught exceptions
         Invalid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['data']\n"
                 "        return model.predict(rows).tolist()\n    except (ValueError, KeyError) as err:\n"
@@ -150,19 +190,49 @@ class ErrorReturnedAsSuccess(Rule):
                 "        result_dict = {'error': str(e)}\n    return result_dict\n", line=13,
                 message_contains="stores the exception's message in `result_dict`"),
         # the error dict built in except and sent through json.dumps after the try (a public script)
-        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n"
-                "        result = {'y': score(json.loads(data)['x'])}\n    except Exception as e:\n"
-                "        result = {'error': str(e)}\n    return json.dumps(result)\n", line=10,
+        Invalid("""
+            import json
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    result = {'y': score(json.loads(data)['x'])}
+                except Exception as e:
+                    result = {'error': str(e)}
+                return json.dumps(result)
+            """, line=10,
                 message_contains="stores the exception's message in `result`"),
         # AMLResponse with an explicit 200
-        Invalid("from azureml.contrib.services.aml_request import rawhttp\n"
-                "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-                "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(score(request.get_data()), 200)\n"
-                "    except Exception as e:\n        return AMLResponse(str(e), 200)\n", line=12,
-                fixed="from azureml.contrib.services.aml_request import rawhttp\n"
-                "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-                "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(score(request.get_data()), 200)\n"
-                "    except Exception as e:\n        raise\n"),
+        Invalid("""
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                try:
+                    return AMLResponse(score(request.get_data()), 200)
+                except Exception as e:
+                    return AMLResponse(str(e), 200)
+            """, line=12,
+                fixed="""
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                try:
+                    return AMLResponse(score(request.get_data()), 200)
+                except Exception as e:
+                    raise
+            """),
     ]
 
     def check(self) -> None:

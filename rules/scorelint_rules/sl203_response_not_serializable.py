@@ -169,8 +169,18 @@ class ResponseNotSerializable(Rule):
         Valid(_TEMPLATE + "def run(data):\n    if data:\n        out = model.predict(data)\n    else:\n"
               "        out = []\n    return out\n"),
         # not a model: `server.predict` of an encryption service, `helpers.predict` of a module
-        Valid("import helpers\n\ndef init():\n    global server\n    server = make_server()\n\ndef run(data):\n"
-              "    if data:\n        return helpers.predict(data)\n    return server.predict(data)\n"),
+        Valid("""
+            import helpers
+
+            def init():
+                global server
+                server = make_server()
+
+            def run(data):
+                if data:
+                    return helpers.predict(data)
+                return server.predict(data)
+            """),
         # the sibling converts
         Valid(_SIBLING_SCORE, siblings=(("helpers.py", _SIBLING_HELPERS.replace(
             "return model.predict(np.asarray(rows))", "return model.predict(np.asarray(rows)).tolist()")),)),
@@ -179,10 +189,29 @@ class ResponseNotSerializable(Rule):
         Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
               "    return {'label': LABELS[preds[0]], 'first': preds.tolist()[0], 'p': preds[0].item()}\n"),
         # a transformers pipeline returns lists and dicts, even in a script that imports torch
-        Valid("import torch\nfrom transformers import pipeline\n\ndef init():\n    global model\n"
-              "    model = pipeline('sentiment-analysis')\n\ndef run(data):\n    return model(data)\n"),
-        Valid("import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n\n"
-              "def run(data):\n    out = model(torch.tensor(json.loads(data)))\n    return {'scores': out.tolist()}\n"),
+        Valid("""
+            import torch
+            from transformers import pipeline
+
+            def init():
+                global model
+                model = pipeline('sentiment-analysis')
+
+            def run(data):
+                return model(data)
+            """),
+        Valid("""
+            import json
+            import torch
+
+            def init():
+                global model
+                model = torch.load('m.pt')
+
+            def run(data):
+                out = model(torch.tensor(json.loads(data)))
+                return {'scores': out.tolist()}
+            """),
     ]
     INVALID = [
         # a sibling module of the code folder returns the prediction (a public two-file deployment)
@@ -190,24 +219,60 @@ class ResponseNotSerializable(Rule):
                 message_contains="helpers.py returns `model.predict(np.asarray(rows))`",
                 fixed=_SIBLING_SCORE.replace("helpers.predict(rows)", "helpers.predict(rows).tolist()")),
         # through a package's re-export, imported by name
-        Invalid("import json\nfrom scoring import predict\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    return {'scores': predict(json.loads(data))}\n",
+        Invalid("""
+            import json
+            from scoring import predict
+
+            def init():
+                pass
+
+            def run(data):
+                return {'scores': predict(json.loads(data))}
+            """,
                 siblings=(("scoring/__init__.py", "from .core import predict\n"),
                           ("scoring/core.py", _SIBLING_HELPERS)), line=8, message_contains="core.py returns",
-                fixed="import json\nfrom scoring import predict\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    return {'scores': predict(json.loads(data)).tolist()}\n"),
+                fixed="""
+            import json
+            from scoring import predict
+
+            def init():
+                pass
+
+            def run(data):
+                return {'scores': predict(json.loads(data)).tolist()}
+            """),
         # the documents' PandasParameterType tip: output_schema does not convert
-        Invalid("import pandas as pd\nfrom inference_schema.schema_decorators import output_schema\n"
-                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
-                "def init():\n    pass\n\noutput_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])\n\n"
-                "@output_schema(PandasParameterType(output_sample))\ndef run(data):\n"
-                "    result = model.predict(data)\n    return result\n",
+        Invalid("""
+            import pandas as pd
+            from inference_schema.schema_decorators import output_schema
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
+            output_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])
+
+            @output_schema(PandasParameterType(output_sample))
+            def run(data):
+                result = model.predict(data)
+                return result
+            """,
                 line=13, message_contains="model.predict",
-                fixed="import pandas as pd\nfrom inference_schema.schema_decorators import output_schema\n"
-                "from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType\n\n"
-                "def init():\n    pass\n\noutput_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])\n\n"
-                "@output_schema(PandasParameterType(output_sample))\ndef run(data):\n"
-                "    result = model.predict(data)\n    return result.tolist()\n"),
+                fixed="""
+            import pandas as pd
+            from inference_schema.schema_decorators import output_schema
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
+            output_sample = pd.DataFrame(data=[{'a1': 5, 'a2': 6}])
+
+            @output_schema(PandasParameterType(output_sample))
+            def run(data):
+                result = model.predict(data)
+                return result.tolist()
+            """),
         Invalid(_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
                 "    result = model.predict(data)\n    return {'predictions': result}\n", line=12,
                 message_contains="'predictions'",
@@ -222,13 +287,39 @@ class ResponseNotSerializable(Rule):
         Invalid(_TEMPLATE + "def run(data):\n    scores = model.predict(json.loads(data))\n"
                 "    return [np.float32(s) for s in scores][0], np.argmax(scores)\n", line=11,
                 message_contains="numpy scalar"),
-        Invalid("import base64\nimport io\n\ndef init():\n    pass\n\ndef run(data):\n    buf = io.BytesIO()\n"
-                "    render(data, buf)\n    return {'image': base64.b64encode(buf.getvalue())}\n", line=10,
+        Invalid("""
+            import base64
+            import io
+
+            def init():
+                pass
+
+            def run(data):
+                buf = io.BytesIO()
+                render(data, buf)
+                return {'image': base64.b64encode(buf.getvalue())}
+            """, line=10,
                 message_contains="bytes",
-                fixed="import base64\nimport io\n\ndef init():\n    pass\n\ndef run(data):\n    buf = io.BytesIO()\n"
-                "    render(data, buf)\n    return {'image': base64.b64encode(buf.getvalue()).decode(\"ascii\")}\n"),
-        Invalid("def init():\n    pass\n\ndef run(data):\n    labels = {row['label'] for row in parse(data)}\n"
-                "    return {'labels': labels, 'raw': data.encode()}\n", expected=1, line=6,
+                fixed="""
+            import base64
+            import io
+
+            def init():
+                pass
+
+            def run(data):
+                buf = io.BytesIO()
+                render(data, buf)
+                return {'image': base64.b64encode(buf.getvalue()).decode("ascii")}
+            """),
+        Invalid("""
+            def init():
+                pass
+
+            def run(data):
+                labels = {row['label'] for row in parse(data)}
+                return {'labels': labels, 'raw': data.encode()}
+            """, expected=1, line=6,
                 message_contains="set"),
         # a helper of the same module that returns an array
         Invalid(_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
@@ -238,10 +329,26 @@ class ResponseNotSerializable(Rule):
                 "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
                 "        raise\n    return out.tolist()\n"),
         # a model loaded with joblib in init, whatever its name
-        Invalid("import joblib\n\ndef init():\n    global scorer\n    scorer = joblib.load('m.pkl')\n\n"
-                "def run(data):\n    return scorer.predict_proba(data)\n", line=8,
-                fixed="import joblib\n\ndef init():\n    global scorer\n    scorer = joblib.load('m.pkl')\n\n"
-                "def run(data):\n    return scorer.predict_proba(data).tolist()\n"),
+        Invalid("""
+            import joblib
+
+            def init():
+                global scorer
+                scorer = joblib.load('m.pkl')
+
+            def run(data):
+                return scorer.predict_proba(data)
+            """, line=8,
+                fixed="""
+            import joblib
+
+            def init():
+                global scorer
+                scorer = joblib.load('m.pkl')
+
+            def run(data):
+                return scorer.predict_proba(data).tolist()
+            """),
         # an element of a prediction: numpy int64 for a classifier with integer labels (a public script)
         Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data)['data'])\n"
                 "    return {'label': model.predict(x)[0]}\n", line=11, message_contains="numpy scalar",
@@ -252,19 +359,69 @@ class ResponseNotSerializable(Rule):
                 fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
                 "    label = preds[0]\n    return {'label': label.tolist()}\n"),
         # a torch model's output is a tensor
-        Invalid("import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n"
-                "    model.eval()\n\ndef run(data):\n    x = torch.tensor(json.loads(data)['data'])\n"
-                "    with torch.no_grad():\n        out = model(x)\n    return {'scores': out}\n", line=13,
+        Invalid("""
+            import json
+            import torch
+
+            def init():
+                global model
+                model = torch.load('m.pt')
+                model.eval()
+
+            def run(data):
+                x = torch.tensor(json.loads(data)['data'])
+                with torch.no_grad():
+                    out = model(x)
+                return {'scores': out}
+            """, line=13,
                 message_contains="torch model",
-                fixed="import json\nimport torch\n\ndef init():\n    global model\n    model = torch.load('m.pt')\n"
-                "    model.eval()\n\ndef run(data):\n    x = torch.tensor(json.loads(data)['data'])\n"
-                "    with torch.no_grad():\n        out = model(x)\n    return {'scores': out.tolist()}\n"),
-        Invalid("import json\nimport torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n\n"
-                "def init():\n    global net\n    net = Net().to('cpu')\n\ndef run(data):\n"
-                "    logits = net(torch.tensor(json.loads(data)))\n    return logits.argmax(dim=1)\n", line=14,
-                fixed="import json\nimport torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n\n"
-                "def init():\n    global net\n    net = Net().to('cpu')\n\ndef run(data):\n"
-                "    logits = net(torch.tensor(json.loads(data)))\n    return logits.argmax(dim=1).tolist()\n"),
+                fixed="""
+            import json
+            import torch
+
+            def init():
+                global model
+                model = torch.load('m.pt')
+                model.eval()
+
+            def run(data):
+                x = torch.tensor(json.loads(data)['data'])
+                with torch.no_grad():
+                    out = model(x)
+                return {'scores': out.tolist()}
+            """),
+        Invalid("""
+            import json
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                pass
+
+            def init():
+                global net
+                net = Net().to('cpu')
+
+            def run(data):
+                logits = net(torch.tensor(json.loads(data)))
+                return logits.argmax(dim=1)
+            """, line=14,
+                fixed="""
+            import json
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                pass
+
+            def init():
+                global net
+                net = Net().to('cpu')
+
+            def run(data):
+                logits = net(torch.tensor(json.loads(data)))
+                return logits.argmax(dim=1).tolist()
+            """),
         Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return x * 2\n", line=11,
                 fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return (x * 2).tolist()\n"),
     ]

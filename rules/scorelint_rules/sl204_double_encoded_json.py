@@ -80,8 +80,16 @@ class DoubleEncodedJson(Rule):
               "    return AMLResponse(json.dumps({'a': 1}), 200, {'Content-Type': 'application/json'})\n"),
         Valid(_RAW + "JSON_HEADERS = {'Content-Type': 'application/json'}\n\n@rawhttp\ndef run(request):\n"
               "    return AMLResponse(json.dumps({'a': 1}), 200, response_headers=JSON_HEADERS)\n"),
-        Valid("import json\nfrom flask import Response\n\ndef init():\n    pass\n\ndef run(data):\n"
-              "    return Response(json.dumps({'a': 1}), mimetype='application/json')\n"),
+        Valid("""
+            import json
+            from flask import Response
+
+            def init():
+                pass
+
+            def run(data):
+                return Response(json.dumps({'a': 1}), mimetype='application/json')
+            """),
         # json.dumps used for logging, not returned
         Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
               "    logger.info(json.dumps({'n': len(result)}))\n    return result\n"),
@@ -101,8 +109,17 @@ class DoubleEncodedJson(Rule):
         # custom encoder: reported, but removing json.dumps would lose the encoder
         Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data))\n"
                 "    return json.dumps({'predictions': preds}, cls=NumpyEncoder)\n", line=9),
-        Invalid("import pandas as pd\n\ndef init():\n    pass\n\ndef run(data):\n    df = pd.read_json(data)\n"
-                "    df['score'] = model.predict(df)\n    return df.to_json(orient='records')\n", line=9,
+        Invalid("""
+            import pandas as pd
+
+            def init():
+                pass
+
+            def run(data):
+                df = pd.read_json(data)
+                df['score'] = model.predict(df)
+                return df.to_json(orient='records')
+            """, line=9,
                 message_contains="to_json"),
         Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
                 "    return {'predictions': json.dumps(preds)}\n", line=9,
@@ -113,10 +130,26 @@ class DoubleEncodedJson(Rule):
                 "    return AMLResponse(json.dumps(image.size), 200)\n", line=11, message_contains="text/html",
                 fixed=_RAW + "@rawhttp\ndef run(request):\n    image = load_image(request.files['image'])\n"
                 "    return AMLResponse(image.size, 200, json_str=True)\n"),
-        Invalid("import json\nimport flask\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    return flask.Response(json.dumps({'ok': True}), status=201)\n", line=8,
-                fixed="import json\nimport flask\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    return flask.Response(json.dumps({'ok': True}), status=201, mimetype=\"application/json\")\n"),
+        Invalid("""
+            import json
+            import flask
+
+            def init():
+                pass
+
+            def run(data):
+                return flask.Response(json.dumps({'ok': True}), status=201)
+            """, line=8,
+                fixed="""
+            import json
+            import flask
+
+            def init():
+                pass
+
+            def run(data):
+                return flask.Response(json.dumps({'ok': True}), status=201, mimetype="application/json")
+            """),
         # str() of JSON text is the same text (seen in public scripts)
         Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
                 "    return str(json.dumps({'predictions': preds}))\n", line=9, message_contains="`str(...)`",

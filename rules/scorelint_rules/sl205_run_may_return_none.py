@@ -88,10 +88,20 @@ class RunMayReturnNone(Rule):
                 fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
                 "    except Exception as e:\n        logging.error(e)\n        raise\n"),
         # one branch per method, no else
-        Invalid("from azureml.contrib.services.aml_request import rawhttp\n"
-                "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-                "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n        return AMLResponse('ready', 200)\n"
-                "    elif request.method == 'POST':\n        return AMLResponse(score(request.get_data()), 200)\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse('ready', 200)
+                elif request.method == 'POST':
+                    return AMLResponse(score(request.get_data()), 200)
+            """,
                 line=11, message_contains="no branch"),
         Invalid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data))\n"
                 "    print(result)\n", line=10, message_contains="end of `run`"),

@@ -80,9 +80,18 @@ class PayloadLogged(Rule):
         Valid(_TEMPLATE + "def run(data):\n    rows = json.loads(data)['data']\n"
               "    logger.info('Received %d rows', len(rows))\n    return model.predict(rows).tolist()\n"),
         # the request object prints as its URL, which the server logs anyway
-        Valid("from azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n@rawhttp\n"
-              "def run(request):\n    print('Request: [{0}]'.format(request))\n    print(request.method, request.path)\n"
-              "    return 'ok'\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                print('Request: [{0}]'.format(request))
+                print(request.method, request.path)
+                return 'ok'
+            """),
         Valid(_TEMPLATE + "def run(data, request_headers):\n"
               "    logger.info('request id %s', request_headers.get('x-ms-request-id'))\n"
               "    arr = model.predict(json.loads(data))\n    print('shape', arr.shape, type(data))\n"
@@ -90,9 +99,18 @@ class PayloadLogged(Rule):
         # logging the result is not logging the input
         Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
               "    logger.debug('result: %s', result)\n    return result\n"),
-        Valid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
-              "@rawhttp\ndef run(request):\n    logging.info('%s %s', request.method, request.__dict__.keys())\n"
-              "    return 'ok'\n"),
+        Valid("""
+            import logging
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                logging.info('%s %s', request.method, request.__dict__.keys())
+                return 'ok'
+            """),
         # a logger call outside run (init) is not per request
         Valid(_TEMPLATE.replace("model = load()", "model = load()\n    logging.info('init %s', model)") +
               "def run(data):\n    return data\n"),
@@ -105,18 +123,46 @@ class PayloadLogged(Rule):
                 "    return model.predict(data).tolist()\n", line=12, message_contains="`data`"),
         Invalid(_TEMPLATE + "def run(data, request_headers):\n    logging.debug('headers: %s', request_headers)\n"
                 "    return model.predict(json.loads(data)).tolist()\n", line=11, message_contains="headers"),
-        Invalid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
-                "@rawhttp\ndef run(request):\n    logging.info('body=' + request.get_data(as_text=True))\n"
-                "    logging.info('auth %s', request.headers['Authorization'])\n    return 'ok'\n",
+        Invalid("""
+            import logging
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                logging.info('body=' + request.get_data(as_text=True))
+                logging.info('auth %s', request.headers['Authorization'])
+                return 'ok'
+            """,
                 expected=2, line=9),
         # the whole request (seen in a public script): its environ holds every header
-        Invalid("import logging\nfrom azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
-                "@rawhttp\ndef run(request):\n    logging.info(f'{request.__dict__}')\n    print(vars(request))\n"
-                "    return 'ok'\n", expected=2, line=9, message_contains="whole request object"),
-        Invalid("from inference_schema.schema_decorators import input_schema\n"
-                "from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType\n\n"
-                "def init():\n    pass\n\n@input_schema('Inputs', StandardPythonParameterType({'data': [[1, 2]]}))\n"
-                "def run(Inputs):\n    print('Inputs: {}'.format(Inputs))\n    return Inputs['data']\n", line=9),
+        Invalid("""
+            import logging
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                logging.info(f'{request.__dict__}')
+                print(vars(request))
+                return 'ok'
+            """, expected=2, line=9, message_contains="whole request object"),
+        Invalid("""
+            from inference_schema.schema_decorators import input_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @input_schema('Inputs', StandardPythonParameterType({'data': [[1, 2]]}))
+            def run(Inputs):
+                print('Inputs: {}'.format(Inputs))
+                return Inputs['data']
+            """, line=9),
         Invalid(_TEMPLATE + "class Scorer:\n    def __init__(self):\n        self.log = logging.getLogger('s')\n\n"
                 "scorer = Scorer()\n\ndef run(data):\n    payload = json.loads(data)\n"
                 "    scorer.log.warning('payload %s', json.dumps(payload))\n    return {'n': len(payload)}\n",

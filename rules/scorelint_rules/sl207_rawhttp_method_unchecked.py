@@ -84,7 +84,13 @@ class RawhttpMethodUnchecked(Rule):
         # GET-only use of the query string
         Valid(_RAW + "@rawhttp\ndef run(request):\n    return {'q': request.args.get('q')}\n"),
         # not a @rawhttp script: run gets a string
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data.data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data.data
+            """),
     ]
     INVALID = [
         Invalid(_RAW + "@rawhttp\ndef run(request):\n    data = request.get_json()\n"
@@ -99,8 +105,16 @@ class RawhttpMethodUnchecked(Rule):
                 "        return AMLResponse(\"Method not allowed\", 405, {\"Allow\": \"POST\"})\n"
                 "    file = req.files['image']\n    return AMLResponse(score(file), 200)\n"),
         # AMLResponse not imported by name: no fix
-        Invalid("import azureml.contrib.services.aml_request as aml\n\ndef init():\n    pass\n\n@aml.rawhttp\n"
-                "def run(request):\n    return {'size': len(request.data)}\n", line=8),
+        Invalid("""
+            import azureml.contrib.services.aml_request as aml
+
+            def init():
+                pass
+
+            @aml.rawhttp
+            def run(request):
+                return {'size': len(request.data)}
+            """, line=8),
     ]
 
     def check(self) -> None:

@@ -46,19 +46,62 @@ class PrintInRun(Rule):
     contract = "2. How run is called: run is called on every request"
 
     VALID = [
-        Valid("import logging\n\nlogger = logging.getLogger(__name__)\n\ndef init():\n    print('This is init()')\n\n"
-              "def run(data):\n    logger.debug('run() called')\n    return data\n"),
+        Valid("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                print('This is init()')
+
+            def run(data):
+                logger.debug('run() called')
+                return data
+            """),
         # a local function named print is not the builtin
-        Valid("def print(*args):\n    pass\n\ndef init():\n    pass\n\ndef run(data):\n    print(data)\n    return data\n"),
+        Valid("""
+            def print(*args):
+                pass
+
+            def init():
+                pass
+
+            def run(data):
+                print(data)
+                return data
+            """),
         # a nested function is not run's own body
-        Valid("def init():\n    pass\n\ndef run(data):\n    def debug():\n        print('x')\n    return data\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                def debug():
+                    print('x')
+                return data
+            """),
     ]
     INVALID = [
         # the documents' examples
-        Invalid("def init():\n    print('This is init()')\n\ndef run(request):\n    print('This is run()')\n"
-                "    return 'ok'\n", line=5, message_contains="INFO"),
-        Invalid("import sys\n\ndef init():\n    pass\n\ndef run(data):\n    print('scoring', file=sys.stderr)\n"
-                "    print('done')\n    return data\n", expected=2, line=7, message_contains="bypasses"),
+        Invalid("""
+            def init():
+                print('This is init()')
+
+            def run(request):
+                print('This is run()')
+                return 'ok'
+            """, line=5, message_contains="INFO"),
+        Invalid("""
+            import sys
+
+            def init():
+                pass
+
+            def run(data):
+                print('scoring', file=sys.stderr)
+                print('done')
+                return data
+            """, expected=2, line=7, message_contains="bypasses"),
     ]
 
     def check(self) -> None:

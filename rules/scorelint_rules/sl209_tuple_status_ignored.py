@@ -67,9 +67,28 @@ class TupleStatusIgnored(Rule):
         Valid(_HEADER + "def run(data):\n    if not data:\n        return AMLResponse({'error': 'empty'}, 400, "
               "json_str=True)\n    return {'ok': True}\n"),
         # a tuple of results is a JSON array on purpose
-        Valid("def init():\n    pass\n\ndef run(data):\n    label, score = predict(data)\n    return label, score\n"),
-        Valid("def init():\n    pass\n\ndef run(data):\n    return 'class', 3\n"),
-        Valid("def init():\n    pass\n\ndef run(data):\n    return predict(data), 1000\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                label, score = predict(data)
+                return label, score
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return 'class', 3
+            """),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return predict(data), 1000
+            """),
     ]
     INVALID = [
         Invalid(_HEADER + "def run(data):\n    if not data:\n        return {'error': 'empty input'}, 400\n"
@@ -77,16 +96,45 @@ class TupleStatusIgnored(Rule):
                 fixed=_HEADER + "def run(data):\n    if not data:\n"
                 "        return AMLResponse({'error': 'empty input'}, 400, json_str=True)\n    return {'ok': True}\n"),
         # no AMLResponse imported yet: the fix imports it (the except block keeps its 400, not a raise's 500)
-        Invalid("import json\n\ndef init():\n    pass\n\ndef run(data):\n    try:\n"
-                "        return {'y': json.loads(data)['x']}\n    except Exception as err:\n"
-                "        return {'error': str(err)}, 400\n", line=10, also_select=("SL202",),
-                fixed="import json\nfrom azureml.contrib.services.aml_response import AMLResponse\n\n"
-                "def init():\n    pass\n\ndef run(data):\n    try:\n"
-                "        return {'y': json.loads(data)['x']}\n    except Exception as err:\n"
-                "        return AMLResponse({'error': str(err)}, 400, json_str=True)\n"),
-        Invalid("from http import HTTPStatus\nfrom flask import jsonify\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    try:\n        result = predict(data)\n    except ValueError as e:\n"
-                "        return jsonify(error=str(e)), HTTPStatus.BAD_REQUEST\n    return jsonify(result), 200\n",
+        Invalid("""
+            import json
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return {'y': json.loads(data)['x']}
+                except Exception as err:
+                    return {'error': str(err)}, 400
+            """, line=10, also_select=("SL202",),
+                fixed="""
+            import json
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    return {'y': json.loads(data)['x']}
+                except Exception as err:
+                    return AMLResponse({'error': str(err)}, 400, json_str=True)
+            """),
+        Invalid("""
+            from http import HTTPStatus
+            from flask import jsonify
+
+            def init():
+                pass
+
+            def run(data):
+                try:
+                    result = predict(data)
+                except ValueError as e:
+                    return jsonify(error=str(e)), HTTPStatus.BAD_REQUEST
+                return jsonify(result), 200
+            """,
                 expected=2, line=11, message_contains="jsonify"),
         Invalid(_HEADER + "BAD_REQUEST = 400\n\ndef run(data):\n    status = BAD_REQUEST\n"
                 "    return ('invalid input', status)\n", line=10,

@@ -70,8 +70,15 @@ class CorsWithoutOptions(Rule):
               "    if request.method in ('OPTIONS', 'HEAD'):\n        return AMLResponse('', 204, CORS)\n"
               "    return AMLResponse('ok', 200, CORS)\n"),
         # without @rawhttp the server answers OPTIONS itself
-        Valid("from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-              "def run(data):\n    return AMLResponse(data, 200, {'Access-Control-Allow-Origin': '*'})\n"),
+        Valid("""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                return AMLResponse(data, 200, {'Access-Control-Allow-Origin': '*'})
+            """),
         # a method string that only appears in a header value
         Valid(_RAW + "@rawhttp\ndef run(request):\n    return AMLResponse('ok', 200, {'Allow': 'GET, POST'})\n"),
     ]

@@ -54,7 +54,13 @@ class CorsOptionsNotRouted(Rule):
     contract = "2. How run is called: Azure ML routes only GET and POST; AML_CORS_ORIGINS lets the server answer CORS"
 
     VALID = [
-        Valid("def init():\n    pass\n\ndef run(data):\n    return {'ok': True}\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return {'ok': True}
+            """),
         # reading a request header is not setting a response header
         Valid(_RAW + "@rawhttp\ndef run(request):\n    method = request.headers.get('Access-Control-Request-Method')\n"
               "    return AMLResponse(str(method), 200)\n"),
@@ -64,9 +70,17 @@ class CorsOptionsNotRouted(Rule):
                 "    resp.headers['Access-Control-Allow-Origin'] = '*'\n"
                 "    resp.headers['Access-Control-Allow-Headers'] = '*'\n    return resp\n",
                 line=10, message_contains="AML_CORS_ORIGINS"),
-        Invalid("from azureml.contrib.services.aml_response import AMLResponse\n\n"
-                "HEADERS = {'Access-Control-Allow-Origin': 'https://app.example.com'}\n\ndef init():\n    pass\n\n"
-                "def run(data):\n    return AMLResponse(data, 200, HEADERS)\n", line=3, message_contains="flask-cors"),
+        Invalid("""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            HEADERS = {'Access-Control-Allow-Origin': 'https://app.example.com'}
+
+            def init():
+                pass
+
+            def run(data):
+                return AMLResponse(data, 200, HEADERS)
+            """, line=3, message_contains="flask-cors"),
     ]
 
     def check(self) -> None:

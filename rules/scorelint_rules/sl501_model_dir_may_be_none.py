@@ -64,13 +64,29 @@ class ModelDirMayBeNone(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
-              "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
-              "def run(data):\n    return model.predict(data).tolist()\n"),
-        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
-              "    model_dir = os.getenv('AZUREML_MODEL_DIR', './outputs')\n"
-              "    model = joblib.load(os.path.join(model_dir, 'model.pkl'))\n\n"
-              "def run(data):\n    return model.predict(data).tolist()\n"),
+        Valid("""
+            import os
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
+        Valid("""
+            import os
+            import joblib
+
+            def init():
+                global model
+                model_dir = os.getenv('AZUREML_MODEL_DIR', './outputs')
+                model = joblib.load(os.path.join(model_dir, 'model.pkl'))
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
         Valid("""
             import os
             import joblib
@@ -98,8 +114,16 @@ class ModelDirMayBeNone(Rule):
                 print(os.getenv("AZUREML_MODEL_DIR"))
                 return str(MODEL_DIR)
             """),
-        Valid("import os\n\ndef init():\n    global path\n    path = os.path.join(os.getenv('HOME'), 'model.pkl')\n\n"
-              "def run(data):\n    return path\n"),
+        Valid("""
+            import os
+
+            def init():
+                global path
+                path = os.path.join(os.getenv('HOME'), 'model.pkl')
+
+            def run(data):
+                return path
+            """),
     ]
     INVALID = [
         Invalid("""
@@ -233,8 +257,17 @@ class ModelDirMayBeNone(Rule):
                 return [first_model.predict(data).tolist(), second_model.predict(data).tolist()]
             """),
         # Without `import os` there is no safe spelling to write: reported, not fixed.
-        Invalid("from os import getenv\nfrom glob import glob\n\ndef init():\n    global files\n"
-                "    files = glob(getenv('AZUREML_MODEL_DIR') + '/*/')\n\ndef run(mini_batch):\n    return mini_batch\n",
+        Invalid("""
+            from os import getenv
+            from glob import glob
+
+            def init():
+                global files
+                files = glob(getenv('AZUREML_MODEL_DIR') + '/*/')
+
+            def run(mini_batch):
+                return mini_batch
+            """,
                 line=6),
     ]
 

@@ -231,14 +231,42 @@ class InitMissingGlobal(Rule):
                 return model.predict(tf.constant(data)).tolist()
             """),
         # a module-level annotation binds nothing (seen in a typed public script)
-        Invalid("import joblib\n\nmodel: object\n\ndef init():\n    model = joblib.load('m.pkl')\n\n"
-                "def run(data):\n    return model.predict(data).tolist()\n", line=6,
+        Invalid("""
+            import joblib
+
+            model: object
+
+            def init():
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """, line=6,
                 message_contains="`model: object` declares the name but binds nothing",
-                fixed="import joblib\n\nmodel: object\n\ndef init():\n    global model\n"
-                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n"),
-        Invalid("def init(): model = load('model.pkl')\n\ndef run(data):\n    return model.predict(data)\n",
-                line=1, fixed="def init(): global model; model = load('model.pkl')\n\n"
-                "def run(data):\n    return model.predict(data)\n"),
+                fixed="""
+            import joblib
+
+            model: object
+
+            def init():
+                global model
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
+        Invalid("""
+            def init(): model = load('model.pkl')
+
+            def run(data):
+                return model.predict(data)
+            """,
+                line=1, fixed="""
+            def init(): global model; model = load('model.pkl')
+
+            def run(data):
+                return model.predict(data)
+            """),
     ]
 
     def check(self) -> None:

@@ -62,11 +62,27 @@ class SklearnExternalsJoblib(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
-              "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
-              "def run(data):\n    return model.predict(data).tolist()\n"),
-        Valid("from sklearn.externals import six\nimport joblib as jl\n\ndef init():\n    pass\n\n"
-              "def run(data):\n    return data\n"),
+        Valid("""
+            import os
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
+        Valid("""
+            from sklearn.externals import six
+            import joblib as jl
+
+            def init():
+                pass
+
+            def run(data):
+                return data
+            """),
         Valid("""
             try:
                 from sklearn.externals import joblib
@@ -92,12 +108,31 @@ class SklearnExternalsJoblib(Rule):
             def run(data):
                 return data
             """),
-        Valid("# from sklearn.externals import joblib\nimport joblib\n\ndef init():\n    pass\n\n"
-              "def run(data):\n    return 'sklearn.externals.joblib'\n"),
+        Valid("""
+            # from sklearn.externals import joblib
+            import joblib
+
+            def init():
+                pass
+
+            def run(data):
+                return 'sklearn.externals.joblib'
+            """),
         # a local test under the main guard: the server never runs it
-        Valid("import joblib\n\ndef init():\n    global model\n    model = joblib.load('m.pkl')\n\n"
-              "def run(data):\n    return model.predict(data).tolist()\n\nif __name__ == '__main__':\n"
-              "    from sklearn.externals import joblib as old\n    print(old)\n"),
+        Valid("""
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+
+            if __name__ == '__main__':
+                from sklearn.externals import joblib as old
+                print(old)
+            """),
     ]
     INVALID = [
         Invalid("""
@@ -131,20 +166,66 @@ class SklearnExternalsJoblib(Rule):
                 return model.predict(data).tolist()
             """),
         # imported inside init: the import succeeds and init fails at start-up (a public script)
-        Invalid("def init():\n    global model\n    from sklearn.externals import joblib\n"
-                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n",
+        Invalid("""
+            def init():
+                global model
+                from sklearn.externals import joblib
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """,
                 line=3, message_contains="`init()` fails when the server calls it at start-up",
-                fixed="def init():\n    global model\n    import joblib\n"
-                "    model = joblib.load('m.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n"),
-        Invalid("from sklearn.externals import joblib as jl\n\ndef init():\n    global model\n"
-                "    model = jl.load('model.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n",
+                fixed="""
+            def init():
+                global model
+                import joblib
+                model = joblib.load('m.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
+        Invalid("""
+            from sklearn.externals import joblib as jl
+
+            def init():
+                global model
+                model = jl.load('model.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """,
                 line=1, message_contains="`import joblib as jl`",
-                fixed="import joblib as jl\n\ndef init():\n    global model\n"
-                "    model = jl.load('model.pkl')\n\ndef run(data):\n    return model.predict(data).tolist()\n"),
-        Invalid("import sklearn.externals.joblib as joblib\n\ndef init():\n    global model\n"
-                "    model = joblib.load('model.pkl')\n\ndef run(data):\n    return data\n",
-                fixed="import joblib\n\ndef init():\n    global model\n"
-                "    model = joblib.load('model.pkl')\n\ndef run(data):\n    return data\n"),
+                fixed="""
+            import joblib as jl
+
+            def init():
+                global model
+                model = jl.load('model.pkl')
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
+        Invalid("""
+            import sklearn.externals.joblib as joblib
+
+            def init():
+                global model
+                model = joblib.load('model.pkl')
+
+            def run(data):
+                return data
+            """,
+                fixed="""
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load('model.pkl')
+
+            def run(data):
+                return data
+            """),
         Invalid("""
             import os
             import sklearn.externals.joblib
@@ -167,10 +248,26 @@ class SklearnExternalsJoblib(Rule):
             def run(data):
                 return model.predict(data).tolist()
             """),
-        Invalid("from sklearn.externals.joblib import load\n\ndef init():\n    global model\n"
-                "    model = load('model.pkl')\n\ndef run(data):\n    return data\n",
-                fixed="from joblib import load\n\ndef init():\n    global model\n"
-                "    model = load('model.pkl')\n\ndef run(data):\n    return data\n"),
+        Invalid("""
+            from sklearn.externals.joblib import load
+
+            def init():
+                global model
+                model = load('model.pkl')
+
+            def run(data):
+                return data
+            """,
+                fixed="""
+            from joblib import load
+
+            def init():
+                global model
+                model = load('model.pkl')
+
+            def run(data):
+                return data
+            """),
         Invalid("""
             import pickle
             from sklearn.externals import six, joblib
@@ -213,9 +310,17 @@ class SklearnExternalsJoblib(Rule):
                 return model.predict(data).tolist()
             """),
         # `sklearn` is still used for something else, and nothing else imports it: report, no fix.
-        Invalid("import sklearn.externals.joblib\n\ndef init():\n    global model\n"
-                "    model = sklearn.externals.joblib.load('m.pkl')\n    print(sklearn.__version__)\n\n"
-                "def run(data):\n    return data\n", line=1),
+        Invalid("""
+            import sklearn.externals.joblib
+
+            def init():
+                global model
+                model = sklearn.externals.joblib.load('m.pkl')
+                print(sklearn.__version__)
+
+            def run(data):
+                return data
+            """, line=1),
     ]
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:

@@ -57,9 +57,17 @@ class SdkV1ModelPath(Rule):
     kinds = ANY_SCRIPT
 
     VALID = [
-        Valid("import os\nimport joblib\n\ndef init():\n    global model\n"
-              "    model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n\n"
-              "def run(data):\n    return model.predict(data).tolist()\n"),
+        Valid("""
+            import os
+            import joblib
+
+            def init():
+                global model
+                model = joblib.load(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))
+
+            def run(data):
+                return model.predict(data).tolist()
+            """),
         Valid("""
             import json
             from azureml.contrib.services.aml_request import AMLRequest, rawhttp

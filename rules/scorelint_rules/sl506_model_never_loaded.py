@@ -94,8 +94,17 @@ class ModelNeverLoaded(Rule):
         # the loader declares the global
         Valid(_SCORE, siblings=(("helpers.py", _HELPERS.replace("    model = joblib", "    global model\n    model = joblib")),)),
         # the loader returns the model and init keeps it in its own global
-        Valid("import json\nimport helpers\n\ndef init():\n    global model\n    model = helpers.load_model('m.pkl')\n\n"
-              "def run(data):\n    return model.predict(json.loads(data)).tolist()\n",
+        Valid("""
+            import json
+            import helpers
+
+            def init():
+                global model
+                model = helpers.load_model('m.pkl')
+
+            def run(data):
+                return model.predict(json.loads(data)).tolist()
+            """,
               siblings=(("helpers.py", "import joblib\n\ndef load_model(path):\n    model = joblib.load(path)\n"
                                       "    return model\n"),)),
         # a single file has no sibling module: nothing is guessed
@@ -106,16 +115,33 @@ class ModelNeverLoaded(Rule):
         Invalid(_SCORE, siblings=(("helpers.py", _HELPERS),), line=6,
                 message_contains="helpers.py keeps its module-level `model = None`"),
         # a package that re-exports the loader and the predictor; the placeholder is a bare annotation
-        Invalid("import json\nimport helpers\nfrom helpers import load_model\n\ndef init():\n    load_model('m.pkl')\n\n"
-                "def run(data):\n    return helpers.predict(json.loads(data))\n",
+        Invalid("""
+            import json
+            import helpers
+            from helpers import load_model
+
+            def init():
+                load_model('m.pkl')
+
+            def run(data):
+                return helpers.predict(json.loads(data))
+            """,
                 siblings=(("helpers/__init__.py", "from .loading import load_model, predict\n"),
                           ("helpers/loading.py", "import joblib\n\nmodel: object\n\ndef load_model(path):\n"
                                                  "    model = joblib.load(path)\n\ndef predict(rows):\n"
                                                  "    return model.predict(rows).tolist()\n")),
                 line=6, message_contains="NameError"),
         # run reads the module's global itself
-        Invalid("import json\nimport helpers\n\ndef init():\n    helpers.load_model('m.pkl')\n\n"
-                "def run(data):\n    return helpers.model.predict(json.loads(data)).tolist()\n",
+        Invalid("""
+            import json
+            import helpers
+
+            def init():
+                helpers.load_model('m.pkl')
+
+            def run(data):
+                return helpers.model.predict(json.loads(data)).tolist()
+            """,
                 siblings=(("helpers.py", _HELPERS),), line=5, message_contains="`helpers.model`"),
     ]
 

@@ -98,7 +98,13 @@ class BatchReturnShape(Rule):
                 return mini_batch
             """),
         # An online script returning a dict is not this rule's business.
-        Valid("def init():\n    pass\n\ndef run(data):\n    return {'result': data}\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return {'result': data}
+            """),
     ]
     INVALID = [
         Invalid("""
