@@ -375,3 +375,14 @@ def test_check_sandbox_reports_stand_ins_as_an_info_finding(tmp_path):
                              "--python", sys.executable, str(script)).stdout)
     assert [(d["code"], d["line"]) for d in strict] == [("SL901", 1)]
     assert "No modules named 'torch', 'transformers', 'mlflow', 'cv2'" in strict[0]["message"]
+
+
+def test_a_submodule_of_the_azureml_stand_ins_is_stood_in_only_with_stand_ins(tmp_path):
+    # azureml itself is one of the azureml stand-ins (rawhttp...): its other submodules are stood in for
+    # like any absent package, even when nothing else is missing, and never with --no-stand-ins.
+    source = "from azureml.automl.core.shared import logging_utilities\n" + SCHEMA_IMPORTS + \
+        BODY.replace("nn.Module", "object")
+    script = _script(tmp_path, source)
+    assert swagger(script).failure is None
+    strict = swagger(script, SandboxOptions(stand_ins=False))
+    assert strict.failure is not None and strict.failure.module == "azureml.automl"

@@ -347,7 +347,7 @@ class AbsentModules:
 
     # --- the import system's side ---
     def find_spec(self, fullname, path=None, target=None):
-        if not self.admitted:
+        if not self.enabled:
             return None
         parent = fullname.rpartition(".")[0]
         if fullname not in self.admitted and not (parent and is_stand_in_module(sys.modules.get(parent))):
