@@ -58,7 +58,10 @@ class Settings:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kind: str = "auto"
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sandbox: dict[str, Any] = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)  # the project's [tool.scorelint.sandbox]
+    # What the user gave for the sandbox (command line, editor settings): kept apart from the project's
+    # table because the project's files may not choose the interpreter nor weaken isolation.
+    sandbox_user: dict[str, Any] = field(default_factory=dict)
     root: Path | None = None  # the folder of the pyproject.toml the settings came from
     config_file: Path | None = None
 

@@ -41,7 +41,7 @@ class Overrides:
 
     settings: dict[str, Any] = field(default_factory=dict)  # Settings fields, replaced
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # merged over [tool.scorelint.rules.*]
-    sandbox: dict[str, Any] = field(default_factory=dict)  # merged over [tool.scorelint.sandbox]
+    sandbox: dict[str, Any] = field(default_factory=dict)  # over [tool.scorelint.sandbox] (Settings.sandbox_user)
     config_file: Path | None = None  # use this file instead of searching (--config, the editor's configFile)
     default_root: Path | None = None  # what relative globs mean when no configuration file says (the workspace)
     force_include: tuple[str, ...] = ()  # globs of files checked even when they do not look like entry scripts
@@ -53,8 +53,8 @@ class Overrides:
             for name, options in self.rule_options.items():
                 merged.setdefault(name, {}).update(options)
             values["rule_options"] = merged
-        if self.sandbox:
-            values["sandbox"] = {**base.sandbox, **self.sandbox}
+        if self.sandbox:  # the user's word, not the project's: see scorelint/sandbox/settings.py
+            values["sandbox_user"] = {**base.sandbox_user, **self.sandbox}
         if base.root is None and self.default_root is not None:
             values["root"] = self.default_root
         return base.with_overrides(**values)

@@ -104,11 +104,15 @@ def options_from_settings(settings, trust_project: bool = False, **overrides) ->
     """SandboxOptions from the user's own sandbox settings, the project's [tool.scorelint.sandbox] (what a
     project may set: settings.py) and `overrides` (command line, editor). Wrong types or ranges raise
     SandboxError naming the file and key."""
-    from .settings import SandboxConfigError, resolve
+    from .settings import SandboxConfigError, resolve, validate_table
 
     try:
+        given = validate_table(getattr(settings, "sandbox_user", None) or {}, "the editor's sandbox settings",
+                               allow_user_keys=True)
+        given.update({k: v for k, v in overrides.items() if v is not None})
+        trust_project = bool(given.pop("trust_project", False)) or trust_project
         values, notes = resolve(getattr(settings, "sandbox", None) or {}, getattr(settings, "root", None),
-                                getattr(settings, "config_file", None), overrides, trust_project)
+                                getattr(settings, "config_file", None), given, trust_project)
     except SandboxConfigError as exc:
         raise SandboxError(str(exc)) from None
     return SandboxOptions(**values, config_notes=tuple(notes))

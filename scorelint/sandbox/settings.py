@@ -48,7 +48,7 @@ FIELDS: dict[str, tuple[str, float | None, float | None]] = {
 PROJECT_MAY_NOT = {"python": (None, "choose the interpreter that runs"),
                    "namespaces": (False, "turn the OS isolation off"),
                    "require_isolation": (False, "allow reduced isolation")}
-USER_ONLY_KEYS = {"trusted_projects"}
+USER_ONLY_KEYS = {"trusted_projects", "trust_project"}  # trust-project: an editor's trusted workspace
 
 
 def _describe(value: Any) -> str:
@@ -84,6 +84,11 @@ def validate_table(table: Any, where: str, allow_user_keys: bool = False) -> dic
     checked: dict[str, Any] = {}
     for key, value in table.items():
         name = str(key).replace("-", "_")
+        if allow_user_keys and name == "trust_project":
+            if not isinstance(value, bool):
+                raise SandboxConfigError(f"{where} {key} must be true or false, not {_describe(value)}")
+            checked[name] = value
+            continue
         if allow_user_keys and name in USER_ONLY_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise SandboxConfigError(f"{where} {key} must be a list of folder paths")
