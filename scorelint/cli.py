@@ -143,11 +143,14 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="How long each script may take in the sandbox (default 10).")
 @click.option("--no-stand-ins", "no_stand_ins", is_flag=True,
               help="With --sandbox: a package the interpreter lacks is import-failed, not stood in for.")
+@click.option("--require-isolation", is_flag=True, default=None,
+              help="Fail, instead of importing scripts with less isolation, where the sandbox lacks OS layers.")
 def check(paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore, kind, fix: bool,
           unsafe_fixes: bool, diff: bool, force_exclude: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
-          sandbox_timeout: float | None = None, no_stand_ins: bool = False) -> None:
+          sandbox_timeout: float | None = None, no_stand_ins: bool = False,
+          require_isolation: bool | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
     from .report import ReportOptions, Summary, make_reporter
     from .runner import CheckOptions, CheckRun
@@ -211,7 +214,9 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
     if deployments is not None:
         outcomes = deployments.merge(outcomes, run.pipeline, python=sandbox_python)
     if sandbox:
-        _add_sandbox_findings(outcomes, run, sandbox_python, sandbox_timeout, jobs, no_stand_ins)
+        _add_sandbox_findings(outcomes, run, {"python": sandbox_python, "timeout": sandbox_timeout,
+                                              "stand_ins": False if no_stand_ins else None,
+                                              "require_isolation": require_isolation or None}, jobs)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -409,13 +414,11 @@ def lsp(stdio: bool, tcp: bool, host: str, port: int, log_file: str | None, log_
     sys.exit(serve("tcp" if tcp else "stdio", host, port, log_file, log_level))
 
 
-def _add_sandbox_findings(outcomes, run: CheckRun, python: str | None, timeout: float | None, jobs: int,
-                          no_stand_ins: bool = False) -> None:
+def _add_sandbox_findings(outcomes, run: CheckRun, overrides: dict, jobs: int) -> None:
     from .sandbox.findings import add_sandbox_findings
 
     jobs = jobs or _cores()
-    add_sandbox_findings(outcomes, run.pipeline, {"python": python, "timeout": timeout,
-                                                  "stand_ins": False if no_stand_ins else None}, jobs)
+    add_sandbox_findings(outcomes, run.pipeline, overrides, jobs)
 
 
 def _sandbox_options(function):
@@ -431,6 +434,8 @@ def _sandbox_options(function):
                      help="Wall-clock limit for the script (default 10)."),
         click.option("--no-stand-ins", "no_stand_ins", is_flag=True,
                      help="Fail on a package the interpreter lacks, instead of standing in for it."),
+        click.option("--require-isolation", is_flag=True, default=None,
+                     help="Fail, instead of importing the script with less isolation, where OS layers are missing."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -451,14 +456,16 @@ def _sandbox_options(function):
               help="Call init() before building the documents, as the server does (schemas set up in init).")
 @_sandbox_options
 def swagger(script: Path, version: str, output: Path | None, service_name, service_version, path_prefix,
-            validate: bool, call_init: bool, python, app_root, model_dir, timeout, no_stand_ins: bool) -> None:
+            validate: bool, call_init: bool, python, app_root, model_dir, timeout, no_stand_ins: bool,
+            require_isolation) -> None:
     """Print the Swagger/OpenAPI document the inference server would serve for SCRIPT (imported in the sandbox)."""
     from .sandbox.commands import swagger_command
 
     sys.exit(swagger_command(script, version, output, validate, python=python, app_root=app_root,
                              model_dir=model_dir, timeout=timeout, service_name=service_name,
                              service_version=service_version, path_prefix=path_prefix,
-                             call_init=call_init or None, stand_ins=False if no_stand_ins else None))
+                             call_init=call_init or None, stand_ins=False if no_stand_ins else None,
+                             require_isolation=require_isolation or None))
 
 
 @main.command(name="try")
@@ -468,12 +475,13 @@ def swagger(script: Path, version: str, output: Path | None, service_name, servi
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_sandbox_options
 def try_(script: Path, payload: Path | None, output_format: str, python, app_root, model_dir, timeout,
-         no_stand_ins: bool) -> None:
+         no_stand_ins: bool, require_isolation) -> None:
     """Call SCRIPT's init() then run() in the sandbox, as the server would for one request, and check the output."""
     from .sandbox.commands import try_command
 
     sys.exit(try_command(script, payload, output_format, python=python, app_root=app_root, model_dir=model_dir,
-                         timeout=timeout, stand_ins=False if no_stand_ins else None))
+                         timeout=timeout, stand_ins=False if no_stand_ins else None,
+                         require_isolation=require_isolation or None))
 
 
 if __name__ == "__main__":  # pragma: no cover

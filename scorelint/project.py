@@ -288,12 +288,14 @@ def module_level_names(body: list[ast.stmt]) -> set[str]:
 
 # --- every finding treated alike -------------------------------------------------------------------
 def sandbox_findings(linter: Linter, path: Path, text: str, static_codes: set[str], *,
-                     worker_for: Callable[[Any], Any] | None = None, **sandbox_overrides: Any) -> list[Diagnostic]:
+                     worker_for: Callable[[Any], Any] | None = None, notes: list[str] | None = None,
+                     **sandbox_overrides: Any) -> list[Diagnostic]:
     """The sandbox rules' findings for a saved script, treated as the static ones are: only the rules the
     file's settings enable, with their options (SL903 also honours sensitive-sample-data's allow list:
     one list for both rules), and without those a suppression comment covers. `worker_for(options)`: a
     warm sandbox worker to use, or None. Raises ImportError when this installation has no sandbox, and
-    SandboxError when it cannot run."""
+    SandboxError when it cannot run. `notes` receives what the run says about itself (reduced isolation,
+    project settings ignored), for the front end to show."""
     enabled = {rule.code for rule in linter.selection.rules_for(path) if rule.requires_sandbox}
     if not enabled:
         return []
@@ -302,7 +304,8 @@ def sandbox_findings(linter: Linter, path: Path, text: str, static_codes: set[st
     options = options_from_settings(linter.settings, **sandbox_overrides)
     worker = worker_for(options) if worker_for is not None else None
     found = sandbox_diagnostics(path, text, options, enabled, worker=worker, static_codes=static_codes,
-                                kind=linter.settings.kind, sensitive_options=sensitive_swagger_options(linter))
+                                kind=linter.settings.kind, sensitive_options=sensitive_swagger_options(linter),
+                                notes=notes)
     return unsuppressed(found, text)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import threading
@@ -64,12 +65,14 @@ def _survivors(token: str) -> list[int]:
 class Attack:
     """A project folder holding one hostile score.py; checks that nothing escaped after the run."""
 
-    def __init__(self, tmp_path: Path, source: str, tail: bool = False, **fields) -> None:
+    def __init__(self, tmp_path: Path, source: str, tail: bool = False, raw: bool = False, **fields) -> None:
         self.mark = f"scorelint-hostile-{uuid.uuid4().hex[:12]}"
         self.project = tmp_path / "project"
         self.project.mkdir()
         self.script = self.project / "score.py"
-        source = textwrap.dedent(source).format(mark=self.mark, home=HOME, project=self.project, **fields)
+        source = textwrap.dedent(source)
+        if not raw:  # raw: the source has braces of its own (JSON)
+            source = source.format(mark=self.mark, home=HOME, project=self.project, **fields)
         source += SCHEMA_TAIL if tail else ""
         self.script.write_text(source)
         self.before = _snapshot(self.project)
@@ -213,8 +216,8 @@ def test_network_connect_to_localhost(attack):
     assert connections == []
     assert result.failure.kind == "import" and "PermissionError" in result.failure.message
     assert any("network access" in r for r in result.refused)
-    if LINUX and any("network namespace" in layer for layer in result.layers):
-        assert "Network is unreachable" in result.stdout
+    if LINUX and any(layer.startswith(("network namespace", "Landlock")) for layer in result.layers):
+        assert "Network is unreachable" in result.stdout or "Permission denied" in result.stdout  # (Landlock)
     case.contained(result)
 
 
@@ -415,4 +418,350 @@ def test_without_namespaces_the_audit_hook_and_the_sweep_still_contain(attack):
     assert result.stdout.count("refused:") == 4, result.stdout + result.stderr
     assert not any("namespace" in layer for layer in result.layers)
     assert "did not finish" in result.failure.message
+    case.contained(result)
+
+
+# ==================================================================================================
+# Issue 16: one case per class of escape found by a hostile contributor (see docs/security.md)
+# ==================================================================================================
+# A script finds the channel's object through its caller's frames: no Python-level secret survives that.
+FIND_CHANNEL = '''
+import os, sys
+frame = sys._getframe()
+while frame is not None and "channel" not in frame.f_locals:
+    frame = frame.f_back
+channel = frame.f_locals["channel"]
+def forge(text):
+    os.write(channel.fd, text.replace("NONCE", channel.nonce).encode() + b"\\n")
+'''
+
+
+def _unprivileged_runs(path: Path) -> subprocess.CompletedProcess:
+    """Another user (nobody) runs `path`, found by its own shell (setpriv would resolve it as root)."""
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", '"$0"',
+                           str(path)], capture_output=True, text=True, timeout=10)
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_root_escape_through_a_set_uid_copy(attack):
+    """Item 1: the script opens its folder to everyone and plants a set-uid program while it sleeps."""
+    case = attack("""
+        import os, shutil, time
+        box = os.path.dirname(os.getcwd())
+        for folder in (box, os.getcwd(), os.path.dirname(box)):
+            try:
+                os.chmod(folder, 0o755)
+            except OSError as exc:
+                print("refused:", folder, type(exc).__name__, flush=True)
+        shutil.copy("/usr/bin/id", "id")  # set-uid root, it would print euid=0 for anyone who runs it
+        os.chmod("id", 0o4755)
+        open("planted", "w").write(os.path.abspath("id"))
+        time.sleep(60)
+    """)
+    found = {}
+
+    def watch():
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not found:
+            for planted in TMP.glob("scorelint-sandbox-*/box/work/planted"):
+                time.sleep(0.2)
+                seen = {"outer_mode": planted.parent.parent.parent.stat().st_mode & 0o777}
+                if os.geteuid() == 0:  # another user tries the set-uid shell
+                    seen["run"] = _unprivileged_runs(planted.parent / "id")
+                found.update(seen)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    result = swagger(case.script, case.options(timeout=3))
+    thread.join()
+    assert found, "the planted shell was never seen"
+    assert found["outer_mode"] == 0o700, oct(found["outer_mode"])  # the folder above the box stays closed
+    if "run" in found:
+        assert found["run"].returncode != 0 and "euid=0" not in found["run"].stdout, found["run"]
+    assert "refused:" in result.stdout  # the folder above its box is not the script's to open
+    case.contained(result)
+
+
+def test_unix_socket_of_the_host_by_path(attack, tmp_path):
+    """Item 3: a listener on a Unix socket under /tmp (X11, ssh-agent, docker.sock live in such places)."""
+    path = TMP / f"scorelint-hostile-{uuid.uuid4().hex[:8]}.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(5)
+    listener.settimeout(4)
+    connections = []
+
+    def accept():
+        try:
+            connections.append(listener.accept())
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        case = attack("""
+            import socket, subprocess, sys
+            code = "import socket; s = socket.socket(socket.AF_UNIX); s.connect({path!r}); s.sendall(b'leak')"
+            child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            print("child:", child.returncode, child.stderr.strip().splitlines()[-1:], flush=True)
+            s = socket.socket(socket.AF_UNIX)
+            s.connect({path!r})
+        """, path=str(path))
+        result = swagger(case.script, case.options())
+    finally:
+        thread.join()
+        listener.close()
+        path.unlink()
+    assert connections == [], "the sandbox reached a host Unix socket"
+    assert result.failure.kind == "import"
+    assert "child: 1" in result.stdout, result.stdout + result.stderr
+    case.contained(result)
+
+
+def test_a_fifo_or_a_link_in_place_of_the_stack_file(tmp_path):
+    """Item 4: after a timeout the parent reads stack.txt; the script has made it a FIFO, or a link to a
+    file it cannot read. The parent neither hangs nor prints that file."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE-KEY-" + uuid.uuid4().hex)
+    secret.chmod(0o600)
+    for plant in ("os.mkfifo(stack)", f"os.symlink({str(secret)!r}, stack)"):
+        case = Attack(_fresh(tmp_path), "\n".join([
+            "import os, time",
+            "stack = os.path.join(os.path.dirname(os.getcwd()), 'stack.txt')",
+            "time.sleep(0.3)",
+            "os.unlink(stack)",
+            plant,
+            "time.sleep(60)", ""]))
+        started = time.monotonic()
+        result = swagger(case.script, case.options(timeout=1.5))
+        assert time.monotonic() - started < 8
+        assert "did not finish" in result.failure.message
+        assert secret.read_text() not in repr(result.failure) + result.stdout + result.stderr
+        case.contained(result)
+
+
+def _fresh(tmp_path: Path) -> Path:
+    folder = tmp_path / uuid.uuid4().hex[:8]
+    folder.mkdir()
+    return folder
+
+
+def test_cleanup_never_follows_a_link_the_script_planted(attack, tmp_path):
+    """Item 4: a link to a file outside, and a folder made unwritable so that cleanup must unlock it."""
+    target = tmp_path / "target.txt"
+    target.write_text("keep")
+    target.chmod(0o644)
+    case = attack("""
+        import os
+        os.mkdir("locked")
+        os.symlink({target!r}, "locked/link")
+        os.symlink({target!r}, "link")
+        os.chmod("locked", 0o500)
+    """, tail=True, target=str(target))
+    result = swagger(case.script, case.options())
+    assert result.failure is None, result.failure
+    assert target.stat().st_mode & 0o777 == 0o644 and target.read_text() == "keep"
+    assert not list(TMP.glob(f"scorelint-sandbox-*/box/work/locked/link"))
+    case.contained(result)
+
+
+def test_a_stale_folder_of_fifos_and_links_does_not_hang_the_next_run(tmp_path, monkeypatch):
+    """Item 4: a killed run left a folder whose files (`.owner` included) are FIFOs and links; every
+    later run sweeps stale folders first. The sweep neither blocks nor follows the links."""
+    import tempfile
+
+    from scorelint.sandbox import _process
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    stale = tmp_path / f"{_process.PREFIX}stale"
+    (stale / "box" / "work").mkdir(parents=True)
+    for fifo in (stale / ".owner", stale / "box" / "stack.txt", stale / "box" / "work" / "pipe"):
+        os.mkfifo(fifo)
+    (stale / "box" / "work" / "link").symlink_to(outside)
+    (stale / "box" / "locked").mkdir()
+    (stale / "box" / "locked" / "link").symlink_to(outside / "keep.txt")
+    (stale / "box" / "locked").chmod(0)
+    os.utime(stale, (0, 0))
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (_process.remove_stale_folders(), done.set()), daemon=True)
+    thread.start()
+    assert done.wait(10), "the stale-folder sweep hangs"
+    assert not stale.exists()
+    assert (outside / "keep.txt").read_text() == "keep" and outside.stat().st_mode & 0o777 != 0o700
+
+
+def test_a_malformed_result_channel(attack):
+    """Item 5: the script finds the channel (frames) and writes what a naive reader chokes on."""
+    cases = {
+        "deep": 'forge(\'{"t": "result", "n": "NONCE", "result": \' + "[" * 100000)',
+        "types": 'forge(\'{"t": "result", "n": "NONCE", "result": {"swagger": {"documents": "x"}}}\')',
+        "huge line": 'os.write(channel.fd, b"x" * (80 * 1024 * 1024))',
+    }
+    for name, attack_line in cases.items():
+        case = attack(FIND_CHANNEL + attack_line + "\n", tail=True, raw=True)
+        result = swagger(case.script, case.options(timeout=10))
+        assert result.failure is not None, name
+        assert "Traceback" not in result.failure.message, name
+        assert "result channel" in result.failure.message or "too large" in result.failure.message, \
+            (name, result.failure.message)
+        assert result.elapsed < 9, name
+        case.contained(result)
+        case.project.rename(case.project.with_name(f"done-{uuid.uuid4().hex[:6]}"))
+
+
+def test_a_forged_clean_result_then_an_abnormal_exit(attack):
+    """Item 5: a clean result, then os._exit(3): never reported clean."""
+    case = attack(FIND_CHANNEL + """
+forge('{"t": "result", "n": "NONCE", "result": {"swagger": {"documents": {"2": {"swagger": "2.0"}}}}}')
+forge('{"t": "exit", "n": "NONCE", "status": 0}')
+os._exit(3)
+""", raw=True)
+    result = swagger(case.script, case.options())
+    assert result.failure is not None and "status 3" in result.failure.message, result.failure
+    case.contained(result)
+
+
+def test_the_audit_hook_cannot_be_switched_off_through_the_garbage_collector(attack):
+    """Item 7: the hook object is reachable only through gc's object lists, which the hook refuses."""
+    case = attack("""
+        import gc
+        for attempt in (gc.get_objects, lambda: gc.get_referrers(gc), lambda: gc.get_referents(gc)):
+            try:
+                attempt()
+            except PermissionError as exc:
+                print("refused:", exc, flush=True)
+        open("{project}/{mark}", "w")
+    """)
+    result = swagger(case.script, case.options())
+    assert result.stdout.count("refused:") == 3, result.stdout + result.stderr
+    assert "PermissionError" in result.failure.message
+    case.contained(result)
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc")
+def test_proc_path_tricks_to_the_parents_environment(attack, monkeypatch):
+    """Item 7: without a PID namespace, /proc/self/../PID and //proc/PID name the parent's files."""
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SCORELINT_TEST_SECRET", secret)
+    parent = os.getpid()
+    case = attack("""
+        import subprocess
+        for path in ("/proc/self/../{parent}/environ", "//proc/{parent}/environ", "/proc/{parent}/./environ",
+                     "/proc/{parent}/cmdline"):
+            try:
+                print(open(path, "rb").read().decode("latin-1"), flush=True)
+            except OSError as exc:
+                print("refused:", type(exc).__name__, flush=True)
+        print(subprocess.run(["cat", "/proc/{parent}/environ"], capture_output=True).stdout.decode("latin-1"))
+    """, tail=True, parent=parent)
+    result = swagger(case.script, case.options(namespaces=False))
+    assert secret not in result.stdout + result.stderr + repr(result.documents)
+    assert result.stdout.count("refused:") == 4, result.stdout
+    case.contained(result)
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc")
+def test_a_double_forked_daemon_with_a_clean_environment(attack):
+    """Item 7: a daemon that drops the run's token from its environment and leaves the session."""
+    marker = f"{uuid.uuid4().int % 1000 + 1000}.{uuid.uuid4().int % 1000:03d}"
+    case = attack("""
+        import os, subprocess
+        subprocess.Popen(["setsid", "sh", "-c", "(exec env -i sleep {marker}) &"], start_new_session=True)
+    """, tail=True, marker=marker)
+    for namespaces in (True, False):
+        result = swagger(case.script, case.options(namespaces=namespaces))
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and _running_with_argument(marker):
+            time.sleep(0.05)
+        assert not _running_with_argument(marker), f"the daemon survived (namespaces={namespaces})"
+        case.contained(result)
+
+
+def _running_with_argument(argument: str) -> bool:
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as handle:
+                    if argument.encode() in handle.read().split(b"\0"):
+                        return True
+            except OSError:
+                pass
+    return False
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc")
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_nothing_outlives_scorelint(tmp_path, how):
+    """Item 6: scorelint killed while a script runs: every process of the sandbox ends with it."""
+    import signal as signals
+
+    project = _fresh(tmp_path)
+    (project / "score.py").write_text("import time\ntime.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-m", "scorelint", "swagger", str(project / "score.py"), "--timeout",
+                             "30"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    tree = set()
+    while time.monotonic() < deadline and len(tree) < 2:  # C and W (and I, in a PID namespace)
+        time.sleep(0.1)
+        tree = _descendants(proc.pid)
+    time.sleep(0.5)
+    tree = _descendants(proc.pid)
+    assert len(tree) >= 2, "the sandbox did not start"
+    proc.send_signal(getattr(signals, how))
+    proc.wait(10)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and _alive(tree):
+        time.sleep(0.05)
+    assert not _alive(tree), f"sandbox processes outlived scorelint ({how})"
+
+
+def _descendants(root: int) -> set[int]:
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as handle:
+                    parents[int(name)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, stack = set(), [root]
+    while stack:
+        current = stack.pop()
+        for child, parent in parents.items():
+            if parent == current and child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                if handle.read().rsplit(b")", 1)[1].split()[0] != b"Z":
+                    alive.append(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def test_a_huge_return_value_is_too_large_not_a_timeout(attack):
+    """Item 8: run() returns 100 MB at once: reported as too large, quickly, not as a hang."""
+    case = attack("""
+        def init():
+            pass
+
+        def run(data):
+            return "x" * (100 * 1024 * 1024)
+    """)
+    result = try_script(case.script, case.options(timeout=20, memory_mb=2048))
+    assert result.failure is not None and "too large" in result.failure.message, result.failure
+    assert "did not finish" not in result.failure.message
+    assert result.elapsed < 15
     case.contained(result)

@@ -165,25 +165,18 @@ class SandboxDir:
         remove_tree(self.root)
 
 
-def remove_tree(root: str) -> None:
-    """Remove a sandbox folder: never follows a link, never opens anything but directories (opened with
-    O_NOFOLLOW | O_DIRECTORY, so a FIFO cannot block), and gives directories back the write permission
-    the script may have taken from them (through the directory's own descriptor, never a path)."""
-    def unlock(function, path, _excinfo):
-        for folder in (os.path.dirname(path), path):
-            try:
-                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-            except OSError:
-                continue
-            try:
-                if os.fstat(fd).st_uid == os.geteuid():
-                    os.fchmod(fd, 0o700)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+def remove_tree(root: str, depth: int = 0) -> None:
+    """Remove a sandbox folder: never follows a link, never opens anything but directories (shutil's
+    descriptor-based rmtree), and gives a directory the script locked (mode 0) its permissions back
+    through the directory itself (`_unlock`), never through a path a link could redirect."""
+    def retry(function, path, _excinfo):
+        unlocked = any([_unlock(os.path.dirname(path)), _unlock(path)])
         try:
-            function(path)
+            if function in (os.open, os.scandir, os.listdir):
+                if unlocked and path != root and depth < 64:
+                    remove_tree(path, depth + 1)  # a folder it could not enter: entered again, now unlocked
+            elif unlocked:
+                function(path)
         except OSError:
             pass
 
@@ -192,7 +185,26 @@ def remove_tree(root: str) -> None:
             return
     except OSError:
         return
-    shutil.rmtree(root, onerror=unlock)
+    shutil.rmtree(root, onerror=retry)
+
+
+def _unlock(folder: str) -> bool:
+    """Mode 700 on `folder` if it is a directory of ours (not a link to one): through an O_PATH
+    descriptor, which needs no permission on the folder itself, and its /proc/self/fd entry."""
+    try:
+        fd = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or info.st_mode & 0o700 == 0o700:
+            return False
+        os.chmod(f"/proc/self/fd/{fd}", 0o700)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _process_identity(pid: int) -> str | None:
@@ -519,8 +531,22 @@ def collect(run: ChildRun, reader: _Reader, streams: dict, exit_fd: int | None, 
 
 
 # --- cold runs ------------------------------------------------------------------------------------------
+def protect_parent() -> None:
+    """Make this process non-dumpable: its /proc files (environ, memory, fds) are then closed to other
+    processes of the same user, sandboxed ones included where no PID namespace hides it. Programs it
+    starts are dumpable again (execve resets it)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+        except (OSError, AttributeError):
+            pass
+
+
 def run_cold(mode: str, script: Path, options: SandboxOptions, payload: str | None = None) -> ChildRun:
     """Start a fresh interpreter for one request."""
+    protect_parent()
     python = options.interpreter()
     box = SandboxDir()
     request, env = build_request(mode, script, options, box, python, payload)
@@ -661,6 +687,7 @@ class WarmWorker:
         self._stop()
         if not hasattr(socket, "send_fds"):
             raise SandboxError("the warm worker needs Python 3.9+ on the parent side")
+        protect_parent()
         self._home = SandboxDir()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = sandbox_env(self.python, self._home, _token(12), self._home.path("model"),

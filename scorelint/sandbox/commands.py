@@ -16,6 +16,7 @@ from .openapi import CANONICAL, VERSIONS
 from .results import SandboxResult, SwaggerUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+PAYLOAD_LIMIT = 16 * 1024 * 1024  # bytes of a --payload file (docs/security.md: size limits)
 
 
 def _err(message: str) -> None:
@@ -64,6 +65,12 @@ def _report_failure(result: SandboxResult, script: Path) -> None:
         _err("\n".join("    " + line for line in result.stderr.strip().splitlines()[-15:]))
 
 
+def _warn(result: SandboxResult) -> None:
+    """Said on every run, whatever the output format: the run had less isolation than the full one."""
+    if result.reduced_isolation:
+        _err(f"scorelint: warning: {result.reduced_isolation}")
+
+
 def _notes(result: SandboxResult) -> None:
     note = result.stand_in_note()
     if note:
@@ -87,6 +94,7 @@ def swagger_command(script: Path, version: str, output: Path | None, validate: b
     except SandboxError as exc:
         _err(f"scorelint: error: {exc}")
         return EXIT_ERROR
+    _warn(result)
     if result.failure is not None:
         if result.failure.kind == "sandbox":
             _err(f"scorelint: error: {result.failure.message}")
@@ -161,9 +169,9 @@ def try_command(script: Path, payload_file: Path | None, output_format: str, **g
     payload = None
     if payload_file is not None:
         try:
-            payload = payload_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            _err(f"scorelint: error: cannot read the payload {payload_file}: {exc}")
+            payload = _read_payload(payload_file)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            _err(f"scorelint: error: cannot read the payload {payload_file}: {getattr(exc, 'strerror', None) or exc}")
             return EXIT_ERROR
     try:
         options = make_options(script, **given)
@@ -171,6 +179,7 @@ def try_command(script: Path, payload_file: Path | None, output_format: str, **g
     except SandboxError as exc:
         _err(f"scorelint: error: {exc}")
         return EXIT_ERROR
+    _warn(result)
     if result.failure is not None and result.failure.kind == "sandbox":
         _err(f"scorelint: error: {result.failure.message}")
         return EXIT_ERROR
@@ -212,6 +221,20 @@ def try_command(script: Path, payload_file: Path | None, output_format: str, **g
     return EXIT_OK if result.passed else EXIT_FAILED
 
 
+def _read_payload(path: Path) -> str:
+    """The payload file's text, read up to PAYLOAD_LIMIT bytes (a device or an endless pipe stops there)."""
+    data = bytearray()
+    with open(path, "rb") as handle:
+        while len(data) <= PAYLOAD_LIMIT:
+            chunk = handle.read(min(1 << 20, PAYLOAD_LIMIT + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    if len(data) > PAYLOAD_LIMIT:
+        raise ValueError(f"it is larger than {PAYLOAD_LIMIT // 1048576} MB, the largest payload the sandbox takes")
+    return data.decode("utf-8")
+
+
 def _how_called(mode: str | None) -> str:
     return {"schema": "converted by the input schema", "string": "passed to run() as a JSON string",
             "raw": "passed to run() as the raw request (@rawhttp)"}.get(mode or "", "")
@@ -239,4 +262,5 @@ def _try_json(result) -> dict:
         "failure": None if failure is None else {"kind": failure.kind, "message": failure.message,
                                                   "line": failure.line},
         "stand_ins": result.stand_ins, "stood_in": result.stood_in, "refused": result.refused,
+        "reduced_isolation": result.reduced_isolation, "notes": result.notes,
     }

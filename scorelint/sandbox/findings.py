@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import queue
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,12 +33,13 @@ SYNTAX_ERROR = "SL001"
 # --- one file -------------------------------------------------------------------------------------
 def sandbox_diagnostics(path, text: str, options: SandboxOptions | None = None, enabled=None, *,
                         worker: WarmWorker | None = None, static_codes=(), kind: str | None = None,
-                        sensitive_options=None) -> list[Diagnostic]:
+                        sensitive_options=None, notes: list[str] | None = None) -> list[Diagnostic]:
     """Run the script in the sandbox and return the enabled sandbox rules' findings (source "sandbox").
 
     `enabled`: the rule codes to report (None: all three). `static_codes`: the codes the static pass
     reported for this file, so that its findings are not repeated. `kind`: "online" / "batch" / "auto"
     (batch scripts only get import-failed). `sensitive_options`: the SL903 options (allow, names).
+    `notes`: receives the run's notes that the user must see (reduced isolation, project settings ignored).
     Raises SandboxError when the sandbox cannot run at all.
     """
     from . import swagger
@@ -51,7 +53,16 @@ def sandbox_diagnostics(path, text: str, options: SandboxOptions | None = None, 
         if not enabled:
             return []
     result = swagger(path, options or SandboxOptions(), worker=worker)
+    if notes is not None:
+        notes.extend(run_notes(result))
     return diagnostics_from(result, text, enabled, static_codes, sensitive_options)
+
+
+def run_notes(result) -> list[str]:
+    """What a run says about itself that every front end must show: less isolation than the full one,
+    and the project's sandbox settings that were ignored."""
+    ignored = [note for note in result.notes if " is ignored: " in note]
+    return ([result.reduced_isolation] if result.reduced_isolation else []) + ignored
 
 
 def _script_kind(text: str, kind: str | None) -> str:
@@ -238,6 +249,7 @@ def add_sandbox_findings(outcomes, pipeline, overrides: dict, jobs: int = 1) -> 
     if not work:
         return
     threads = max(1, min(jobs or 1, len(work)))
+    notes: list[str] = []  # list.extend is atomic: the threads share it
     pools: dict[str, queue.Queue] = {}
     created: list[WarmWorker] = []
 
@@ -254,7 +266,7 @@ def add_sandbox_findings(outcomes, pipeline, overrides: dict, jobs: int = 1) -> 
         try:
             text = result.text if result.text is not None else _read(outcome.path)
             found = pipeline.sandbox_findings(outcome.path, text, {d.code for d in result.diagnostics},
-                                              worker_for=worker_for, **overrides)
+                                              worker_for=worker_for, notes=notes, **overrides)
         except SandboxError as exc:
             result.internal_errors.append(f"sandbox: {exc}")
             return
@@ -274,6 +286,8 @@ def add_sandbox_findings(outcomes, pipeline, overrides: dict, jobs: int = 1) -> 
     finally:
         for worker in created:
             worker.close()
+        for note in dict.fromkeys(notes):  # on stderr: plain in every output format, stdout stays parseable
+            sys.stderr.write(f"scorelint: warning: {note}\n")
 
 
 def _read(path: Path) -> str:

@@ -218,9 +218,14 @@ def reduced_isolation(run: ChildRun, options: SandboxOptions) -> str | None:
         return None
     why = "namespaces are turned off in the settings" if not options.namespaces else \
         "; ".join(note for note in run.notes if "namespace" in note or "read-only" in note) or "the machine refused"
-    return (f"the sandbox ran with less isolation ({why}): no {', no '.join(missing)}; a program the script "
-            "starts could write outside the sandbox folder and use the network (--require-isolation makes "
-            "this an error)")
+    if any(layer.startswith("Landlock") for layer in run.layers):
+        sockets = "" if any(layer.startswith("seccomp") for layer in run.layers) else " and Unix sockets"
+        left = ("Landlock still keeps writes in the sandbox folder and refuses TCP, but a program the script "
+                f"starts can read what this user can read and use UDP{sockets}")
+    else:
+        left = "a program the script starts can write outside the sandbox folder and use the network"
+    return (f"the sandbox ran with less isolation ({why}): no {', no '.join(missing)}; {left} "
+            "(--require-isolation makes this an error)")
 
 
 def _ended_abnormally(run: ChildRun) -> str | None:

@@ -69,11 +69,12 @@ def check_value(name: str, value: Any, where: str) -> Any:
             raise SandboxConfigError(f"{key} must be {what}, not {_describe(value)}")
         return value
     number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
-        raise SandboxConfigError(f"{key} must be a whole number from {low:g} to {high:g}, not {_describe(value)}")
+    if kind == "int":
+        if not (isinstance(value, int) and not isinstance(value, bool)) or not low <= value <= high:
+            raise SandboxConfigError(f"{key} must be a whole number from {low} to {high}, not {_describe(value)}")
+        return value
     if not number_ok or not math.isfinite(value) or not low <= value <= high:
-        unit = " seconds" if kind == "seconds" else ""
-        raise SandboxConfigError(f"{key} must be a number from {low:g} to {high:g}{unit}, not {_describe(value)}")
+        raise SandboxConfigError(f"{key} must be a number from {low:g} to {high:g} seconds, not {_describe(value)}")
     return float(value) if kind == "seconds" else value
 
 

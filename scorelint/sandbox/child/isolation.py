@@ -75,8 +75,7 @@ def enter_namespaces(request, layers, notes) -> dict:
         if libc().unshare(flags) == 0:
             break
     else:
-        notes.append("namespaces unavailable (unshare: %s): network and writes are guarded by audit hooks only"
-                     % _errno())
+        notes.append("namespaces unavailable (unshare: %s)" % _errno())
         return state
     if flags & CLONE_NEWUSER:
         state["user"] = True
@@ -282,6 +281,115 @@ def kill_tree(root: int, include_root: bool = True) -> None:
             os.kill(member, signal.SIGKILL)
         except OSError:
             pass
+
+
+# Landlock (Linux 5.13+, no privilege needed, inherited by every program started, never undone).
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_WRITE_ACCESS = {  # right -> first ABI that has it (reads and execution stay allowed)
+    1 << 1: 1, 1 << 4: 1, 1 << 5: 1, 1 << 6: 1, 1 << 7: 1, 1 << 8: 1, 1 << 9: 1, 1 << 10: 1, 1 << 11: 1,
+    1 << 12: 1, 1 << 13: 2, 1 << 14: 3}
+LANDLOCK_FILE_WRITE = (1 << 1) | (1 << 14)  # write, truncate: the rights a single file can be given
+WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/tty")
+
+
+def restrict_with_landlock(sandbox: str, layers) -> bool:
+    """Writes only under `sandbox` (and to /dev/null and the like), no TCP connect or bind, no signals
+    to and no abstract Unix sockets of processes outside: for the script and every program it starts.
+    The OS layer that still holds where namespaces are refused."""
+    if not IS_LINUX:
+        return False
+    import ctypes
+
+    lib = libc()
+    abi = lib.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
+    if abi < 1:
+        return False
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("fd", ctypes.c_int32)]
+
+    fs = 0
+    for right, since in LANDLOCK_WRITE_ACCESS.items():
+        if abi >= since:
+            fs |= right
+    net = 3 if abi >= 4 else 0  # LANDLOCK_ACCESS_NET_BIND_TCP | CONNECT_TCP, with no port allowed
+    scoped = 3 if abi >= 6 else 0  # LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
+    attr = RulesetAttr(fs, net, scoped)
+    size = 8 if abi < 4 else (16 if abi < 6 else 24)
+    ruleset = lib.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return False
+    try:
+        rules = [(sandbox, fs)] + [(device, LANDLOCK_FILE_WRITE & fs) for device in WRITABLE_DEVICES]
+        for path, allowed in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                rule = PathBeneath(allowed, fd)
+                lib.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
+            finally:
+                os.close(fd)
+        lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        if lib.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+            return False
+    finally:
+        os.close(ruleset)
+    what = ["writes only in the sandbox folder"] + (["no TCP"] if net else []) + \
+        (["no signals or abstract sockets outside"] if scoped else [])
+    layers.append("Landlock ABI %d (%s)" % (abi, ", ".join(what)))
+    return True
+
+
+# seccomp, where no mount namespace hides the host's Unix sockets: socket(AF_UNIX) and io_uring refused.
+SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # audit arch, socket()
+SYS_IO_URING_SETUP, X32_SYSCALL_BIT, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 425, 0x40000000, 22, 2
+
+
+def refuse_unix_sockets(layers) -> bool:
+    """A seccomp filter: socket(AF_UNIX, ...) and io_uring_setup fail with EACCES, for the script and every
+    program it starts. Without a mount namespace the host's Unix sockets (X11, ssh-agent, docker.sock)
+    are reachable by path, and Landlock does not cover connecting to them; socketpair() still works."""
+    arch = SECCOMP_ARCH.get(os.uname().machine)
+    if not IS_LINUX or arch is None:
+        return False
+    import ctypes
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    load, equal, at_least, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EACCES
+    code = [
+        (load, 0, 0, 4),                     # 0: the architecture
+        (equal, 0, 7, arch[0]),              # 1: another one (a 32-bit call): allowed, jump to 9
+        (load, 0, 0, 0),                     # 2: the system call's number
+        (at_least, 6, 0, X32_SYSCALL_BIT),   # 3: x32 calls: refused (10); jumps count from the next one
+        (equal, 5, 0, SYS_IO_URING_SETUP),   # 4: io_uring (it can open sockets itself): refused (10)
+        (equal, 0, 3, arch[1]),              # 5: not socket(): allowed (9)
+        (load, 0, 0, 16),                    # 6: socket()'s domain
+        (equal, 2, 0, 1),                    # 7: AF_UNIX: refused (10)
+        (ret, 0, 0, allow),                  # 8
+        (ret, 0, 0, allow),                  # 9
+        (ret, 0, 0, deny),                   # 10
+    ]
+    instructions = (Instruction * len(code))(*[Instruction(*item) for item in code])
+    program = Program(len(code), instructions)
+    lib = libc()
+    lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if lib.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) != 0:
+        return False
+    layers.append("seccomp (no Unix sockets but socketpair, no io_uring)")
+    return True
 
 
 def set_limits(request, layers) -> None:

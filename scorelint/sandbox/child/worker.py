@@ -12,7 +12,8 @@ from .azureml_stand_ins import StandInFinder
 from .channel import Channel
 from .guard import Guard, _shared_counter
 from .isolation import (become_subreaper, die_with_parent, drop_privileges, enter_namespaces, join_cgroup,
-                        kill_tree, mount_own_proc, set_limits)
+                        kill_tree, mount_own_proc, refuse_unix_sockets, restrict_with_landlock,
+                        set_limits)
 from .loading import LoadError, describe_exception, load, safe_str
 from .stand_ins import AbsentModules, stand_in_culprit, upgrade_azureml
 from .work import do_swagger, do_try
@@ -32,6 +33,7 @@ def run_request(request: dict, result_fd: int) -> None:
     state = enter_namespaces(request, layers, notes)
     set_limits(request, layers)
     request["_pidns"] = state["pid"]
+    request["_mountns"] = state["mount"] and any(layer.startswith("read-only") for layer in layers)
     if request["isolation"].get("required") and not (state["pid"] and state["mount"]):
         # --require-isolation: the script is not imported at all with less than the full OS layers.
         channel.send("layers", layers=layers, notes=notes)
@@ -103,6 +105,12 @@ def _worker(request: dict, channel: Channel) -> None:
     try:
         _prepare_process(request)
         _watch_for_hangs(request)
+        added = []
+        restrict_with_landlock(request["sandbox_dir"], added)
+        if not request.get("_mountns"):
+            refuse_unix_sockets(added)
+        for layer in added:
+            channel.send("layer", layer=layer)
         if hasattr(sys, "addaudithook"):
             # No reference to the hook is kept where the script could reach it (frames, globals).
             sys.addaudithook(Guard(request, channel, _shared_counter()))

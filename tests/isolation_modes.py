@@ -1,0 +1,65 @@
+"""Run a command as the hostile suite's other modes need: as an unprivileged user, or in the fallback
+(no namespaces at all), from a CI job that runs as root.
+
+    python tests/isolation_modes.py unprivileged|fallback COMMAND...
+
+- unprivileged: uid/gid 65534 (nobody), no supplementary groups, no capabilities. Folders on the way to
+  this interpreter that such a user cannot enter (pyenv under /root) are opened in a private mount
+  namespace only: a tmpfs over them, with the needed folder bound back. Nothing on the machine changes.
+- fallback: a user namespace whose nested user namespaces are capped at 0
+  (/proc/sys/user/max_user_namespaces, which is per namespace) and a process without capabilities:
+  unshare() of any namespace fails as it does on machines that refuse them, so the sandbox runs on its
+  fallback layers (Landlock, the audit hook, the subreaper and the process-tree kill).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+NOBODY = 65534
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _closed_ancestors(path: str) -> list[tuple[str, str]]:
+    """(closed folder, child on the way) pairs: folders on `path` that others cannot enter."""
+    pairs, parts = [], os.path.realpath(path).split("/")[1:]
+    for index in range(1, len(parts)):
+        folder = "/" + "/".join(parts[:index])
+        if not os.stat(folder).st_mode & 0o001:
+            pairs.append((folder, "/" + "/".join(parts[:index + 1])))
+    return pairs
+
+
+def unprivileged(command: list[str]) -> int:
+    if os.geteuid() != 0:
+        return subprocess.call(command)
+    needed = {os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix), HERE}
+    script = ["set -e"]
+    for folder, child in {p for path in needed for p in _closed_ancestors(path)}:
+        stage = tempfile.mkdtemp(prefix="scorelint-mode-")
+        script += [f"mount --bind '{child}' '{stage}'", f"mount -t tmpfs -o mode=755 tmpfs '{folder}'",
+                   f"mkdir -p '{child}'", f"mount --move '{stage}' '{child}'"]
+    home = tempfile.mkdtemp(prefix="scorelint-nobody-")
+    os.chown(home, NOBODY, NOBODY)
+    script.append(f'exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups --inh-caps=-all '
+                  f'env HOME={home} TMPDIR={home} XDG_CONFIG_HOME={home}/.config "$@"')
+    try:
+        return subprocess.call(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script),
+                                "sh", *command])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def fallback(command: list[str]) -> int:
+    script = ("echo 0 > /proc/sys/user/max_user_namespaces && "
+              'exec setpriv --bounding-set=-all --inh-caps=-all "$@"')
+    return subprocess.call(["unshare", "--user", "--map-root-user", "sh", "-c", script, "sh", *command])
+
+
+if __name__ == "__main__":
+    mode, command = sys.argv[1], sys.argv[2:]
+    sys.exit({"unprivileged": unprivileged, "fallback": fallback}[mode](command))
