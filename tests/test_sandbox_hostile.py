@@ -644,25 +644,33 @@ def test_the_audit_hook_cannot_be_switched_off_through_the_garbage_collector(att
 
 
 @pytest.mark.skipif(not LINUX, reason="/proc")
-def test_proc_path_tricks_to_the_parents_environment(attack, monkeypatch):
-    """Item 7: without a PID namespace, /proc/self/../PID and //proc/PID name the parent's files."""
+def test_proc_path_tricks_to_the_parents_environment(tmp_path):
+    """Item 7: without a PID namespace, /proc/self/../PID and //proc/PID name scorelint's own files; a
+    program the script starts has no audit hook at all. scorelint runs with a secret in its environment."""
     secret = f"s3cr3t-{uuid.uuid4().hex}"
-    monkeypatch.setenv("SCORELINT_TEST_SECRET", secret)
-    parent = os.getpid()
-    case = attack("""
-        import subprocess
-        for path in ("/proc/self/../{parent}/environ", "//proc/{parent}/environ", "/proc/{parent}/./environ",
-                     "/proc/{parent}/cmdline"):
+    case = Attack(_fresh(tmp_path), """
+        import os, subprocess
+
+        def parent_of(pid):
+            return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])
+
+        target = parent_of(parent_of(os.getpid()))  # the script's process, the sandbox's, then scorelint
+        for path in ("/proc/self/../%d/environ", "//proc/%d/environ", "/proc/%d/./environ", "/proc/%d/cmdline"):
             try:
-                print(open(path, "rb").read().decode("latin-1"), flush=True)
+                print(open(path % target, "rb").read().decode("latin-1"), flush=True)
             except OSError as exc:
                 print("refused:", type(exc).__name__, flush=True)
-        print(subprocess.run(["cat", "/proc/{parent}/environ"], capture_output=True).stdout.decode("latin-1"))
-    """, tail=True, parent=parent)
-    result = swagger(case.script, case.options(namespaces=False))
-    assert secret not in result.stdout + result.stderr + repr(result.documents)
-    assert result.stdout.count("refused:") == 4, result.stdout
-    case.contained(result)
+        print(subprocess.run(["cat", "/proc/%d/environ" % target], capture_output=True).stdout.decode("latin-1"))
+    """, tail=True, raw=True)
+    config = tmp_path / "xdg"
+    (config / "scorelint").mkdir(parents=True)
+    (config / "scorelint" / "config.toml").write_text("[sandbox]\nnamespaces = false\n")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(config), SCORELINT_TEST_SECRET=secret)
+    done = subprocess.run([sys.executable, "-m", "scorelint", "try", str(case.script)], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert "less isolation" in done.stderr
+    assert secret not in done.stdout + done.stderr, "the script read scorelint's environment"
+    assert (done.stdout + done.stderr).count("refused:") == 4, done.stdout + done.stderr
 
 
 @pytest.mark.skipif(not LINUX, reason="/proc")
