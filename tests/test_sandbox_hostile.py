@@ -185,13 +185,11 @@ def test_fork_bomb_in_a_shell(attack):
     case.contained(result)
 
 
-def test_network_connect_to_localhost(attack):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+def _accepting(listener: socket.socket, timeout: float) -> tuple[threading.Thread, list]:
+    """A thread accepting one connection on `listener` for `timeout` seconds, and what it accepted."""
     listener.listen(5)
-    listener.settimeout(0.5)
-    port = listener.getsockname()[1]
-    connections = []
+    listener.settimeout(timeout)
+    connections: list = []
 
     def accept():
         try:
@@ -201,6 +199,14 @@ def test_network_connect_to_localhost(attack):
 
     thread = threading.Thread(target=accept)
     thread.start()
+    return thread, connections
+
+
+def test_network_connect_to_localhost(attack):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    thread, connections = _accepting(listener, 0.5)
     case = attack("""
         import socket, subprocess, sys
         code = "import socket; socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')"
@@ -488,18 +494,7 @@ def test_unix_socket_of_the_host_by_path(attack, tmp_path):
     path = TMP / f"scorelint-hostile-{uuid.uuid4().hex[:8]}.sock"
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(path))
-    listener.listen(5)
-    listener.settimeout(4)
-    connections = []
-
-    def accept():
-        try:
-            connections.append(listener.accept())
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=accept)
-    thread.start()
+    thread, connections = _accepting(listener, 4)
     try:
         case = attack("""
             import socket, subprocess, sys
