@@ -386,3 +386,14 @@ def test_a_submodule_of_the_azureml_stand_ins_is_stood_in_only_with_stand_ins(tm
     assert swagger(script).failure is None
     strict = swagger(script, SandboxOptions(stand_ins=False))
     assert strict.failure is not None and strict.failure.module == "azureml.automl"
+
+
+def test_run_made_by_a_stand_in_is_the_stand_ins_limit_not_a_load_failure(tmp_path):
+    # `run = tracing.wrap(run)`: a stand-in's signature is (*args, **kwargs), which the server would refuse;
+    # the real wrapper's is unknown here, so this is said to be the stand-in's limit, not SL902.
+    script = _script(tmp_path, "import tracing_absent\n\ndef init():\n    pass\n\ndef run(data):\n    return data\n\n"
+                               "run = tracing_absent.wrap(run, name='score')\n")
+    result = swagger(script)
+    assert result.failure is not None and result.failure.stand_in == "tracing_absent.wrap()"
+    done = _cli("check", "--sandbox", "--no-cache", "--select", "SL9", "--output-format", "json", str(script))
+    assert [d["code"] for d in json.loads(done.stdout)] == ["SL904"]

@@ -114,6 +114,8 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
         "unavailable": dict(result.unavailable),
         "path": str(path),
         "standIns": list(result.stand_ins),
+        "stoodIn": list(result.stood_in),  # absent packages stood in for (docs/sandbox.md, "Stand-ins")
+        "note": result.stand_in_note(),  # one sentence naming both kinds, for clients that show it
         "elapsed": round(result.elapsed, 3),
     }
 

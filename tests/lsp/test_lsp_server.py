@@ -216,6 +216,12 @@ async def test_swagger_command(client: LanguageClient):
     await broken.open()
     with pytest.raises(Exception, match="not_a_module_scorelint_test"):
         await swagger_command(client, {"uri": broken.uri})
+    # a package that is not installed: stood in for, and named with the document
+    heavy = doc(client, "heavy_score.py", "import not_a_module_scorelint_test\n" + GOOD)
+    await heavy.open()
+    result = await swagger_command(client, {"uri": heavy.uri})
+    assert result["document"] == expected.document("2") and result["stoodIn"] == ["not_a_module_scorelint_test"]
+    assert "not_a_module_scorelint_test is not installed" in result["note"]
     # the server is still alive and well
     assert codes(await d.change(BAD)) == ["SL002", "SL006"]
 

@@ -106,6 +106,12 @@ def load(request, channel) -> Script:
     else:
         script.run = module.run
     script.init = module.init
+    if absent is not None and absent.used:
+        from .stand_ins import StandIn, StandInLimit
+
+        if isinstance(script.run, StandIn):  # `run = absent_package.wrap(run)`: its signature is unknown here
+            raise StandInLimit("run is a value of a package that is not installed here, so the server's checks "
+                               "of its signature cannot be made", script.run)
     params = list(inspect.signature(script.run).parameters.values())
     if any(p.kind not in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
         raise LoadError("run-params", "run() cannot accept positional-only arguments, *args, or **kwargs.", "run")

@@ -307,9 +307,20 @@ def stand_in_sample(run):
     return None
 
 
+class StandInLimit(Exception):
+    """What a stand-in cannot do (the script's `run` is one): reported with the stand-in, never blamed on
+    the script."""
+
+    def __init__(self, message, value):
+        super().__init__(message)
+        self.stand_in = _path(value)
+
+
 def stand_in_culprit(exc, limit=60):
     """The stand-in an exception involved (in its frames' locals or its arguments), or None: then the
     failure may come from the stand-in, not from the script."""
+    if isinstance(exc, StandInLimit):
+        return exc.stand_in
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
