@@ -56,7 +56,8 @@ def _notebook_scripts(data: bytes) -> list[tuple[str, str]]:
 def collect(sources: list[Path], out: Path) -> int:
     written = 0
     for source in sources:
-        label = source.parent.name if source.name in ("repo", ".git") else source.name
+        named = source.parent if source.name == ".git" else source
+        label = named.parent.name if named.name == "repo" else named.name  # the fetch tool's owner+name/repo
         files = _git_files(source) if (source / "HEAD").exists() or source.name == ".git" else _folder_files(source)
         for name, data in files:
             target_dir = out / label / Path(name).parent

@@ -48,7 +48,7 @@ def _codes(path: Path) -> Counter:
 def test_there_is_a_fixture_per_case():
     assert {p.name for p in CASES} >= {"helper_returns_prediction", "helper_returns_list", "package_reexport",
                                         "helper_returns_element", "loader_binds_local", "loader_declares_global",
-                                        "no_sibling_import"}
+                                        "no_sibling_import", "helper_returns_tensor"}
 
 
 @pytest.mark.parametrize("folder", CASES, ids=[p.name for p in CASES])

@@ -662,12 +662,15 @@ class ResponseNotSerializable(Rule):
         return False
 
     def _global_values(self, name: str) -> list[cst.BaseExpression]:
-        """What a module global is assigned: at module level, and in init under `global name`."""
+        """What a module global is assigned: at module level, and in the module's functions that declare it
+        `global` (init, or a sibling module's loader)."""
         facts = self.facts
         values = [b.value for b in facts.bindings.get(name, []) if b.kind == "assign" and b.value is not None]
-        init_def = facts.init.definition
-        if init_def is not None and name in facts.global_names(init_def):
-            for assign in facts.own_nodes(init_def, cst.Assign):
+        functions = {b.node for bindings in facts.bindings.values() for b in bindings if b.kind == "def"}
+        for func in functions:
+            if not isinstance(func, cst.FunctionDef) or name not in facts.global_names(func):
+                continue
+            for assign in facts.own_nodes(func, cst.Assign):
                 if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
                     values.append(assign.value)
         return values
