@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,9 +119,29 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--ignore", multiple=True, help="Rules to disable: codes, prefixes or names.")
 @click.option("--kind", type=click.Choice(["auto", "online", "batch"]), default=None,
               help="Treat scripts as online (HTTP) or batch scripts; default: detect.")
-@click.option("--fix", is_flag=True, help="Apply safe fixes and write the files.")
+@click.option("--fix/--no-fix", default=False,
+              help="Apply the fixes marked [*] and write the files; --no-fix (e.g. in a hook's args) turns it off.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply fixes, but report no remaining finding and exit 0 for them (errors still exit 2).")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="After --fix or --diff, list the findings fixed in each file.")
+@click.option("--add-noqa", is_flag=True,
+              help="Add `# noqa: CODE` comments that suppress every current finding (to adopt scorelint on old "
+                   "code), and report nothing else.")
+@click.option("--statistics", is_flag=True, help="Count the findings per rule instead of listing them.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Show the settings the first path is checked with (configuration file, selection...), and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary, no warnings.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also say on standard error which configuration each folder uses, what the cache answered, "
+                   "and how long the run took.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("-w", "--watch", is_flag=True,
+              help="Check again whenever a file under the paths changes (needs the watch extra: "
+                   "pip install 'scorelint[watch]').")
 @click.option("--force-exclude", is_flag=True,
               help="Apply the exclusions (the configuration's exclude, test modules) to files named on the command "
                    "line too, as to files found in folders (pre-commit's hooks use it: they name every file).")
@@ -128,7 +149,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--stdin-filename", default=None, help="The file name to report for input read from '-'.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Use this pyproject.toml (or scorelint.toml) instead of searching for one.")
-@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text output (default: in a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Processes to check files with (default 0: one per core).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -145,51 +167,68 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="With --sandbox: a package the interpreter lacks is import-failed, not stood in for.")
 @click.option("--require-isolation", is_flag=True, default=None,
               help="Fail, instead of importing scripts with less isolation, where the sandbox lacks OS layers.")
-def check(paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore, kind, fix: bool,
-          unsafe_fixes: bool, diff: bool, force_exclude: bool, exit_zero: bool, stdin_filename: str | None,
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore,
+          kind, fix: bool, unsafe_fixes: bool, fix_only: bool, diff: bool, show_fixes: bool, add_noqa: bool,
+          statistics: bool, show_files: bool, show_settings: bool, quiet: bool, verbose: bool,
+          output_file: Path | None, watch: bool, force_exclude: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
           cache_dir: Path | None, sandbox: bool = False, sandbox_python: str | None = None,
           sandbox_timeout: float | None = None, no_stand_ins: bool = False,
           require_isolation: bool | None = None) -> None:
     """Check entry scripts (files, folders, or - for standard input)."""
+    if watch:
+        from .watch import watch_and_check
+
+        sys.exit(watch_and_check(ctx, paths or (Path("."),)))
     from .report import ReportOptions, Summary, make_reporter
     from .runner import CheckOptions, CheckRun
 
     if not paths:
         paths = (Path("."),)
+    started = time.perf_counter()
+    fix = fix or fix_only
     _check_selectors({"--select": _split(select), "--extend-select": _split(extend_select),
                       "--ignore": _split(ignore)})
     overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind}
     if extend_select:
         overrides["extend_select"] = _split(extend_select)
-    options = CheckOptions(fix=fix and not diff, unsafe_fixes=unsafe_fixes, diff=diff,
+    options = CheckOptions(fix=fix and not diff and not add_noqa, unsafe_fixes=unsafe_fixes, diff=diff,
                            overrides={k: v for k, v in overrides.items() if v is not None},
-                           config_file=config_file, cache_dir=None if no_cache else (cache_dir or _cache_dir()))
+                           config_file=config_file, cache_dir=None if no_cache else (cache_dir or _cache_dir()),
+                           show_fixes=show_fixes)
     run = CheckRun(options)
     from .registry import LazyRegistry
 
     # With --diff, standard output holds the diff alone (it can be piped to `patch`), and with `--fix -` the
     # fixed source alone (editors use it as a formatter): the findings then go to standard error.
     fixing_stdin = fix and any(str(p) == "-" for p in paths)
-    stream = click.get_text_stream("stderr" if diff or fixing_stdin else "stdout")
+    stream = _output_stream(output_file, "stderr" if diff or fixing_stdin else "stdout")
     if output_format is None:
         output_format = "full" if stream.isatty() else "concise"
     text_format = output_format in ("full", "concise", "text")
-    use_color = color if color is not None else (text_format and stream.isatty())
+    use_color = _use_color(color, stream) and text_format
     if text_format:
         _keep_undecodable_names(stream)
-    report_options = ReportOptions(color=use_color, unsafe_fixes=unsafe_fixes)
-    reporter = make_reporter(output_format, stream, LazyRegistry(), report_options)
+    report_options = ReportOptions(color=use_color, unsafe_fixes=unsafe_fixes, quiet=quiet, show_fixes=show_fixes,
+                                   fix_only=fix_only)
+    registry = LazyRegistry()
+    reporter = (make_reporter("statistics-json" if output_format == "json" else "statistics", stream, registry,
+                              report_options) if statistics else
+                make_reporter(output_format, stream, registry, report_options))
     summary = Summary(report_options)
     summary.dry_run = diff
     outcomes: list[FileOutcome] = []
     exit_code = EXIT_CLEAN
 
     stdin_outcome, stdin_text = None, None
-    if any(str(p) == "-" for p in paths):
+    if any(str(p) == "-" for p in paths) and not (show_files or show_settings):
         stdin_outcome, stdin_text = _check_stdin(stdin_filename, run)
         outcomes.append(stdin_outcome)
-        paths = tuple(p for p in paths if str(p) != "-")
+    paths = tuple(p for p in paths if str(p) != "-")
+
+    if show_settings:
+        sys.exit(_show_settings(run, paths[0] if paths else Path(stdin_filename or "score.py"), stream))
 
     from .discovery import discover
 
@@ -210,6 +249,12 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
                                     explicit={t.path for t in targets if t.deployment and t.explicit},
                                     related=named_scripts)
         scripts += deployments.scripts(scripts)  # a script a deployment names is checked, whatever its name
+    if show_files:
+        for path in [*scripts, *(t.path for t in targets if t.deployment)]:
+            stream.write(f"{path}\n")
+        sys.exit(exit_code)
+    if verbose:
+        _say_settings(run, scripts)
     outcomes.extend(_check_all(scripts, run, jobs))
     if deployments is not None:
         outcomes = deployments.merge(outcomes, run.pipeline, python=sandbox_python)
@@ -217,6 +262,10 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
         _add_sandbox_findings(outcomes, run, {"python": sandbox_python, "timeout": sandbox_timeout,
                                               "stand_ins": False if no_stand_ins else None,
                                               "require_isolation": require_isolation or None}, jobs)
+    if add_noqa:
+        from .noqa import add_noqa_comments
+
+        sys.exit(add_noqa_comments(outcomes, stream, quiet=quiet) or exit_code)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -234,12 +283,14 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
             exit_code = EXIT_ERROR
             summary.errors += 1
         else:
-            summary.fixed += outcome.fixed
+            summary.add_fixed(result.path, outcome.fixed, outcome.fixed_codes)
         if result.error:
             click.echo(f"scorelint: error: {result.path}: {result.error}", err=True)
             exit_code = EXIT_ERROR
         if result.internal_errors:
             exit_code = EXIT_ERROR
+        if fix_only:  # the fixed file's remaining findings are not reported
+            result.diagnostics = []
         summary.add(result)
         if outcome.diff:
             click.echo(outcome.diff, nl=False)
@@ -248,13 +299,83 @@ def check(paths: tuple[Path, ...], output_format: str | None, select, extend_sel
             source = stdin_text if outcome is stdin_outcome else _source_of(outcome)
         reporter.file(result.path, result, source)
     reporter.finish(summary)
-    if not outcomes and not path_errors:
+    stream.flush()
+    if not outcomes and not path_errors and not quiet:
         _warn_nothing_checked(paths, force_exclude)
+    if verbose:
+        cached = sum(1 for o in outcomes if o.cached)
+        from .report import plural
+
+        click.echo(f"scorelint: checked {plural(len(outcomes), 'file')} ({cached} answered by the cache) in "
+                   f"{time.perf_counter() - started:.2f} s", err=True)
 
     if exit_code == EXIT_CLEAN and not exit_zero:
         if summary.diagnostics or any(o.diff for o in outcomes):
             exit_code = EXIT_FINDINGS
     sys.exit(exit_code)
+
+
+def _output_stream(output_file: Path | None, default: str):
+    """Standard output (or error), or -o's file: written as the OS gives names, like the terminal."""
+    if output_file is None:
+        return click.get_text_stream(default)
+    try:
+        return open(output_file, "w", encoding="utf-8", errors="surrogateescape")  # closed at exit
+    except OSError as exc:
+        fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
+
+
+def _use_color(flag: bool | None, stream) -> bool:
+    """--color/--no-color, else the conventions of no-color.org and force-color.org, else: a terminal."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def _say_settings(run, scripts: list[Path]) -> None:
+    """-v: which configuration each folder's scripts are checked with."""
+    seen: set[Path] = set()
+    for path in scripts:
+        folder = path.parent
+        if folder in seen:
+            continue
+        seen.add(folder)
+        try:
+            config = run.pipeline.config_file_for(path)
+        except Exception as exc:  # a broken configuration is reported with its files
+            config = exc
+        click.echo(f"scorelint: {folder}/: configuration {config or 'none (the defaults)'}", err=True)
+
+
+def _show_settings(run, path: Path, stream) -> int:
+    """--show-settings: what `path` is checked with, as ruff's --show-settings shows it."""
+    from .config import ConfigError
+
+    try:
+        settings = run.pipeline.settings_for(path.absolute() / "__scorelint__.py" if path.is_dir() else path)
+        linter = run.pipeline.linter_for(path.absolute() / "__scorelint__.py" if path.is_dir() else path)
+    except ConfigError as exc:
+        fail(str(exc))
+    rules = linter.selection.rules_for(path)
+    lines = [
+        f"Settings for {path}:",
+        f"  configuration file: {settings.config_file or 'none (the defaults)'}",
+        f"  include: {list(settings.include)}",
+        f"  exclude: {list(settings.exclude)}",
+        f"  select: {list(settings.select) if settings.select is not None else 'all rules'}",
+        f"  extend-select: {list(settings.extend_select)}",
+        f"  ignore: {list(settings.ignore)}",
+        f"  per-file-ignores: {dict(settings.per_file_ignores)}",
+        f"  kind: {settings.kind}",
+        f"  rule options: {dict(settings.rule_options)}",
+        f"  enabled rules ({len(rules)}): {', '.join(rule.code for rule in rules)}",
+    ]
+    stream.write("\n".join(lines) + "\n")
+    return EXIT_CLEAN
 
 
 def _warn_nothing_checked(paths: tuple[Path, ...], force_exclude: bool) -> None:

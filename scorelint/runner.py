@@ -30,6 +30,7 @@ class CheckOptions:
     overrides: dict = field(default_factory=dict)  # Settings fields from the command line
     config_file: Path | None = None
     cache_dir: Path | None = None  # None: no cache
+    show_fixes: bool = False  # count the fixed findings by code (one more lint of each fixed file)
 
 
 @dataclass
@@ -40,6 +41,8 @@ class FileOutcome:
     diff: str = ""
     write_error: str | None = None
     config_error: str | None = None  # the file was not checked: its configuration is broken
+    cached: bool = False  # answered by the result cache
+    fixed_codes: dict[str, int] = field(default_factory=dict)  # with show_fixes: findings fixed, by code
 
 
 class CheckRun:
@@ -87,7 +90,7 @@ def check_file(path: Path, run: CheckRun, data: bytes | None = None) -> FileOutc
             key = cache.key(path, data)
             cached = cache.get(key)
             if cached is not None:
-                return FileOutcome(path, cached)
+                return FileOutcome(path, cached, cached=True)
         linter = run.pipeline.linter_for(path)
     except ConfigError as exc:
         return FileOutcome(path, LintResult(str(path)), config_error=str(exc))
@@ -139,7 +142,7 @@ def check_files(paths: list[Path], run: CheckRun, *, jobs: int = 1, on_done=None
             outcomes[index] = FileOutcome(path, LintResult(str(path)), config_error=str(exc))
             continue
         if cached is not None:
-            outcomes[index] = FileOutcome(path, cached)
+            outcomes[index] = FileOutcome(path, cached, cached=True)
         else:
             todo.append((index, path, read))
     if on_done is not None and len(todo) < len(paths):
@@ -170,6 +173,11 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
     file_outcome = FileOutcome(path, result, fixed=outcome.applied)
     if outcome.text == source.text:
         return file_outcome
+    if options.show_fixes:  # what was fixed: the findings before, less those left
+        from collections import Counter
+
+        before = Counter(d.code for d in linter.lint_text(source.text, path).diagnostics)
+        file_outcome.fixed_codes = dict(before - Counter(d.code for d in result.diagnostics))
     if options.diff:
         # git's a/ and b/ prefixes (for `patch -p1`) suit relative names only; an absolute one is shown as
         # it is, as ruff does (`a//tmp/score.py` named no file).
@@ -188,7 +196,7 @@ def check_text(source: SourceFile, path: Path, linter: Linter, options: CheckOpt
     if write:
         file_outcome.write_error = write_atomically(path, source.to_bytes(outcome.text), expected=source.raw)
         if file_outcome.write_error == ALREADY_FIXED:
-            file_outcome.write_error, file_outcome.fixed = None, 0  # the file is fixed, but not by this run
+            file_outcome.write_error, file_outcome.fixed, file_outcome.fixed_codes = None, 0, {}  # not by us
         elif file_outcome.write_error:
             # Nothing was written: report the file as it is on disk, not as it would have been.
             return FileOutcome(path, linter.lint_text(source.text, path), write_error=file_outcome.write_error)

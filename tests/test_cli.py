@@ -669,3 +669,126 @@ def test_nothing_checked_is_a_warning(tmp_path, env):
     assert (done.returncode, out(done)) == (0, "")
     assert err(done) == ("scorelint: warning: no files checked: no entry scripts under project (files named like an "
                          "include glob, default *score*.py, or defining init and run)\n")
+
+
+# --- the options a ruff user reaches for (issue 17) -------------------------------------------------------
+OPTIONS = ["--statistics", "--show-fixes", "--show-files", "--show-settings", "--quiet", "--verbose",
+           "--output-file", "--output-format", "--add-noqa", "--fix-only", "--no-fix", "--watch", "--force-exclude",
+           "NO_COLOR", "FORCE_COLOR"]
+
+
+def test_every_option_is_in_help_and_readme(tmp_path, env):
+    helptext = out(scorelint("check", "--help", cwd=tmp_path, env=env, real=True))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for option in OPTIONS:
+        assert option in helptext, option
+        assert option in readme, option
+
+
+def test_statistics(tmp_path, env):
+    write(tmp_path, "score.py", FIXABLE)
+    write(tmp_path, "b_score.py", BAD)
+    done = scorelint(".", "--statistics", cwd=tmp_path, env=env, real=True)
+    assert done.returncode == 1
+    assert out(done) == ("1\tSL004\t    init-required-params\n1\tSL010\t[*] contrib-submodule-import\n"
+                         "1\tSL202\t    error-returned-as-success\nFound 3 findings.\n")
+    as_json = json.loads(out(scorelint(".", "--statistics", "--output-format", "json", cwd=tmp_path, env=env)))
+    assert as_json[1] == {"code": "SL010", "name": "contrib-submodule-import", "count": 1, "fixable": True}
+
+
+def test_show_files_and_show_settings(tmp_path, env):
+    write(tmp_path, "deploy/score.py", BAD)
+    write(tmp_path, "deploy/helper.py", "def helper():\n    pass\n")
+    config = write(tmp_path, "pyproject.toml", '[tool.scorelint]\nignore = ["SL208"]\n')
+    files = scorelint("--show-files", ".", cwd=tmp_path, env=env, real=True)
+    assert (files.returncode, out(files)) == (0, "deploy/score.py\n")
+    shown = scorelint("--show-settings", "deploy/score.py", cwd=tmp_path, env=env, real=True)
+    assert shown.returncode == 0
+    assert f"  configuration file: {config}\n" in out(shown) and "  ignore: ['SL208']\n" in out(shown)
+    enabled = out(shown).split("enabled rules (", 1)[1]
+    assert "SL004" in enabled and "SL208" not in enabled
+
+
+def test_quiet_verbose_and_output_file(tmp_path, env):
+    write(tmp_path, "score.py", BAD)
+    quiet = scorelint("-q", "score.py", cwd=tmp_path, env=env, real=True)
+    assert (quiet.returncode, out(quiet)) == (1, f"{LINE_SL004}\n")
+    verbose = scorelint("-v", "score.py", cwd=tmp_path, env=env, real=True)
+    assert out(verbose) == out(scorelint("score.py", cwd=tmp_path, env=env, real=True))
+    assert "scorelint: ./: configuration none (the defaults)\n" in err(verbose)
+    assert "scorelint: checked 1 file (1 answered by the cache) in " in err(verbose)  # the -q run filled it
+    to_file = scorelint("score.py", "-o", "report.json", "--output-format", "json", cwd=tmp_path, env=env, real=True)
+    assert (to_file.returncode, out(to_file)) == (1, "")
+    assert json.loads((tmp_path / "report.json").read_text())[0]["code"] == "SL004"
+    nowhere = scorelint("score.py", "-o", "missing/report.txt", cwd=tmp_path, env=env, real=True)
+    assert nowhere.returncode == 2
+    assert err(nowhere) == "scorelint: error: missing/report.txt: cannot write the report: No such file or directory\n"
+
+
+def test_fix_only_no_fix_and_show_fixes(tmp_path, env):
+    target = write(tmp_path, "score.py", FIXABLE)
+    off = scorelint("--fix", "score.py", "--no-fix", cwd=tmp_path, env=env, real=True)  # a hook's args: --no-fix
+    assert off.returncode == 1 and target.read_text() == FIXABLE
+    only = scorelint("--fix-only", "score.py", cwd=tmp_path, env=env, real=True)
+    assert (only.returncode, out(only)) == (0, "Fixed 1 finding.\n")  # SL202 (unsafe) is left, not reported
+    assert target.read_text() == SAFE_FIXED
+    again = scorelint("--fix-only", "score.py", cwd=tmp_path, env=env, real=True)
+    assert (again.returncode, out(again)) == (0, "No fixes applied.\n")
+    target.write_text(FIXABLE)
+    shown = scorelint("--fix", "--unsafe-fixes", "--show-fixes", "score.py", cwd=tmp_path, env=env, real=True)
+    assert out(shown) == "Fixed 2 findings:\n- score.py:\n    1 × SL010\n    1 × SL202\nAll checks passed (1 file).\n"
+
+
+def test_add_noqa_suppresses_every_finding_where_scorelint_reads_it(tmp_path, env):
+    source = ('import azureml.contrib.services.aml_request as req\n\n\ndef init(path):  # the model path\n'
+              '    pass\n\n\n@req.rawhttp\ndef run(request):\n    note = """\n    text"""\n'
+              '    print(request.get_data(),\n          note)\n    return {}  # noqa: SL201\n')
+    target = write(tmp_path, "score.py", source)
+    done = scorelint("--add-noqa", "score.py", cwd=tmp_path, env=env, real=True)
+    assert (done.returncode, out(done)) == (0, "Added 4 noqa directives.\n")
+    assert target.read_text() == (
+        'import azureml.contrib.services.aml_request as req  # noqa: SL010\n\n\n'
+        'def init(path):  # the model path  # noqa: SL004\n    pass\n\n\n@req.rawhttp\ndef run(request):\n'
+        '    note = """\n    text"""\n    print(request.get_data(),\n          note)  # noqa: SL206, SL207, SL208\n'
+        '    return {}  # noqa: SL009, SL201\n')
+    after = scorelint("score.py", cwd=tmp_path, env=env, real=True)
+    assert (after.returncode, out(after)) == (0, "All checks passed (1 file).\n")
+
+
+def test_no_color_and_force_color(tmp_path, env):
+    write(tmp_path, "score.py", BAD)
+    plain = scorelint("score.py", cwd=tmp_path, env=dict(env, NO_COLOR=None), real=True)
+    assert "\x1b[" not in out(plain)  # not a terminal
+    forced = scorelint("score.py", cwd=tmp_path, env=dict(env, NO_COLOR=None, FORCE_COLOR="1"), real=True)
+    assert out(forced).startswith("\x1b[1mscore.py:1:10:\x1b[0m \x1b[31m\x1b[1mSL004")
+    both = scorelint("score.py", cwd=tmp_path, env=dict(env, NO_COLOR="1", FORCE_COLOR="1"), real=True)
+    assert "\x1b[" not in out(both)  # NO_COLOR wins (no-color.org)
+    flag = scorelint("score.py", "--color", cwd=tmp_path, env=dict(env, NO_COLOR="1"), real=True)
+    assert "\x1b[" in out(flag)  # the command line wins over both
+
+
+def test_full_output_underlines_the_range(tmp_path, env):
+    write(tmp_path, "score.py", "def init(model_path):\n\tpass\n\n\ndef run(data):\n    return data\n")
+    done = scorelint("score.py", "--output-format", "full", cwd=tmp_path, env=env, real=True)
+    assert out(done) == (f"{LINE_SL004}\n  |\n1 | def init(model_path):\n  |          ^^^^^^^^^^ SL004\n  |\n\n"
+                         "Found 1 finding in 1 file.\n")
+
+
+def test_watch_checks_again_when_a_file_changes(tmp_path, env):
+    import time
+
+    target = write(tmp_path, "score.py", GOOD)
+    environment = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    process = subprocess.Popen([sys.executable, "-m", "scorelint", "--watch", "."], cwd=tmp_path, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stderr.readline() == b"scorelint: watching for changes (Ctrl-C to stop)\n"
+        assert process.stdout.readline() == b"All checks passed (1 file).\n"
+        time.sleep(0.5)
+        target.write_text(BAD)
+        assert process.stderr.readline() == b"scorelint: changed: score.py; checking again\n"
+        assert process.stdout.readline().decode() == f"{LINE_SL004}\n"
+    finally:
+        process.send_signal(2)  # Ctrl-C
+        process.wait(timeout=20)
+    assert process.returncode == 0

@@ -20,6 +20,9 @@ class ReportOptions:
     color: bool = False
     # With --unsafe-fixes, `--fix` applies unsafe fixes too: `[*]` marks exactly the fixes `--fix` would apply.
     unsafe_fixes: bool = False
+    quiet: bool = False  # -q: the findings only, no summary
+    show_fixes: bool = False  # --show-fixes: list the fixed findings per file in the summary
+    fix_only: bool = False  # --fix-only: the summary says what was fixed, nothing else
 
 
 def applies_with_fix(d: Diagnostic, options: ReportOptions) -> bool:
@@ -48,6 +51,12 @@ class Summary:
         self.fixed = 0  # fixes written (or, with --diff, that would be written)
         self.errors = 0  # files that could not be checked or written, rule crashes
         self.dry_run = False  # --diff: `fixed` counts fixes that would be applied, nothing was written
+        self.fixed_by_file: dict[str, dict[str, int]] = {}  # --show-fixes: findings fixed, by code
+
+    def add_fixed(self, path: str, count: int, codes: dict[str, int]) -> None:
+        self.fixed += count
+        if codes:
+            self.fixed_by_file[path] = codes
 
     def add(self, result: LintResult) -> None:
         self.files += 1
@@ -67,9 +76,17 @@ def plural(count: int, noun: str) -> str:
 
 def summary_lines(summary: Summary) -> list[str]:
     """The closing lines of the text formats, in ruff's words where ruff has them."""
-    lines = []
+    lines: list[str] = []
+    if summary.options.quiet:
+        return lines
     if summary.fixed:
-        lines.append(f"{'Would fix' if summary.dry_run else 'Fixed'} {plural(summary.fixed, 'finding')}.")
+        lines.append(f"{'Would fix' if summary.dry_run else 'Fixed'} {plural(summary.fixed, 'finding')}"
+                     f"{':' if summary.fixed_by_file else '.'}")
+        for path, codes in summary.fixed_by_file.items():
+            lines.append(f"- {path}:")
+            lines.extend(f"    {count} × {code}" for code, count in sorted(codes.items()))
+    if summary.options.fix_only:
+        return lines or ["No fixes applied."]
     if summary.diagnostics:
         found = f"Found {plural(summary.diagnostics, 'finding')} in {plural(summary.files_with_findings, 'file')}"
         if summary.files != summary.files_with_findings:
@@ -103,6 +120,10 @@ def make_reporter(name: str, out: IO[str], registry: Registry, options: ReportOp
         from .text import TextReporter as cls
     elif name == "full":
         from .text import FullReporter as cls  # type: ignore[assignment]
+    elif name in ("statistics", "statistics-json"):
+        from .statistics import StatisticsReporter as cls  # type: ignore[assignment]
+
+        return cls(out, registry, options, as_json=name == "statistics-json")
     elif name == "json":
         from .json import JsonReporter as cls  # type: ignore[assignment]
     elif name == "sarif":
