@@ -243,7 +243,9 @@ def is_stand_in_module(module):
 # ==================================================================================================
 def stand_in_inside(value, budget=20000):
     """The first StandIn (its path) found in `value`: containers, numpy object arrays, DataFrames, and
-    inference-schema parameter types (their samples), or None."""
+    inference-schema parameter types (their samples), or None. Only type checks on what it meets (no
+    attribute lookups that could run other code: frames hold half-built objects)."""
+    numpy, pandas = sys.modules.get("numpy"), sys.modules.get("pandas")
     stack, seen = [value], set()
     while stack and budget > 0:
         budget -= 1
@@ -253,25 +255,33 @@ def stand_in_inside(value, budget=20000):
         if isinstance(item, (str, bytes, int, float, bool, type(None))) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, dict):
-            if "__builtins__" in item and "__name__" in item:
-                continue  # a module's globals (exec's argument): every imported stand-in sits there
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
-        elif type(item).__module__.startswith("numpy") and getattr(getattr(item, "dtype", None), "kind", "") == "O":
-            stack.extend(item.ravel()[:budget].tolist())
-        elif type(item).__module__.startswith("pandas") and hasattr(item, "dtypes"):
-            frame = item.to_frame() if hasattr(item, "to_frame") and not hasattr(item, "columns") else item
-            stack.extend(frame.columns.tolist())
-            for column in range(frame.shape[1]):
-                series = frame.iloc[:, column]
-                if series.dtype.kind == "O":
-                    stack.extend(series.tolist()[:budget])
-        elif type(item).__module__.startswith("inference_schema"):
-            stack.extend(vars(item).values())
+        try:
+            stack.extend(_parts(item, numpy, pandas, budget))
+        except Exception:  # noqa: BLE001 - a broken or half-built object: nothing found in it
+            continue
     return None
+
+
+def _parts(item, numpy, pandas, budget):
+    if isinstance(item, dict):
+        if "__builtins__" in item and "__name__" in item:
+            return ()  # a module's globals (exec's argument): every imported stand-in sits there
+        return list(item.keys()) + list(item.values())
+    if isinstance(item, (list, tuple, set, frozenset)):
+        return list(item)
+    if numpy is not None and isinstance(item, numpy.ndarray):
+        return item.ravel()[:budget].tolist() if item.dtype.kind == "O" else ()
+    if pandas is not None and isinstance(item, (pandas.DataFrame, pandas.Series)):
+        frame = item.to_frame() if isinstance(item, pandas.Series) else item
+        parts = list(frame.columns)
+        for column in range(frame.shape[1]):
+            series = frame.iloc[:, column]
+            if series.dtype.kind == "O":
+                parts.extend(series.tolist()[:budget])
+        return parts
+    if type(item).__module__.startswith("inference_schema"):
+        return list(vars(item).values())
+    return ()
 
 
 def decorator_parts(function, limit=200):
@@ -319,6 +329,13 @@ class StandInLimit(Exception):
 def stand_in_culprit(exc, limit=60):
     """The stand-in an exception involved (in its frames' locals or its arguments), or None: then the
     failure may come from the stand-in, not from the script."""
+    try:
+        return _culprit(exc, limit)
+    except Exception:  # noqa: BLE001 - the report of the failure must not fail
+        return None
+
+
+def _culprit(exc, limit):
     if isinstance(exc, StandInLimit):
         return exc.stand_in
     seen = set()
@@ -354,7 +371,8 @@ class AbsentModules:
         self.script = os.path.realpath(script)
         self.enabled = enabled
         self.admitted = set()
-        self.used = {}  # top-level module -> the line of the script that imported it first (or None)
+        self.made = set()  # the modules this finder made
+        self.used = {}  # stood-in module -> the line of the script that imported it first (or None)
 
     # --- the import system's side ---
     def find_spec(self, fullname, path=None, target=None):
@@ -367,8 +385,11 @@ class AbsentModules:
 
         spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         spec.submodule_search_locations = []
-        if fullname in self.admitted and fullname not in self.used:
+        # Named once: a package let in, or a submodule of the azureml stand-ins (azureml.automl), not the
+        # submodules of a stood-in package.
+        if (fullname in self.admitted or parent not in self.made) and fullname not in self.used:
             self.used[fullname] = self._script_line()
+        self.made.add(fullname)
         return spec
 
     def create_module(self, spec):
