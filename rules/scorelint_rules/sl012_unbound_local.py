@@ -239,7 +239,8 @@ class UnboundLocal(Rule):
                 "    model_dir = None\n\ndef run(data):\n    return data\n", line=7,
                 message_contains="the deployment fails",
                 fixed="import os\n\nmodel_dir = os.environ['AZUREML_MODEL_DIR']\n\ndef init():\n"
-                "    \"\"\"Load the model.\"\"\"\n    global model_dir\n    path = os.path.join(model_dir, 'model.pkl')\n"
+                "    \"\"\"Load the model.\"\"\"\n    global model_dir\n"
+                "    path = os.path.join(model_dir, 'model.pkl')\n"
                 "    model_dir = None\n\ndef run(data):\n    return data\n"),
     ]
 

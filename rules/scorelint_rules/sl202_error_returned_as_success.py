@@ -286,10 +286,15 @@ class ErrorReturnedAsSuccess(Rule):
         if kind == "jsonify":
             return first
         if kind in ("aml", "flask", "make"):
-            status = status_argument(self.facts, value)
-            codes = {200} if status is None and kind != "aml" else status_codes(self.facts, status, self.facts.run.definition)
-            return first if codes == {200} else None
+            return first if self._sent_with_200(value, kind, self.facts.run.definition) else None
         return None
+
+    def _sent_with_200(self, response: cst.Call, kind: str, run_def: cst.FunctionDef | None) -> bool:
+        """A response built with status 200 (flask's Response and make_response default to it; AMLResponse
+        requires a status). False for an error status or one we cannot see."""
+        status = status_argument(self.facts, response)
+        codes = {200} if status is None and kind != "aml" else status_codes(self.facts, status, run_def)
+        return codes == {200}
 
     def _check_stored_error(self, ret: cst.Return, run_def: cst.FunctionDef) -> None:
         """`except Exception as e: result = {"error": str(e)}` ... `return result` (or `json.dumps(result)`)
@@ -319,12 +324,8 @@ class ErrorReturnedAsSuccess(Rule):
         facts = self.facts
         if isinstance(value, cst.Call):
             kind = response_kind(facts, value)
-            if kind in ("aml", "flask", "make"):
-                status = status_argument(facts, value)
-                # flask's Response and make_response default to 200; AMLResponse requires a status.
-                codes = {200} if status is None and kind != "aml" else status_codes(facts, status, run_def)
-                if codes != {200}:
-                    return None  # an error status (or one we cannot see): not a success
+            if kind in ("aml", "flask", "make") and not self._sent_with_200(value, kind, run_def):
+                return None  # an error status (or one we cannot see): not a success
         tainted = self._tainted_names(handler, run_def)
         return self._describe(value, tainted)
 

@@ -186,7 +186,8 @@ class ResponseNotSerializable(Rule):
             "return model.predict(np.asarray(rows))", "return model.predict(np.asarray(rows)).tolist()")),)),
         Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
               "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
-        Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
+        Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n"
+              "    preds = model.predict(np.array(json.loads(data)))\n"
               "    return {'label': LABELS[preds[0]], 'first': preds.tolist()[0], 'p': preds[0].item()}\n"),
         # a transformers pipeline returns lists and dicts, even in a script that imports torch
         Valid("""

@@ -92,7 +92,8 @@ class ModelNeverLoaded(Rule):
 
     VALID = [
         # the loader declares the global
-        Valid(_SCORE, siblings=(("helpers.py", _HELPERS.replace("    model = joblib", "    global model\n    model = joblib")),)),
+        Valid(_SCORE, siblings=(("helpers.py", _HELPERS.replace("    model = joblib",
+                                                                "    global model\n    model = joblib")),)),
         # the loader returns the model and init keeps it in its own global
         Valid("""
             import json
