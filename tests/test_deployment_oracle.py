@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from scorelint.api import Linter
 from scorelint.config import Settings
@@ -41,7 +41,7 @@ def oracle():
     def accepts(path: Path, batch: bool) -> bool:
         loader = load_online_deployment
         if batch:
-            data = YAML(typ="safe").load(path.read_text())
+            data = yaml.safe_load(path.read_text())
             model = isinstance(data, dict) and data.get("type") == "model"
             loader = load_model_batch_deployment if model else load_batch_deployment
         try:
@@ -54,43 +54,30 @@ def oracle():
     logging.disable(logging.NOTSET)
 
 
-def _yaml():
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    return yaml
-
-
 def _mutations(source: Path) -> list[tuple[str, str]]:
     """(label, YAML text) variants of `source`."""
-    yaml = _yaml()
-    base = yaml.load(source.read_text())
-    variants: list[tuple[str, str]] = [("unchanged", source.read_text())]
-
-    def dump(data) -> str:
-        import io
-
-        out = io.StringIO()
-        yaml.dump(data, out)
-        return out.getvalue()
+    text = source.read_text()
+    base = yaml.safe_load(text)
+    variants: list[tuple[str, str]] = [("unchanged", text)]
 
     def walk(mapping, path: tuple[str, ...]) -> None:
         for key in list(mapping):
             label = ".".join((*path, str(key)))
             for kind, change in (("deleted", None), ("misspelt", "rename"), ("string", "not-a-number"),
                                  ("list", [1, 2]), ("number", 7), ("bool", True)):
-                data = yaml.load(source.read_text())
+                data = yaml.safe_load(text)
                 target = data
                 for part in path:
                     target = target[part]
                 if change is None:
                     del target[key]
                 elif change == "rename":
-                    target.insert(list(target).index(key), f"{key}x", target.pop(key))
+                    target[f"{key}x"] = target.pop(key)
                 else:
                     if target[key] == change:
                         continue
                     target[key] = change
-                variants.append((f"{label} {kind}", dump(data)))
+                variants.append((f"{label} {kind}", yaml.safe_dump(data, sort_keys=False)))
             if isinstance(mapping[key], dict) and key != "environment_variables":
                 walk(mapping[key], (*path, str(key)))
 

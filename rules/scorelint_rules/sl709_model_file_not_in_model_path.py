@@ -82,12 +82,10 @@ class ModelFileNotInModelPath(DeploymentRule):
         model = deployment.path.parent / deployment.model_path.value
         if not model.exists():
             return  # the upload itself fails; not this rule's finding
-        try:
-            source = code.script.read_text(encoding="utf-8")
-            tree = ast.parse(source)
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
-            return
-        lines = source.splitlines()
+        tree = code.script_tree
+        if tree is None:
+            return  # unreadable or not valid Python: syntax-error says so
+        lines = code.script_source.splitlines()
         for node, parts in _model_dir_paths(tree):
             if not parts or parts[0] != model.name:
                 inside = model.joinpath(*parts) if model.is_dir() else None

@@ -2,7 +2,7 @@
 file, pip requirements, base image) and its code folder, read so that the deployment rules (SL7xx) can
 check them together with the script.
 
-Nothing here is imported on the command line's path unless a deployment file is present: ruamel.yaml and
+Nothing here is imported on the command line's path unless a deployment file is present: PyYAML and
 packaging load only when a YAML file is read.
 
 - `definition.py`: which YAML is a deployment, and its keys with their positions

@@ -12,7 +12,9 @@ Imports that cannot fail the deployment are marked `guarded`: under `try: ... ex
 from __future__ import annotations
 
 import ast
+import os
 import sys
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +44,13 @@ class CodeFolder:
     imports: list[ImportSite] = field(default_factory=list)  # third-party candidates, script and siblings
     local_files: list[Path] = field(default_factory=list)  # the script and the local modules read
     unparsable: list[Path] = field(default_factory=list)
+    stamps: tuple[int, ...] = ()  # modification times of local_files when read
+    script_tree: ast.Module | None = None  # the scoring script, parsed (for rules that read its code)
+    script_source: str = ""
 
     def is_local(self, module: str, importer: Path) -> bool:
         top = module.split(".")[0]
-        for folder in {self.root, self.script.parent, importer.parent}:
-            if (folder / f"{top}.py").is_file() or (folder / top).is_dir() or any(folder.glob(f"{top}.*.so")):
-                return True
-        return False
+        return any(top in _module_names(folder) for folder in {self.root, self.script.parent, importer.parent})
 
     def local_module_file(self, module: str, importer: Path) -> Path | None:
         parts = module.split(".")
@@ -60,7 +62,59 @@ class CodeFolder:
         return None
 
 
+def _module_names(folder: Path) -> frozenset[str]:
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _module_names_at(folder, stamp)
+
+
+@lru_cache(maxsize=256)
+def _module_names_at(folder: Path, stamp: int) -> frozenset[str]:
+    """What `import name` finds in `folder`: modules, packages (any folder: namespace packages) and extensions."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return frozenset()
+    names = set()
+    for entry in entries:
+        if entry.is_dir():
+            names.add(entry.name)
+        elif entry.name.endswith((".py", ".so", ".pyd")):
+            names.add(entry.name.split(".")[0])
+    return frozenset(names)
+
+
+_CACHE: dict[tuple[Path, Path], CodeFolder] = {}
+
+
 def read_code_folder(root: Path, script: Path) -> CodeFolder:
+    """Deployments often share a code folder (blue and green): it is read again only when one of the files
+    read has changed (the language server runs for hours)."""
+    key = (root.absolute(), script.absolute())
+    cached = _CACHE.get(key)
+    if cached is not None and cached.stamps == _stamps(cached.local_files):
+        return cached
+    folder = _read_code_folder(root, script)
+    folder.stamps = _stamps(folder.local_files)
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = folder
+    return folder
+
+
+def _stamps(paths: list[Path]) -> tuple[int, ...]:
+    stamps = []
+    for path in paths:
+        try:
+            stamps.append(os.stat(path).st_mtime_ns)
+        except OSError:
+            stamps.append(-1)
+    return tuple(stamps)
+
+
+def _read_code_folder(root: Path, script: Path) -> CodeFolder:
     folder = CodeFolder(root, script)
     todo = [script]
     seen: set[Path] = set()
@@ -77,7 +131,10 @@ def read_code_folder(root: Path, script: Path) -> CodeFolder:
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             folder.unparsable.append(path)
             continue
-        lines = source.decode("utf-8", "replace").splitlines()
+        text = source.decode("utf-8", "replace")
+        lines = text.splitlines()
+        if path == script:
+            folder.script_tree, folder.script_source = tree, text
         for site in _imports(tree, path, lines):
             if site.module in sys.stdlib_module_names or site.top in sys.stdlib_module_names:
                 continue

@@ -155,12 +155,15 @@ def _pip_line(env: Environment, line: str, where: Located, folder: Path, depth: 
     if egg:
         env.packages.append(Package(canonical(egg[1]), "", "pip", where))
         return
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        requirement = Requirement(line)
-    except InvalidRequirement:
+    requirement = _REQUIREMENT.match(line)
+    if requirement is None or "://" in line.split(";")[0] or line.startswith((".", "/")):
         env.complete = False  # a URL or a local path: some package is installed, its name unknown here
         return
-    env.packages.append(Package(canonical(requirement.name), str(requirement.specifier), "pip", where,
-                                frozenset(canonical(e) for e in requirement.extras)))
+    extras = frozenset(canonical(e) for e in re.split(r"[\s,]+", requirement["extras"] or "") if e)
+    spec = (requirement["spec"] or "").split(";")[0].strip().strip("()").replace(" ", "")
+    env.packages.append(Package(canonical(requirement["name"]), spec, "pip", where, extras))
+
+
+# PEP 508's name, optional [extras] and the version part (kept as written; SL708 reads it with packaging).
+_REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+                          r"(?:\[(?P<extras>[^\]]*)\])?\s*(?P<spec>[^@]*)$")

@@ -21,14 +21,16 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def scan(with_requires: bool = False) -> dict[str, dict]:
+def scan(with_requires: bool = False, deep: bool = False, dists: dict | None = None) -> dict[str, dict]:
     """{distribution: {"modules": [import names], "requires": [...]}}. The import names are the top-level
-    ones, plus two more levels for namespace packages (azure.storage.blob) where several distributions
-    share a top-level name. `requires` only with `with_requires` (reading it parses the METADATA file)."""
+    ones; with `deep`, two more levels for namespace packages (azure.storage.blob) where several
+    distributions share a top-level name (in-process, `deeper()` reads them only when a lookup needs them).
+    `requires` only with `with_requires` (reading it parses the METADATA file). `dists`, when given, is filled
+    with the Distribution objects by name."""
     from importlib import metadata
 
     found: dict[str, dict] = {}
-    dists = {}
+    dists = {} if dists is None else dists
     for dist in metadata.distributions():
         # PathDistribution knows its normalised name from its folder; others (rare) from their metadata.
         name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"]
@@ -44,21 +46,30 @@ def scan(with_requires: bool = False) -> dict[str, dict]:
         found[name] = {"modules": sorted(modules)}
         if with_requires:
             found[name]["requires"] = requirements(dist.requires)
-    # Namespace packages: one top-level name, several distributions: look one level deeper in their RECORDs.
-    owners: dict[str, list[str]] = {}
-    for name, entry in found.items():
-        for module in entry["modules"]:
-            owners.setdefault(module, []).append(name)
-    for module, names in owners.items():
-        if len(names) > 1:
-            for name in names:
-                deeper = _record_modules(dists[name].read_text("RECORD"), depth=3)
-                found[name]["modules"] = sorted(set(found[name]["modules"]) | {
-                    m for m in deeper if m.split(".")[0] == module})
+    if deep:
+        owners: dict[str, list[str]] = {}
+        for name, entry in found.items():
+            for module in entry["modules"]:
+                owners.setdefault(module, []).append(name)
+        for module, names in owners.items():
+            if len(names) > 1:
+                for name in names:
+                    found[name]["modules"] = sorted(set(found[name]["modules"]) | deeper(dists[name], module))
     return found
 
 
+def deeper(dist, top: str) -> set[str]:
+    """The modules up to three levels deep under `top` that `dist` installs (from its RECORD)."""
+    return {m for m in _record_modules(dist.read_text("RECORD"), depth=3) if m.split(".")[0] == top}
+
+
+# A RECORD line's top-level module: a package folder, a module file or an extension (not *.dist-info/).
+_TOP_IN_RECORD = re.compile(r"^([A-Za-z_]\w*)(?:/|\.py,|\.[\w.-]*\.(?:so|pyd),)", re.M)
+
+
 def _record_modules(record: str | None, depth: int) -> set[str]:
+    if depth == 1:  # the common case (wheels without top_level.txt): one regex pass over the file
+        return set(_TOP_IN_RECORD.findall(record or "")) - {"__pycache__"}
     modules: set[str] = set()
     for line in (record or "").splitlines():
         path = line.split(",", 1)[0]
@@ -74,34 +85,44 @@ def _record_modules(record: str | None, depth: int) -> set[str]:
     return modules
 
 
-_SKIPPED_MARKER = re.compile(r"extra\s*==|platform_system\s*==\s*['\"]Windows|sys_platform\s*==\s*['\"]win32")
+_SKIPPED_MARKER = re.compile(r"extra\s*==|platform_system\s*==\s*['\"](Windows|Darwin)|sys_platform\s*==\s*['\"](win32|darwin)"
+                             r"|os_name\s*==\s*['\"]nt")
+
+
+_PYTHON_VERSION = re.compile(r"python(?:_full)?_version\s*(<=|<|==|!=|>=|>|~=)\s*['\"]([\d.*]+)['\"]")
+
+
+def _old_python_only(marker: str) -> bool:
+    """A marker made only of `python_version` clauses joined by `and`, one of which rules out Python 3.9+
+    (`python_version < "3"`: backports for Python 2)."""
+    if not marker.strip() or " or " in marker:
+        return False
+    clauses = [c.strip() for c in marker.split(" and ")]
+    for clause in clauses:
+        match = _PYTHON_VERSION.fullmatch(clause.strip("() "))
+        if match is None:
+            return False
+    for clause in clauses:
+        op, version = _PYTHON_VERSION.fullmatch(clause.strip("() ")).groups()
+        wanted = tuple(int(p) for p in version.replace("*", "0").split(".")[:2])
+        if (op in ("<", "<=") and wanted <= (3, 8)) or (op == "==" and wanted < (3, 9)):
+            return True
+    return False
 
 
 def requirements(lines) -> list[str]:
-    """The distributions a Requires-Dist list installs without extras, in a Linux container."""
-    try:
-        from packaging.requirements import InvalidRequirement, Requirement
-    except ImportError:  # an interpreter named with --python may lack packaging: judge the markers roughly
-        Requirement = None
+    """The distributions a Requires-Dist list installs, without extras, in a Linux container. Markers are
+    judged roughly (packaging's evaluator costs 40 ms of imports): a requirement kept by mistake only makes
+    more modules count as provided, never one as missing."""
     names = set()
     for line in lines or ():
-        if Requirement is not None:
-            try:
-                requirement = Requirement(line)
-            except InvalidRequirement:
-                continue
-            if requirement.marker is not None and not requirement.marker.evaluate(
-                    {"extra": "", "platform_system": "Linux", "sys_platform": "linux", "os_name": "posix"}):
-                continue
-            names.add(_canonical(requirement.name))
-            continue
         marker = line.split(";", 1)[1] if ";" in line else ""
-        if _SKIPPED_MARKER.search(marker):
+        if _SKIPPED_MARKER.search(marker) or _old_python_only(marker):
             continue
-        match = re.match(r"\s*([A-Za-z0-9_.\-]+)", line)
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._\-]*)", line)
         if match:
             names.add(_canonical(match[1]))
     return sorted(names)
 
 if __name__ == "__main__":
-    json.dump(scan(with_requires=True), sys.stdout)
+    json.dump(scan(with_requires=True, deep=True), sys.stdout)

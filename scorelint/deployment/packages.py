@@ -38,8 +38,10 @@ SERVER_PROVIDERS = ("azureml-inference-server-http", "azureml-defaults")
 class Metadata:
     """Import names and requirements of the distributions installed in one interpreter."""
 
-    def __init__(self, table: dict[str, dict], requires_known: bool, source: str) -> None:
+    def __init__(self, table: dict[str, dict], requires_known: bool, source: str, dists: dict | None = None) -> None:
         self.table = table
+        self._dists = dists  # in-process: Distribution objects, for reading namespace packages lazily
+        self._deepened: set[str] = set()
         self.source = source  # "this interpreter" or the --python path, for messages
         self._requires_known = requires_known
         self._requires: dict[str, tuple[str, ...]] = {}
@@ -54,6 +56,15 @@ class Metadata:
     def providers_of(self, module: str) -> set[str]:
         """The distributions that install `module` (the most specific dotted prefix known)."""
         parts = module.split(".")
+        top = parts[0]
+        if self._dists is not None and top not in self._deepened and len(self.providers.get(top, ())) > 1:
+            # A namespace package (azure, google): which distribution has which submodule, read now.
+            from .installed import deeper
+
+            self._deepened.add(top)
+            for dist in self.providers[top]:
+                for sub in deeper(self._dists[dist], top):
+                    self.providers.setdefault(sub, set()).add(dist)
         for depth in range(min(len(parts), 3), 0, -1):
             found = self.providers.get(".".join(parts[:depth]))
             if found:
@@ -74,9 +85,16 @@ class Metadata:
                 from .installed import requirements
 
                 try:
-                    self._requires[dist] = tuple(requirements(metadata.distribution(dist).requires))
-                except metadata.PackageNotFoundError:
+                    found = self._dists[dist] if self._dists is not None else metadata.distribution(dist)
+                except (KeyError, metadata.PackageNotFoundError):
                     self._requires[dist] = ()
+                else:
+                    # The Requires-Dist lines, without the email parser `Distribution.requires` goes through
+                    # (a few ms per distribution).
+                    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
+                    lines = [line[len("Requires-Dist:"):].strip() for line in text.split("\n\n", 1)[0].splitlines()
+                             if line.startswith("Requires-Dist:")]
+                    self._requires[dist] = tuple(requirements(lines))
         return self._requires[dist]
 
 
@@ -86,7 +104,8 @@ def metadata_for(python: str | None) -> Metadata:
     if python is None:
         from .installed import scan
 
-        return Metadata(scan(), requires_known=False, source="this interpreter")
+        dists: dict = {}
+        return Metadata(scan(dists=dists), requires_known=False, source="this interpreter", dists=dists)
     from pathlib import Path
 
     script = Path(__file__).with_name("installed.py")
@@ -94,9 +113,7 @@ def metadata_for(python: str | None) -> Metadata:
         out = subprocess.run([python, "-I", str(script)], capture_output=True, text=True, timeout=60, check=True)
         return Metadata(json.loads(out.stdout), requires_known=True, source=python)
     except (OSError, subprocess.SubprocessError, ValueError):
-        from .installed import scan
-
-        return Metadata(scan(), requires_known=False, source="this interpreter")
+        return metadata_for(None)
 
 
 @dataclass
@@ -110,6 +127,20 @@ class Closure:
 
 
 def closure(env: Environment, meta: Metadata, extra: tuple[str, ...] = ()) -> Closure:
+    """Deployments often share an environment file: computed once per package list."""
+    key = (id(meta), tuple(sorted((p.name, p.extras) for p in env.packages)), extra)
+    found = _CLOSURES.get(key)
+    if found is None:
+        if len(_CLOSURES) > 256:
+            _CLOSURES.clear()
+        found = _CLOSURES[key] = _closure(env, meta, extra)
+    return found
+
+
+_CLOSURES: dict[tuple, Closure] = {}
+
+
+def _closure(env: Environment, meta: Metadata, extra: tuple[str, ...]) -> Closure:
     listed = {p.name for p in env.packages if p.name not in ("python", "pip")} | set(extra)
     result = Closure(listed)
     todo = [(name, name) for name in sorted(listed)]
