@@ -11,7 +11,7 @@ from pathlib import Path, PurePath
 
 import libcst as cst
 
-from .config import RuleSelection, Settings
+from .config import RuleSelection, Settings, server_version
 from .context import FileContext
 from .fixes import FixOutcome, apply_fixes, fix_until_clean, resolve_fix  # noqa: F401 - apply_fixes re-exported
 from .guards import (  # noqa: F401 - parses and MAX_SOURCE_CHARS re-exported: part of the engine's API
@@ -113,8 +113,10 @@ class Linter:
                 raise TooDeep from None
             result.error = "the file is nested too deeply to analyse (recursion limit reached)"
             return result
+        target = server_version(self.settings.target_version)
         active = [r(ctx, self.selection.options.get(r.code)) for r in rules
-                  if script_kind in r.kinds and not r.requires_sandbox and r.target == "script"]
+                  if script_kind in r.kinds and not r.requires_sandbox and r.target == "script"
+                  and r.concerns_server(target)]
         suppressions = SuppressionIndex(source)
         diagnostics: list[Diagnostic] = []
         ran: set[str] = set()  # the rules that checked this whole file: their suppressions can be judged

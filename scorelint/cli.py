@@ -119,6 +119,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--ignore", multiple=True, help="Rules to disable: codes, prefixes or names.")
 @click.option("--kind", type=click.Choice(["auto", "online", "batch"]), default=None,
               help="Treat scripts as online (HTTP) or batch scripts; default: detect.")
+@click.option("--target-version", default=None, metavar="X.Y",
+              help="The azureml-inference-server-http version the scripts are deployed with (default: the newest); "
+                   "rules about a change of the server run only for the versions it concerns.")
 @click.option("--fix/--no-fix", default=False,
               help="Apply the fixes marked [*] and write the files; --no-fix (e.g. in a hook's args) turns it off.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
@@ -169,7 +172,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="Fail, instead of importing scripts with less isolation, where the sandbox lacks OS layers.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None, select, extend_select, ignore,
-          kind, fix: bool, unsafe_fixes: bool, fix_only: bool, diff: bool, show_fixes: bool, add_noqa: bool,
+          kind, target_version: str | None, fix: bool, unsafe_fixes: bool, fix_only: bool, diff: bool,
+          show_fixes: bool, add_noqa: bool,
           statistics: bool, show_files: bool, show_settings: bool, quiet: bool, verbose: bool,
           output_file: Path | None, watch: bool, force_exclude: bool, exit_zero: bool, stdin_filename: str | None,
           config_file: Path | None, color: bool | None, jobs: int, no_cache: bool,
@@ -190,7 +194,12 @@ def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None
     fix = fix or fix_only
     _check_selectors({"--select": _split(select), "--extend-select": _split(extend_select),
                       "--ignore": _split(ignore)})
-    overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind}
+    from .config import SERVER_VERSION
+
+    if target_version is not None and not SERVER_VERSION.fullmatch(target_version):
+        fail(f"--target-version must be an azureml-inference-server-http version such as 1.3 or 1.4.0, not "
+             f"{target_version!r}")
+    overrides = {"select": _split(select), "ignore": _split(ignore), "kind": kind, "target_version": target_version}
     if extend_select:
         overrides["extend_select"] = _split(extend_select)
     options = CheckOptions(fix=fix and not diff and not add_noqa, unsafe_fixes=unsafe_fixes, diff=diff,

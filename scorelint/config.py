@@ -7,6 +7,7 @@
     extend-select = []
     ignore = ["status-500"]
     kind = "auto"                      # "online" | "batch" | "auto"
+    target-version = "1.5"             # azureml-inference-server-http deployed (default: the newest)
     [tool.scorelint.per-file-ignores]
     "legacy/*.py" = ["SL5"]
     [tool.scorelint.rules.sensitive-sample-data]   # a rule's own options, checked against its Options
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +38,14 @@ DEFAULT_EXCLUDE_DIRS = frozenset(
 )
 KINDS = ("auto", "online", "batch")
 _KNOWN_KEYS = {"include", "exclude", "select", "extend-select", "ignore", "per-file-ignores", "kind", "rules",
-               "sandbox", "output-format", "cache"}
+               "sandbox", "output-format", "cache", "target-version"}
+# azureml-inference-server-http versions a project can target ("1.3", "1.4.0"): rules that depend on the
+# server's version (Rule.min_server_version) run only for the versions they concern. Unset: the newest.
+SERVER_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
+
+
+def server_version(text: str | None) -> tuple[int, ...] | None:
+    return None if text is None else tuple(int(part) for part in text.split("."))
 
 
 class ConfigError(Exception):
@@ -57,6 +66,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kind: str = "auto"
+    target_version: str | None = None  # the azureml-inference-server-http version deployed (None: the newest)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     sandbox: dict[str, Any] = field(default_factory=dict)  # the project's [tool.scorelint.sandbox]
     # What the user gave for the sandbox (command line, editor settings): kept apart from the project's
@@ -147,6 +157,12 @@ def settings_from_table(table: dict[str, Any], source: Path | None) -> Settings:
     if kind not in KINDS:
         raise ConfigError(f"{source}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     values["kind"] = kind
+    target = table.get("target-version")
+    if target is not None:
+        if not isinstance(target, str) or not SERVER_VERSION.fullmatch(target):
+            raise ConfigError(f"{source}: [tool.scorelint] target-version must be an azureml-inference-server-http "
+                              f"version such as \"1.3\" or \"1.4.0\", not {target!r}")
+        values["target_version"] = target
     rules = table.get("rules", {})
     if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
         raise ConfigError(f"{source}: [tool.scorelint.rules.<name>] tables hold each rule's options")

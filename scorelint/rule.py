@@ -69,6 +69,7 @@ class Valid:
     filename: str = "score.py"
     kind: ScriptKind | None = None  # force a script kind (else detected)
     also_select: tuple[str, ...] = ()  # other rules enabled with this one (for rules about other rules)
+    target_version: str | None = None  # the server version the example is checked for (settings' target-version)
     # other files of the code folder, (relative path, text): the example is linted as a file in that folder
     siblings: tuple[tuple[str, str], ...] = ()
 
@@ -94,6 +95,7 @@ class Invalid:
     filename: str = "score.py"
     kind: ScriptKind | None = None
     also_select: tuple[str, ...] = ()  # other rules enabled with this one; `fixed` then includes their fixes
+    target_version: str | None = None  # see Valid
     siblings: tuple[tuple[str, str], ...] = ()  # other files of the code folder (see Valid)
 
     def __post_init__(self) -> None:
@@ -154,6 +156,9 @@ class Rule:
     # What the rule checks: "script" (one Python file, in the static pass) or "deployment" (a deployment
     # YAML with its environment and code folder: scorelint.deployment.rule.DeploymentRule).
     target: ClassVar[str] = "script"
+    # The azureml-inference-server-http version from which the rule's problem exists ((1, 4) for a behaviour
+    # 1.4.0 introduced): with `target-version` below it, the rule does not run. None: every version.
+    min_server_version: ClassVar[tuple[int, ...] | None] = None
     Options: ClassVar[type[RuleOptions]] = RuleOptions
     hooks: ClassVar[frozenset[EngineHook]] = frozenset()  # see EngineHook
 
@@ -195,6 +200,11 @@ class Rule:
     @property
     def source(self):  # noqa: ANN201
         return self.ctx.source
+
+    @classmethod
+    def concerns_server(cls, target: tuple[int, ...] | None) -> bool:
+        """Whether the rule runs for the targeted server version (None: the newest, so every rule)."""
+        return target is None or cls.min_server_version is None or target >= cls.min_server_version
 
     def check(self) -> None:
         """Called once per file after the visits. Override in fact-based rules."""

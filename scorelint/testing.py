@@ -55,7 +55,8 @@ def _check_example(case: ExampleCase, filename: str, registry: Registry | None) 
     rule, example = case.rule, case.example
     if getattr(rule, "target", "script") == "deployment":
         return check_deployment_example(case, registry)
-    linter = Linter(Settings(select=(rule.code, *example.also_select)), registry)
+    linter = Linter(Settings(select=(rule.code, *example.also_select), target_version=example.target_version),
+                    registry)
     kind = example.kind.value if example.kind is not None else None
     result = linter.lint_text(example.code, filename, kind=kind)
     assert not result.internal_errors, result.internal_errors

@@ -674,7 +674,7 @@ def test_nothing_checked_is_a_warning(tmp_path, env):
 # --- the options a ruff user reaches for (issue 17) -------------------------------------------------------
 OPTIONS = ["--statistics", "--show-fixes", "--show-files", "--show-settings", "--quiet", "--verbose",
            "--output-file", "--output-format", "--add-noqa", "--fix-only", "--no-fix", "--watch", "--force-exclude",
-           "NO_COLOR", "FORCE_COLOR"]
+           "NO_COLOR", "FORCE_COLOR", "--target-version"]
 
 
 def test_every_option_is_in_help_and_readme(tmp_path, env):
@@ -792,3 +792,26 @@ def test_watch_checks_again_when_a_file_changes(tmp_path, env):
         process.send_signal(2)  # Ctrl-C
         process.wait(timeout=20)
     assert process.returncode == 0
+
+
+def test_target_version_scopes_the_rule_about_server_1_4(tmp_path, env):
+    write(tmp_path, "score.py", "from azureml.contrib.services.aml_request import rawhttp\n\ndef init():\n    pass\n\n"
+                                "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n        return 'no'\n"
+                                "    return request.json\n")
+    newest = scorelint("score.py", "--output-format", "json", cwd=tmp_path, env=env, real=True)
+    assert codes(newest) == [("score.py", "SL210")]
+    assert codes(scorelint("score.py", "--target-version", "1.4.0", "--output-format", "json", cwd=tmp_path,
+                           env=env, real=True)) == [("score.py", "SL210")]
+    old = scorelint("score.py", "--target-version", "1.3", cwd=tmp_path, env=env, real=True)
+    assert (old.returncode, out(old)) == (0, "All checks passed (1 file).\n")
+    config = write(tmp_path, "pyproject.toml", '[tool.scorelint]\ntarget-version = "1.3.1"\n')
+    assert scorelint("score.py", cwd=tmp_path, env=env, real=True).returncode == 0
+    write(tmp_path, "pyproject.toml", '[tool.scorelint]\ntarget-version = 1.3\n')
+    bad = scorelint("score.py", cwd=tmp_path, env=env, real=True)
+    assert bad.returncode == 2
+    assert err(bad) == (f"scorelint: error: {config}: [tool.scorelint] target-version must be an "
+                        "azureml-inference-server-http version such as \"1.3\" or \"1.4.0\", not 1.3\n")
+    flag = scorelint("score.py", "--target-version", "latest", cwd=tmp_path, env=env, real=True)
+    assert (flag.returncode, err(flag)) == (2, "scorelint: error: --target-version must be an "
+                                               "azureml-inference-server-http version such as 1.3 or 1.4.0, not "
+                                               "'latest'\n")

@@ -34,6 +34,7 @@ from .sl206_payload_logged import PayloadLogged
 from .sl207_rawhttp_method_unchecked import RawhttpMethodUnchecked
 from .sl208_print_in_run import PrintInRun
 from .sl209_tuple_status_ignored import TupleStatusIgnored
+from .sl210_rawhttp_flask1_request_api import RawhttpFlask1RequestApi
 from .sl301_sensitive_sample_data import SensitiveSampleData
 from .sl401_cors_without_options import CorsWithoutOptions
 from .sl402_cors_options_not_routed import CorsOptionsNotRouted
@@ -90,6 +91,7 @@ ALL_RULES = (
     RawhttpMethodUnchecked,
     PrintInRun,
     TupleStatusIgnored,
+    RawhttpFlask1RequestApi,
     SensitiveSampleData,
     CorsWithoutOptions,
     CorsOptionsNotRouted,
