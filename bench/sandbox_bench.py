@@ -12,7 +12,10 @@ sides see the same machine load:
 - cold API: `scorelint.sandbox.swagger(path)` from an already running Python (what a tool embedding
   scorelint pays);
 - warm: the same call through a `WarmWorker` that has already imported numpy, pandas and
-  inference-schema (what the language server pays per request); its one-time start-up is shown too.
+  inference-schema (what the language server pays per request); its one-time start-up is shown too;
+- bwrap (when bubblewrap is installed): the cold API call with the child started under `bwrap
+  --unshare-all --die-with-parent` (a fresh /tmp, /run, /dev/shm, no capabilities) instead of
+  scorelint's own namespaces: the evaluation of docs/security.md, "Bubblewrap".
 
 Prints per-script medians and the ratios to the server's time. Targets: cold CLI at most half the
 server's time; warm under 0.2 s.
@@ -93,6 +96,40 @@ def api_time(script: Path, worker=None) -> float:
     return elapsed
 
 
+BWRAP_WRAPPER = """#!/bin/bash
+# The sandbox's child under bubblewrap: its last argument is the request, in ROOT/request.json; ROOT/box is
+# the only writable folder.
+request="${{@: -1}}"
+root="$(dirname "$request")"
+exec bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL \\
+  --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp --tmpfs /run --tmpfs /dev/shm \\
+  --ro-bind "$root" "$root" --bind "$root/box" "$root/box" --chdir "$root/box/work" \\
+  {python} "$@"
+"""
+
+
+def bwrap_interpreter(folder: Path) -> Path | None:
+    """An interpreter that starts under bubblewrap (None: bwrap is not installed)."""
+    import shutil
+
+    if shutil.which("bwrap") is None:
+        return None
+    wrapper = folder / "python-in-bwrap"
+    wrapper.write_text(BWRAP_WRAPPER.format(python=sys.executable))
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def bwrap_time(script: Path, wrapper: Path) -> float:
+    """The cold API call, isolated by bubblewrap (scorelint's own namespaces off: bwrap made them)."""
+    started = time.perf_counter()
+    result = swagger(script, SandboxOptions(python=str(wrapper), namespaces=False))
+    elapsed = time.perf_counter() - started
+    if result.failure is not None:
+        raise RuntimeError(result.failure.message)
+    return elapsed
+
+
 def byte_compile() -> None:
     """Compile scorelint's modules first, as `pip install` compiled the server's package. Run from a checkout
     with PYTHONDONTWRITEBYTECODE=1 (CI, the development machine), `scorelint swagger` would otherwise compile
@@ -115,31 +152,48 @@ def main() -> None:
     worker_start = time.perf_counter() - started
     print(f"warm worker start-up (once): {worker_start * 1000:.0f} ms, preloaded: "
           f"{', '.join(worker.info.get('preloaded', []))}")
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="scorelint-bench-")
+    wrapper = bwrap_interpreter(Path(scratch))
     print(f"{'script':<16}{'server':>10}{'cold CLI':>10}{'ratio':>8}{'cold API':>10}{'ratio':>8}"
-          f"{'warm':>9}{'ratio':>8}")
-    ratios_cli, warm_all = [], []
+          f"{'warm':>9}{'ratio':>8}" + (f"{'bwrap API':>11}{'ratio':>8}" if wrapper else ""))
+    ratios_cli, warm_all, bwrap_vs_own = [], [], []
     try:
         for name in args.scripts.split(","):
             script = FIXTURES / name / "score.py"
             api_time(script, worker)  # first touch of the files, both sides
-            server, cli, api, warm = [], [], [], []
+            server, cli, api, warm, boxed = [], [], [], [], []
             for _ in range(args.runs):  # alternate, so that both sides see the same load
                 server.append(server_time(script.parent))
                 cli.append(cli_time(script))
                 api.append(api_time(script))
                 warm.append(api_time(script, worker))
+                if wrapper:
+                    boxed.append(bwrap_time(script, wrapper))
             s, c, a, w = (statistics.median(x) for x in (server, cli, api, warm))
             ratios_cli.append(c / s)
             warm_all.append(w)
-            print(f"{name:<16}{s * 1000:>8.0f}ms{c * 1000:>8.0f}ms{c / s:>8.2f}{a * 1000:>8.0f}ms{a / s:>8.2f}"
-                  f"{w * 1000:>7.0f}ms{w / s:>8.2f}")
+            line = (f"{name:<16}{s * 1000:>8.0f}ms{c * 1000:>8.0f}ms{c / s:>8.2f}{a * 1000:>8.0f}ms{a / s:>8.2f}"
+                    f"{w * 1000:>7.0f}ms{w / s:>8.2f}")
+            if wrapper:
+                b = statistics.median(boxed)
+                bwrap_vs_own.append(b / a)
+                line += f"{b * 1000:>9.0f}ms{b / s:>8.2f}"
+            print(line)
     finally:
         worker.close()
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
     worst = max(ratios_cli)
     print(f"\ncold `scorelint swagger` / server start-to-first-swagger: worst {worst:.2f} "
           f"(target <= 0.50: {'met' if worst <= 0.5 else 'NOT met'})")
     print(f"warm worker per request: worst median {max(warm_all) * 1000:.0f} ms "
           f"(target < 200 ms: {'met' if max(warm_all) < 0.2 else 'NOT met'})")
+    if bwrap_vs_own:
+        print(f"bubblewrap / scorelint's own namespaces, cold API: "
+              f"{', '.join(f'{r:.2f}' for r in bwrap_vs_own)}")
 
 
 if __name__ == "__main__":

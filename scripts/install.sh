@@ -14,6 +14,15 @@ fi
 # compile them once, as a wheel install would, so start-up times are what users get.
 .venv/bin/python -m compileall -q scorelint rules/scorelint_rules lsp/scorelint_lsp >/dev/null
 
+# Bubblewrap (what Flatpak uses to isolate applications): bench/sandbox_bench.py measures the sandbox under it
+# against scorelint's own namespaces (docs/security.md, "Bubblewrap").
+if ! command -v bwrap >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+fi
+
 # SARIF validation (tests/test_sarif.py): Microsoft's SARIF Multitool from npm, in a cache outside the repository.
 # Its Linux package also ships the SARIF 2.1.0 JSON schema the test validates against (never fetched at test time).
 SARIF_TOOLS="${SCORELINT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scorelint-tools}/sarif-multitool-5.7.0"

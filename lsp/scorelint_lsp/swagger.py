@@ -116,6 +116,7 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
         "standIns": list(result.stand_ins),
         "stoodIn": list(result.stood_in),  # absent packages stood in for (docs/sandbox.md, "Stand-ins")
         "note": result.stand_in_note(),  # one sentence naming both kinds, for clients that show it
+        "reducedIsolation": result.reduced_isolation,  # the client says it plainly (VS Code: a warning)
         "elapsed": round(result.elapsed, 3),
     }
 

@@ -275,7 +275,6 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
     request = {
         "mode": mode, "nonce": _token(16), "token": token,
         "script": script_path, "app_root": app_root, "sandbox_dir": box.box, "work_dir": box.path("work"),
-        "parent_pid": os.getpid(),
         "real_home": os.path.expanduser("~"),
         "service": {"name": options.service_name, "version": options.service_version,
                     "path_prefix": options.path_prefix},

@@ -32,12 +32,24 @@ describe("package.json", () => {
   it("describes every setting, and the extension reads each one", () => {
     const properties = manifest.contributes.configuration.properties as Record<string, { description?: string; markdownDescription?: string }>;
     assert.deepEqual(Object.keys(properties).sort(),
-      ["scorelint.args", "scorelint.enable", "scorelint.interpreter", "scorelint.sandbox.onSave", "scorelint.showNotifications"]);
+      ["scorelint.args", "scorelint.enable", "scorelint.interpreter", "scorelint.sandbox.onSave",
+        "scorelint.sandbox.requireIsolation", "scorelint.showNotifications"]);
     const reader = source("common/settings.ts");
     for (const [key, value] of Object.entries(properties)) {
       assert.ok(value.description || value.markdownDescription, `${key} has no description`);
       assert.ok(reader.includes(`config.get("${key.slice("scorelint.".length)}")`), `${key} is never read`);
     }
+  });
+
+  it("declares Workspace Trust: limited, with every setting that chooses what runs restricted", () => {
+    const trust = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, "limited");
+    assert.deepEqual([...trust.restrictedConfigurations].sort(), ["scorelint.args", "scorelint.interpreter",
+      "scorelint.sandbox.onSave", "scorelint.sandbox.requireIsolation"]);
+    const swagger = manifest.contributes.commands.find((c: { command: string }) => c.command === "scorelint.openSwagger");
+    assert.match(swagger.enablement, /isWorkspaceTrusted/);
+    assert.match(source("common/commands.ts"), /if \(!vscode\.workspace\.isTrusted\)/);
+    assert.match(source("common/server.ts"), /vscode\.workspace\.isTrusted \? await pythonExtensionInterpreter/);
   });
 
   it("activates on Python and YAML files (deployments, conda files) and names the bundled entry point", () => {

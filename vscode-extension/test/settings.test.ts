@@ -37,17 +37,22 @@ describe("toServerSettings", () => {
   it("gives defaults for unset values and sends no empty overrides", () => {
     const { settings, problems } = toServerSettings({});
     assert.deepEqual(problems, []);
-    assert.deepEqual(settings, { enable: true, sandbox: { onSave: false } });
+    assert.deepEqual(settings, { enable: true, sandbox: { onSave: false, trustProject: true } });
+  });
+
+  it("in an untrusted workspace, never runs the sandbox nor lets the project choose its interpreter", () => {
+    const { settings } = toServerSettings({ sandboxOnSave: true, sandboxRequireIsolation: true }, (v) => v, false);
+    assert.deepEqual(settings.sandbox, { onSave: false, trustProject: false, requireIsolation: true });
   });
 
   it("maps every scorelint.* setting the server uses, and keeps client-only ones out", () => {
     const { settings } = toServerSettings({
       enable: false, args: ["--ignore", "SL008", "--select=SL0,SL1", "--kind", "online", "--config", "ci.toml"],
-      sandboxOnSave: true, showNotifications: "always", interpreter: ["/x"],
+      sandboxOnSave: true, sandboxRequireIsolation: true, showNotifications: "always", interpreter: ["/x"],
     });
     assert.deepEqual(settings, {
       enable: false, select: ["SL0", "SL1"], ignore: ["SL008"], kind: "online", configFile: "ci.toml",
-      sandbox: { onSave: true },
+      sandbox: { onSave: true, trustProject: true, requireIsolation: true },
     });
   });
 
@@ -71,19 +76,21 @@ describe("the server reads what the extension sends", () => {
     assert.ok(python, "set SCORELINT_TEST_PYTHON to a Python with scorelint[lsp] installed");
     const { settings } = toServerSettings({
       enable: true, args: ["--select", "SL0,SL1", "--extend-select=SL9", "--ignore", "status-500", "--kind=batch",
-        "--config", "/tmp/pyproject.toml"], sandboxOnSave: true,
-    });
+        "--config", "/tmp/pyproject.toml"], sandboxOnSave: true, sandboxRequireIsolation: true,
+    }, (v) => v, false);
     const code = [
       "import json, sys",
       "from scorelint_lsp.settings import EditorSettings",
       "s, problems = EditorSettings.parse(json.loads(sys.argv[1]))",
       "print(json.dumps({'problems': problems, 'enable': s.enable, 'overrides': {k: list(v) if isinstance(v, tuple) else v",
-      "  for k, v in s.overrides.items()}, 'config_file': str(s.config_file), 'on_save': s.sandbox_on_save}))",
+      "  for k, v in s.overrides.items()}, 'config_file': str(s.config_file), 'on_save': s.sandbox_on_save,",
+      "  'sandbox': s.sandbox}))",
     ].join("\n");
     const out = JSON.parse(execFileSync(python, ["-c", code, JSON.stringify(initializationOptions(settings))], { encoding: "utf8" }));
     assert.deepEqual(out, {
-      problems: [], enable: true, config_file: "/tmp/pyproject.toml", on_save: true,
+      problems: [], enable: true, config_file: "/tmp/pyproject.toml", on_save: false,
       overrides: { select: ["SL0", "SL1"], extend_select: ["SL9"], ignore: ["status-500"], kind: "batch" },
+      sandbox: { "trust-project": false, "require-isolation": true },
     });
   });
 });

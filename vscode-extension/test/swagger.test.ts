@@ -11,6 +11,8 @@ describe("Show Swagger", () => {
     assert.deepEqual(readSwaggerResult({ swagger: "2.0" }), { ok: true, document: { swagger: "2.0" } });
     assert.deepEqual(readSwaggerResult({ document: { swagger: "2.0" }, text: "{}" }),
       { ok: true, document: { swagger: "2.0" }, text: "{}" });
+    assert.deepEqual(readSwaggerResult({ document: {}, reducedIsolation: "the sandbox ran with less isolation" }),
+      { ok: true, document: {}, text: undefined, reducedIsolation: "the sandbox ran with less isolation" });
     assert.deepEqual(readSwaggerResult({ error: "ImportError: no module named torch" }),
       { ok: false, message: "ImportError: no module named torch" });
     assert.equal(readSwaggerResult(null).ok, false);

@@ -23,7 +23,7 @@ def _read_request(path: str) -> dict:
 
 def cold_main(result_fd: int, request_path: str) -> None:
     request = _read_request(request_path)
-    die_with_parent(request.get("parent_pid"))  # scorelint's death (SIGKILL included) ends the run
+    die_with_parent(result_fd)  # scorelint's death (SIGKILL included) ends the run
     run_request(request, result_fd)
 
 

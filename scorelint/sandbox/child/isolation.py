@@ -225,16 +225,24 @@ def drop_privileges(layers) -> None:
         layers.append("no capabilities, no new privileges")
 
 
-def die_with_parent(expected_parent=None) -> None:
-    """SIGKILL when the parent dies (SIGKILL of scorelint included). `expected_parent`: the pid the
-    parent gave; if it is no longer the parent, it died before this call."""
+def die_with_parent(lifeline=None) -> None:
+    """SIGKILL when the parent dies (SIGKILL of scorelint included). `lifeline`: a pipe to scorelint
+    (the result channel); if its reading end is closed, scorelint died before this call (checked
+    through the pipe rather than a pid, so that a wrapper such as bwrap may stand in between)."""
     if IS_LINUX:
         import signal
 
-        parent = os.getppid() if expected_parent is None else expected_parent
+        parent = os.getppid()
         libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the request was made
             os._exit(137)
+        if lifeline is not None:
+            import select
+
+            poll = select.poll()
+            poll.register(lifeline, select.POLLOUT)
+            if any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0)):
+                os._exit(137)
 
 
 def become_subreaper() -> bool:

@@ -81,6 +81,11 @@ async function showSwagger(ctl: ServerController, log: vscode.LogOutputChannel, 
     void vscode.window.showWarningMessage("scorelint: save the script first: the sandbox imports the file on disk.");
     return undefined;
   }
+  if (!vscode.workspace.isTrusted) {  // Show Swagger imports the script: the project's code runs
+    void vscode.window.showWarningMessage("scorelint: Show Swagger imports the script in the sandbox; trust this " +
+      "workspace first (Workspaces: Manage Workspace Trust).");
+    return undefined;
+  }
   const chosen = version ?? (await pickVersion());
   if (!chosen) return undefined;
   const result = await vscode.window.withProgress(
@@ -96,6 +101,10 @@ async function showSwagger(ctl: ServerController, log: vscode.LogOutputChannel, 
       if (c) log.show(true);
     });
     return undefined;
+  }
+  if (result.reducedIsolation) {  // said every time: the script ran with less isolation than usual
+    log.warn(`Show Swagger: ${result.reducedIsolation}`);
+    void vscode.window.showWarningMessage(`scorelint: ${result.reducedIsolation}`);
   }
   const opened = await vscode.workspace.openTextDocument({ language: "json", content: formatSwagger(result) });
   await vscode.window.showTextDocument(opened, { preview: false, viewColumn: vscode.ViewColumn.Beside });

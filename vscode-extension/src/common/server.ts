@@ -70,6 +70,8 @@ export class ServerController implements vscode.Disposable {
         if (event.affectsConfiguration(SECTION)) void this.restart("settings changed");
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restart("workspace folders changed")),
+      // Trusted now: the workspace's interpreter and settings apply, the sandbox may import scripts.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart("the workspace is trusted")),
       onPythonExtensionChanged(() => void this.restart("Python extension installed or removed")),
     );
     const pythonChanged = await onPythonInterpreterChanged(() => {
@@ -94,7 +96,9 @@ export class ServerController implements vscode.Disposable {
   async resolve(): Promise<Interpreter> {
     const folder = this.primaryFolder();
     const setting = readRawSettings(folder).interpreter;
-    const fromPython = await pythonExtensionInterpreter(folder?.uri, this.log);
+    // The Python extension's selection may be a virtual environment inside the workspace: in a workspace
+    // the user has not trusted, that is the project's program, not the user's choice.
+    const fromPython = vscode.workspace.isTrusted ? await pythonExtensionInterpreter(folder?.uri, this.log) : undefined;
     return resolveInterpreter({ setting, pythonExtension: fromPython, platform: process.platform }, variableContext(folder));
   }
 

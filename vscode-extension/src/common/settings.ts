@@ -17,14 +17,19 @@ export function readRawSettings(scope: vscode.ConfigurationScope | undefined): R
     interpreter: config.get("interpreter"),
     args: config.get("args"),
     sandboxOnSave: config.get("sandbox.onSave"),
+    sandboxRequireIsolation: config.get("sandbox.requireIsolation"),
     showNotifications: config.get("showNotifications"),
   };
 }
 
-/** The server's settings for a workspace folder (or for files outside every folder). */
+/**
+ * The server's settings for a workspace folder (or for files outside every folder). In a workspace the user
+ * has not trusted, VS Code gives only the user's own values of the restricted settings (package.json,
+ * capabilities.untrustedWorkspaces) and the sandbox never runs.
+ */
 export function serverSettings(folder: vscode.WorkspaceFolder | undefined): { settings: ServerSettings; problems: string[] } {
   const ctx = variableContext(folder);
-  return toServerSettings(readRawSettings(folder), (v) => expandVariables(v, ctx));
+  return toServerSettings(readRawSettings(folder), (v) => expandVariables(v, ctx), vscode.workspace.isTrusted);
 }
 
 /** The server's settings for the folder holding `scopeUri` (the answer to `workspace/configuration`). */

@@ -13,6 +13,7 @@ export interface RawSettings {
   interpreter?: unknown;
   args?: unknown;
   sandboxOnSave?: unknown;
+  sandboxRequireIsolation?: unknown;
   showNotifications?: unknown;
 }
 
@@ -36,7 +37,12 @@ export interface ServerSettings {
   kind?: "auto" | "online" | "batch";
   /** A pyproject.toml or scorelint.toml to use instead of searching (like --config). */
   configFile?: string;
-  sandbox: { onSave: boolean };
+  /**
+   * onSave: import the script in the sandbox on save (never in an untrusted workspace). trustProject: the
+   * workspace is trusted, so the project's [tool.scorelint.sandbox] may choose the interpreter and weaken
+   * isolation (scorelint/sandbox/settings.py). requireIsolation: like --require-isolation.
+   */
+  sandbox: { onSave: boolean; trustProject: boolean; requireIsolation?: boolean };
 }
 
 export interface ParsedArgs {
@@ -123,6 +129,7 @@ export function shouldNotify(level: NotificationLevel, severity: "error" | "warn
 export function toServerSettings(
   raw: RawSettings,
   expand: (value: string) => string = (v) => v,
+  trusted = true,
 ): { settings: ServerSettings; problems: string[] } {
   const { overrides, problems } = parseArgs(raw.args, expand);
   const settings = { enable: raw.enable === undefined ? true : raw.enable === true } as ServerSettings;
@@ -131,7 +138,8 @@ export function toServerSettings(
   if (overrides.ignore) settings.ignore = overrides.ignore;
   if (overrides.kind) settings.kind = overrides.kind;
   if (overrides.config) settings.configFile = overrides.config;
-  settings.sandbox = { onSave: raw.sandboxOnSave === true };
+  settings.sandbox = { onSave: trusted && raw.sandboxOnSave === true, trustProject: trusted };
+  if (raw.sandboxRequireIsolation === true) settings.sandbox.requireIsolation = true;
   return { settings, problems };
 }
 

@@ -10,7 +10,10 @@ export function swaggerRequestArguments(uri: string, version: string): unknown[]
   return [{ uri, version }];
 }
 
-export type SwaggerResult = { ok: true; document: unknown; text?: string } | { ok: false; message: string };
+/** reducedIsolation: the server's sentence when the sandbox ran with less than its full isolation. */
+export type SwaggerResult =
+  | { ok: true; document: unknown; text?: string; reducedIsolation?: string }
+  | { ok: false; message: string };
 
 /**
  * Accepts `{document, text?}` (text: the exact output of `scorelint swagger`), `{error}` / `{message}` for a
@@ -28,7 +31,9 @@ export function readSwaggerResult(raw: unknown): SwaggerResult {
     return { ok: false, message: String(obj.error ?? obj.message) };
   }
   if ("document" in obj) {
-    return { ok: true, document: obj.document, text: typeof obj.text === "string" ? obj.text : undefined };
+    const reducedIsolation = typeof obj.reducedIsolation === "string" ? obj.reducedIsolation : undefined;
+    return { ok: true, document: obj.document, text: typeof obj.text === "string" ? obj.text : undefined,
+      ...(reducedIsolation ? { reducedIsolation } : {}) };
   }
   return { ok: true, document: raw };
 }
