@@ -178,3 +178,20 @@ def test_cold_path_imports_no_yaml_library_without_deployments(tmp_path):
                                      capture_output=True, text=True, timeout=60, cwd=ROOT)
     imported = with_deployment.stdout.strip().splitlines()[-1]
     assert "'yaml'" in imported and "'azure" not in imported
+
+
+def test_readme_deployment_sample_is_a_real_run():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Deployments\n", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    command, expected = sample.split("\n", 1)
+    assert command == "$ cd tests/fixtures/deployments && scorelint check online"
+    out = scorelint("--output-format", "concise", "online", cwd=FIXTURES)
+    assert out.stdout == expected
+
+
+def test_deployment_interpreter_metadata_through_python_option():
+    """--python runs scorelint/deployment/installed.py under that interpreter: the same interpreter as the
+    default gives the same findings, through the subprocess path."""
+    default = findings(ONLINE)
+    through = findings(ONLINE, "--python", sys.executable)
+    assert where(through) == where(default)
