@@ -293,13 +293,16 @@ def decorator_parts(function, limit=200):
             continue
         seen.add(id(item))
         found.append(item)
-        for name in ("__wrapped__", "_self_wrapper"):  # wrapt's FunctionWrapper, functools.wraps
-            try:
-                inner = object.__getattribute__(item, name)
-            except AttributeError:
-                continue
-            stack.append(inner)
-        for cell in getattr(item, "__closure__", None) or ():
+        # Only into functions and wrapt's wrappers: the closures hold anything, and looking into an
+        # arbitrary object could run its code.
+        function = isinstance(item, types.FunctionType)
+        if function or type(item).__module__.startswith("wrapt"):
+            for name in ("__wrapped__", "_self_wrapper"):  # functools.wraps, wrapt's FunctionWrapper
+                try:
+                    stack.append(object.__getattribute__(item, name))
+                except AttributeError:
+                    pass
+        for cell in (item.__closure__ or ()) if function else ():
             try:
                 stack.append(cell.cell_contents)
             except ValueError:  # an empty cell
@@ -309,11 +312,14 @@ def decorator_parts(function, limit=200):
 
 def stand_in_sample(run):
     """Where a schema sample of `run` is built from a stand-in value: the value's path, or None."""
-    for part in decorator_parts(run):
-        if type(part).__module__.startswith("inference_schema"):
-            found = stand_in_inside(part)
-            if found:
-                return found
+    try:
+        for part in decorator_parts(run):
+            if type(part).__module__.startswith("inference_schema"):
+                found = stand_in_inside(part)
+                if found:
+                    return found
+    except Exception:  # noqa: BLE001 - private structures of other packages: best effort
+        pass
     return None
 
 
