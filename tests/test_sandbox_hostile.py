@@ -768,3 +768,34 @@ def test_a_huge_return_value_is_too_large_not_a_timeout(attack):
     assert "did not finish" not in result.failure.message
     assert result.elapsed < 15
     case.contained(result)
+
+
+def test_check_sandbox_reports_the_other_files_and_says_when_isolation_is_reduced(tmp_path):
+    """Items 5 and 7 through the command line: with -j 2, a file whose script poisons the channel is one
+    finding and the other file is still reported; with less isolation (the user's own configuration
+    turns namespaces off here), a warning on stderr in every output format, and --require-isolation
+    refuses to import at all."""
+    import json as jsonlib
+
+    project = _fresh(tmp_path)
+    (project / "bad_score.py").write_text(FIND_CHANNEL + 'forge(\'{"t": "result", "n": "NONCE", "result": \' + '
+                                          '"[" * 100000)\n' + SCHEMA_TAIL)
+    (project / "good_score.py").write_text(SCHEMA_TAIL)
+    config = tmp_path / "xdg"
+    (config / "scorelint").mkdir(parents=True)
+    (config / "scorelint" / "config.toml").write_text("[sandbox]\nnamespaces = false\n")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(config))
+    for fmt in ("concise", "json", "sarif"):
+        done = subprocess.run([sys.executable, "-m", "scorelint", "check", "--sandbox", "--no-cache", "-j", "2",
+                               "--output-format", fmt, str(project)], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert "scorelint: warning: the sandbox ran with less isolation" in done.stderr, (fmt, done.stderr)
+        assert "result channel" in done.stdout and "bad_score.py" in done.stdout, (fmt, done.stdout)
+        if fmt != "concise":
+            jsonlib.loads(done.stdout)  # standard output stays parseable
+        assert done.returncode == 1, (fmt, done.returncode, done.stderr)
+    refused = subprocess.run([sys.executable, "-m", "scorelint", "check", "--sandbox", "--no-cache",
+                              "--require-isolation", str(project / "good_score.py")], capture_output=True,
+                             text=True, env=env, timeout=120)
+    assert refused.returncode == 2 and "isolation is required" in refused.stdout + refused.stderr, refused
