@@ -300,3 +300,12 @@ def test_check_sandbox_respects_the_selection(project):
     done = scorelint("check", project / "missing_score.py", "--sandbox", "--no-stand-ins", "--ignore", "import-failed",
                      "--output-format", "json", "--no-cache")
     assert not [item for item in json.loads(done.stdout) if item["code"] == "SL901"]
+
+
+def test_check_sandbox_imports_scripts_only_not_the_deployment_files():
+    # `check DIR` also checks deployment YAML and conda files: the sandbox imports only the Python script
+    # (importing deployment.yml gave "import-failed: 'NoneType' object has no attribute 'loader'").
+    folder = Path(__file__).parent / "fixtures" / "deployments" / "clean"
+    done = scorelint("check", folder, "--sandbox", "--no-cache", "--select", "SL9", "--output-format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == []

@@ -238,8 +238,8 @@ def add_sandbox_findings(outcomes, pipeline, overrides: dict, jobs: int = 1) -> 
     work = []
     for outcome in outcomes:
         result = outcome.result
-        if result.error or str(outcome.path) == "-":
-            continue
+        if result.error or str(outcome.path) == "-" or Path(outcome.path).suffix != ".py":
+            continue  # (deployment YAML, conda and requirements files are checked too: not scripts)
         try:
             linter = pipeline.linter_for(outcome.path)
         except Exception:  # noqa: BLE001 - reported by the static pass already
