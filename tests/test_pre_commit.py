@@ -186,3 +186,28 @@ def test_hook_checks_a_deployment_when_its_conda_file_changes(hook_repo, tmp_pat
     assert done.returncode == 1, output
     assert "deploy/environment/conda.yaml:2:5: SL708 [python-below-server-minimum]" in output, output
     assert "ci.yml" not in output, output
+
+
+def test_the_readme_snippet_names_the_release_tag_of_this_version(hook_repo, tmp_path):
+    """README's snippet works as written: its `rev` is `v` + scorelint.__version__ (the hooks file's comment
+    says the same), and pre-commit, given that snippet with the repository's address replaced by a copy
+    tagged with that name, installs the hook from the tag and runs it."""
+    import re
+
+    from scorelint import __version__
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## Pre-commit\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    assert re.search(r"^\s*rev: (\S+)$", snippet, re.M).group(1) == f"v{__version__}"
+    hooks_comment = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert f"#     rev: v{__version__}\n" in hooks_comment
+
+    repo, env = hook_repo
+    git("tag", "-f", f"v{__version__}", cwd=repo)
+    project = make_project(tmp_path, {"deploy/score.py": BAD, ".pre-commit-config.yaml": snippet.replace(
+        "https://github.com/scorelint/scorelint", str(repo))})
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "deploy/score.py:1:1: SL003 [missing-run]" in output, output
