@@ -707,7 +707,7 @@ def _fits_category(category: str, text: str) -> bool:
         return "@" in text
     if category == "phone":
         only = "".join(c for c in text if c.isdigit())
-        fictional = only.startswith("555") or only[3:6] == "555" or only[4:7] == "555"
+        fictional = only.startswith("555") or only[3:6] == "555" or only[4:7] == "555" or _fictional_phone(only)
         return 7 <= digits <= 15 and digits >= 0.7 * alnum and not fictional
     if category in ("national-id", "bank-account"):
         return digits >= 5 and " " not in text.strip()[:1]
@@ -898,10 +898,12 @@ def _numbers(text: str) -> tuple[str, str] | None:
 
 
 def _fictional_phone(digits: str) -> bool:
-    """Ranges reserved for fiction: North American 555 exchanges, the UK's drama numbers."""
+    """Ranges reserved for fiction: North American 555 exchanges, the UK's drama numbers (Ofcom), written
+    internationally (+44 20 7946 0xxx) or nationally (020 7946 0xxx)."""
     if digits.startswith("1") and len(digits) == 11 and digits[4:7] == "555":
         return True
-    return digits.startswith("44") and any(digits[2:].startswith(prefix) for prefix in _FICTIONAL_UK)
+    national = digits[2:] if digits.startswith("44") else digits[1:] if digits.startswith("0") else None
+    return national is not None and national.startswith(_FICTIONAL_UK)
 
 
 def _cpf_ok(digits: str) -> bool:

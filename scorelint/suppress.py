@@ -20,6 +20,7 @@ import libcst as cst
 from .source import ParsedSource
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
+_CODE = re.compile(r"[A-Za-z]+[0-9]+")
 _TOOL = re.compile(r"#\s*scorelint:\s*(?P<verb>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\])?")
 
 
@@ -77,8 +78,14 @@ def parse_comment(text: str) -> tuple[bool, frozenset[str] | None] | None:
         if not match:
             return None
         raw = match["codes"]
-    codes = None if raw is None else frozenset(c for c in re.split(r"[\s,]+", raw.strip()) if c)
+    # Case does not matter, as in --select: `# NOQA: sl501` suppresses SL501 (codes are kept upper case,
+    # rule names lower case).
+    codes = None if raw is None else frozenset(_normal(c) for c in re.split(r"[\s,]+", raw.strip()) if c)
     return file_level, codes or None
+
+
+def _normal(word: str) -> str:
+    return word.upper() if _CODE.fullmatch(word) else word.lower()
 
 
 def _ends_header(module: cst.Module, line: cst.EmptyLine) -> bool:

@@ -815,3 +815,22 @@ def test_target_version_scopes_the_rule_about_server_1_4(tmp_path, env):
     assert (flag.returncode, err(flag)) == (2, "scorelint: error: --target-version must be an "
                                                "azureml-inference-server-http version such as 1.3 or 1.4.0, not "
                                                "'latest'\n")
+
+
+def test_message_defects_of_issue_17(tmp_path, env):
+    # `# NOQA:sl501` suppresses SL501 as `--select sl501` selects it: case does not matter.
+    write(tmp_path, "a_score.py", 'import os\n\ndef init():\n    global model\n'
+                                  '    model = os.path.join(os.getenv("AZUREML_MODEL_DIR"), "m.pkl")  # NOQA:sl501\n\n'
+                                  'def run(data):\n    return model\n')
+    lower = scorelint("a_score.py", "--select", "sl501,sl009", cwd=tmp_path, env=env, real=True)
+    assert (lower.returncode, out(lower)) == (0, "All checks passed (1 file).\n")
+    # An unknown code cannot hide anything: unused-suppression does not say it would.
+    write(tmp_path, "b_score.py", "def init():\n    pass\n\ndef run(data):\n    return data  # noqa: SL999\n")
+    unknown = out(scorelint("b_score.py", "--select", "SL009", cwd=tmp_path, env=env, real=True))
+    assert "`SL999` names no scorelint rule" in unknown and "hide" not in unknown
+    # run-may-return-none suggests a 405 only where run sees the HTTP method (@rawhttp).
+    write(tmp_path, "c_score.py", "import json\n\ndef init():\n    pass\n\ndef run(data):\n    body = json.loads(data)\n"
+                                  "    if body.get('kind') == 'a':\n        return 1\n    elif body.get('kind') == 'b':\n"
+                                  "        return 2\n")
+    plain = out(scorelint("c_score.py", "--select", "SL205", cwd=tmp_path, env=env, real=True))
+    assert "no branch of this `if` chain matches" in plain and "405" not in plain

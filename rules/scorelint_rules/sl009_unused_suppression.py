@@ -262,7 +262,7 @@ class UnusedSuppression(Rule):
             def run(data):
                 return data  # noqa: sl501
             """, also_select=("SL501",),
-                message_contains="case-sensitive",
+                message_contains="no SL501 (model-dir-may-be-none) finding",
                 fixed="""
             def init():
                 pass
@@ -317,27 +317,26 @@ class UnusedSuppression(Rule):
                 continue
             if rule.code not in enabled:
                 continue  # the rule did not check this file: nothing to judge
-            if rule.code in item.used and word in (rule.code, rule.name):
+            if rule.code in item.used:
                 continue
             unused.append(token)
-            if word not in (rule.code, rule.name):
-                right = rule.code if _OURS.match(word) else rule.name
-                notes.append(f"`{word}` matches nothing because codes are case-sensitive (write `{right}`)")
-            else:
-                notes.append(f"no {rule.code} ({rule.name}) finding is reported here")
+            notes.append(f"no {rule.code} ({rule.name}) finding is reported here")
         if not unused:
             return None
         remaining = [t for t in tokens if t not in unused]
         if tool is None:
             remaining = [t for t in remaining if _CODE_LIKE.match(t[2])]  # prose after the codes does not count
         names = ", ".join(f"`{t[2]}`" for t in unused)
+        # A code no rule has can hide nothing, now or later: it is only noise (or a typo of a real code).
+        # A real rule's code can hide a finding the rule makes there later.
+        risk = ("would silently hide a future finding" if any(registry.lookup(t[2]) for t in unused)
+                else "only misleads the reader (or misspells the code meant)")
         if remaining:
             verb = "suppresses" if len(unused) == 1 else "suppress"
-            message = (f"In `{written}`, {names} {verb} nothing: {'; '.join(notes)}, so {names} would silently "
-                       f"hide a future finding; remove {names} from the comment.")
+            message = (f"In `{written}`, {names} {verb} nothing: {'; '.join(notes)}, so {names} {risk}; "
+                       f"remove {names} from the comment.")
         else:
-            message = (f"`{written}` suppresses nothing: {'; '.join(notes)}, so the comment would silently hide a "
-                       "future finding; remove it.")
+            message = (f"`{written}` suppresses nothing: {'; '.join(notes)}, so the comment {risk}; remove it.")
         return cls._diagnostic(item, source, match, (tokens, unused) if remaining else None, message)
 
     @classmethod

@@ -170,9 +170,11 @@ class RunMayReturnNone(Rule):
             self.report(handler, message, fix=fix, span=self._header_span(handler))
             return
         if why == "if":
+            # Only a @rawhttp run sees the HTTP method; elsewhere a 405 would answer a question nobody asked.
+            method = (" (for an unsupported HTTP method: `AMLResponse(\"Method not allowed\", 405)`)"
+                      if self.facts.is_rawhttp else "")
             message = (f"When no branch of this `if` chain matches, control falls off the end: {end}; add an `else` "
-                       "that returns an error response (for an unsupported HTTP method: "
-                       "`AMLResponse(\"Method not allowed\", 405)`) or raises.")
+                       f"that returns an error response{method} or raises.")
             self.report(point.test, message)  # type: ignore[attr-defined]
             return
         if why == "loop":

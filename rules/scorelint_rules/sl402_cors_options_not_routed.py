@@ -91,7 +91,8 @@ class CorsOptionsNotRouted(Rule):
         if not strings:
             return
         self.report(preferred_report_node(facts, strings),
-                    "Azure ML routes only GET and POST to the container, so a browser's OPTIONS preflight may fail "
-                    "before it reaches these hand-written CORS headers; to let the server answer CORS, set "
+                    "Azure ML may route only GET and POST to the container, so a browser's OPTIONS preflight may fail "
+                    "before it reaches these hand-written CORS headers (where it does reach the container, a "
+                    "@rawhttp `run` must answer it: see cors-without-options); to let the server answer CORS, set "
                     "`AML_CORS_ORIGINS` to the allowed origins in the deployment's environment and add `flask-cors` "
-                    "to its dependencies (a @rawhttp `run` must still answer OPTIONS with 200).")
+                    "to its dependencies.")

@@ -180,7 +180,9 @@ def _sensitive(result: SwaggerResult, text: str, options) -> list[Diagnostic]:
                 seen.add(key)
                 what, instead = KINDS.get(finding.kind, (finding.kind, "a placeholder"))
                 place = _place(schema_name, finding.path)
-                detail = finding.detail if finding.detail and finding.detail != what else ""
+                detail = finding.detail or ""
+                if detail.startswith(what):  # "a phone number (going by the key's name)": say `what` once
+                    detail = detail[len(what):].strip(" ()")
                 detail = ": ".join(part for part in (detail, finding.excerpt) if part) or what
                 message = (f"The Swagger document the server publishes shows {what} ({detail}) in the example of "
                            f"{place}: anyone who can fetch /swagger.json reads it. Use {instead} in the sample.")
