@@ -301,8 +301,11 @@ class ScorelintServer(LanguageServer):
             linter = await loop.run_in_executor(self.lint_pool, self.pipeline.linter_for, path)
             text = decode_source(path.read_bytes())
             static = {str(d.code) for d in state.outcome.diagnostics} if state.outcome is not None else set()
+            notes: list[str] = []  # reduced isolation, project settings ignored: shown to the user
             found = await loop.run_in_executor(self.sandbox_pool, swagger.sandbox_diagnostics, path, text,
-                                               linter, static)
+                                               linter, static, notes)
+            for note in notes:
+                self.report(note, show=True)
         except swagger.SandboxUnavailable as exc:
             self.report(str(exc), show=True)
             return

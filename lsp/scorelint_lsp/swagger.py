@@ -121,13 +121,16 @@ def show_swagger(path: Path, settings: Settings, options: dict[str, Any]) -> dic
     }
 
 
-def sandbox_diagnostics(path: Path, text: str, linter: Any, static_codes: set[str]) -> list:
+def sandbox_diagnostics(path: Path, text: str, linter: Any, static_codes: set[str],
+                        notes: list[str] | None = None) -> list:
     """The sandbox rules' findings for the saved script (engine Diagnostics, source "sandbox"), through the
     document pipeline as the command line gets them: enabled rules, options, suppression comments; what
-    the static pass already reports is not repeated."""
+    the static pass already reports is not repeated. `notes` receives what the user must be told (the
+    sandbox ran with less isolation, project settings were ignored)."""
     sandbox = _sandbox()
     try:
-        return sandbox_findings(linter, path, text, static_codes, worker_for=lambda options: WORKERS.get(options.python))
+        return sandbox_findings(linter, path, text, static_codes, notes=notes,
+                                worker_for=lambda options: WORKERS.get(options.python))
     except ImportError as exc:
         raise SandboxUnavailable(f"sandbox diagnostics not available in this installation ({exc})") from None
     except sandbox.SandboxError as exc:

@@ -34,3 +34,19 @@ async def test_sandbox_diagnostics_on_save(vscode: LanguageClient):
     # they stay while the user edits (until the next save), next to the static findings
     # (run then reads `data`, which nothing binds any more: SL011 too)
     assert codes(await d.change(d.text.replace("def run(data):", "def run():"))) == ["SL006", "SL011", "SL904"]
+
+
+async def test_sandbox_on_save_says_when_isolation_is_reduced(vscode: LanguageClient):
+    """The editor's own settings are the user's word: namespaces off is allowed, and said plainly."""
+    from .test_lsp_server import GOOD
+
+    await start(vscode, "visual-studio-code", vscode.root, {"sandbox": {"onSave": True, "namespaces": False}})
+    d = doc(vscode, "score.py", GOOD)
+    await d.open()
+    vscode.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=d.uri)))
+    while True:
+        params = await asyncio.wait_for(vscode.wait_for_notification(types.WINDOW_SHOW_MESSAGE), 60)
+        if "less isolation" in params.message:
+            break
+    assert params.type == types.MessageType.Warning
