@@ -43,13 +43,15 @@ def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings],
     errors: list[PathError] = []
     seen: set[Path] = set()
 
-    def add(path: Path, explicit: bool) -> None:
+    def add(path: Path, explicit: bool, deployment: bool = False) -> None:
         key = path.absolute()
         if key not in seen:
             seen.add(key)
-            # A YAML file, or a requirements file named on the command line: scorelint.deployment reads them.
+            # A YAML file, a requirements file named on the command line, or a Python file holding SDK
+            # deployment definitions (found in a folder): scorelint.deployment reads them.
             suffix = path.suffix.lower()
-            targets.append(Target(path, explicit, deployment=suffix in YAML_SUFFIXES or (explicit and suffix == ".txt")))
+            deployment = deployment or suffix in YAML_SUFFIXES or (explicit and suffix == ".txt")
+            targets.append(Target(path, explicit, deployment=deployment))
 
     for path in paths:
         if path.is_dir():
@@ -57,8 +59,11 @@ def discover(paths: list[Path], settings: Settings | Callable[[Path], Settings],
                 # `docker run -v ./score.py:...` with a missing file makes an empty folder of that name.
                 errors.append(PathError(path, "is an empty directory, not a Python file"))
                 continue
-            for found in _walk(path, _settings_of_folder(settings), errors):
+            sdk_found: list[Path] = []
+            for found in _walk(path, _settings_of_folder(settings), errors, sdk_found):
                 add(found, False)
+            for found in sdk_found:
+                add(found, False, deployment=True)
         elif path.exists():
             problem = _not_a_file(path)
             if problem is not None:
@@ -114,7 +119,10 @@ def _settings_of_folder(settings: Settings | Callable[[Path], Settings]) -> Call
     return of
 
 
-def _walk(root: Path, settings_of: Callable[[Path], Settings], errors: list[PathError]) -> list[Path]:
+def _walk(root: Path, settings_of: Callable[[Path], Settings], errors: list[PathError],
+          sdk_found: list[Path]) -> list[Path]:
+    """Entry scripts and deployment YAML under `root`; Python files holding SDK deployment definitions go to
+    `sdk_found`."""
     found: list[Path] = []
     visited: set[tuple[int, int]] = set()
 
@@ -148,6 +156,8 @@ def _walk(root: Path, settings_of: Callable[[Path], Settings], errors: list[Path
                 continue
             if is_entry_script(path, settings, walked=True):
                 found.append(path)
+            elif not _excluded(path, settings) and _defines_sdk_deployment(path):
+                sdk_found.append(path)
     return found
 
 
@@ -166,9 +176,22 @@ _DEPLOYMENT_MAX_BYTES = 1_000_000
 def may_be_deployment(path: Path) -> bool:
     """A cheap test before a YAML file is parsed as an Azure ML deployment: the words no deployment does
     without (scorelint.deployment.definition decides for real)."""
+    return _head_matches(path, _DEPLOYMENT_WORDS)
+
+
+def _head_matches(path: Path, pattern: re.Pattern) -> bool:
     try:
         with open(path, "rb") as handle:
             data = handle.read(_DEPLOYMENT_MAX_BYTES)
     except OSError:
         return False
-    return _DEPLOYMENT_WORDS.search(data) is not None
+    return pattern.search(data) is not None
+
+
+def _defines_sdk_deployment(path: Path) -> bool:
+    """A Python file that calls ManagedOnlineDeployment(...), BatchDeployment(...) or InferenceConfig(...)
+    (a cheap text test; scorelint.deployment.sdk reads it for real)."""
+    return _head_matches(path, SDK_DEPLOYMENT_CALL)
+
+
+SDK_DEPLOYMENT_CALL = re.compile(rb"(ManagedOnlineDeployment|KubernetesOnlineDeployment|BatchDeployment|InferenceConfig)\s*\(")

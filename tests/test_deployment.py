@@ -195,3 +195,33 @@ def test_deployment_interpreter_metadata_through_python_option():
     default = findings(ONLINE)
     through = findings(ONLINE, "--python", sys.executable)
     assert where(through) == where(default)
+
+
+def test_sdk_definitions_in_python_are_read():
+    """SDK v2 (`ManagedOnlineDeployment(...)` with nested `CodeConfiguration`, `Environment`,
+    `OnlineRequestSettings`, `ProbeSettings`, module-level constants) and SDK v1 (`InferenceConfig` with
+    `CondaDependencies.create`): findings on the keyword arguments' lines, and on the script they name."""
+    sdk = "tests/fixtures/deployments/sdk"
+    items = findings(sdk)
+    assert where(items) == {
+        (f"{sdk}/deploy_v2.py", 20, "scoring-script-not-found"),
+        (f"{sdk}/deploy_v2.py", 22, "request-timeout-above-maximum"),
+        (f"{sdk}/deploy_v2.py", 22, "concurrency-without-worker-count"),
+        (f"{sdk}/deploy_v2.py", 23, "probe-value-below-minimum"),
+        (f"{sdk}/src/score.py", 5, "package-not-in-environment"),
+    }
+    v1 = next(f for f in items if f["path"].endswith("score.py"))
+    assert v1["severity"] == "info" and "azureml-defaults" in v1["message"]  # what it brings is unknown here
+
+
+def test_sdk_call_with_variables_is_not_guessed(tmp_path):
+    """`code=PROJECT_ROOT` computed at run time (Azure-Samples/AzureML_industry_labs): the script's place is
+    unknown, so a literal scoring_script is not looked for beside the file."""
+    (tmp_path / "deploy.py").write_text(
+        "from azure.ai.ml.entities import ManagedOnlineDeployment, CodeConfiguration\n"
+        "import sys\n"
+        "folder = sys.argv[1]\n"
+        "d = ManagedOnlineDeployment(name='b', endpoint_name='e', instance_type='x', instance_count=1,\n"
+        "    code_configuration=CodeConfiguration(code=folder, scoring_script='pipeline/score.py'))\n")
+    out = scorelint(str(tmp_path))
+    assert "SL701" not in out.stdout, out.stdout

@@ -95,6 +95,9 @@ def test_folder_discovery_checks_only_the_entry_scripts():
     are reported with SL002/SL003 only when named explicitly, as test_findings_... shows)."""
     targets, errors = discover([SEEDS], Settings())
     assert not errors
-    found = sorted(t.path.relative_to(SEEDS).as_posix() for t in targets)
+    found = sorted(t.path.relative_to(SEEDS).as_posix() for t in targets if not t.deployment)
     assert found == sorted(name for name, entry in EXPECTED.items() if entry["entry_script"])
+    # The SDK deployment snippets are read as deployments (scorelint.deployment.sdk), not linted as scripts.
+    deployments = [t.path.relative_to(SEEDS).as_posix() for t in targets if t.deployment]
+    assert deployments and all(not EXPECTED[name]["entry_script"] for name in deployments)
     assert len(found) < len(SCRIPTS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from scorelint.deployment.codefolder import dotted_name
 from scorelint.deployment.rule import DeploymentInvalid, DeploymentRule, DeploymentValid
 from scorelint.deployment.yamlfile import Located
 from scorelint.model import Range, Severity
@@ -123,7 +124,7 @@ def _model_dir_paths(tree: ast.Module):
     # `a / b / c` nests as ((a / b) / c): only the outermost division starts a chain.
     inner = {id(n.left) for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _dotted(node.func) in ("os.path.join", "path.join", "join") and node.args:
+        if isinstance(node, ast.Call) and dotted_name(node.func) in ("os.path.join", "path.join", "join") and node.args:
             if _is_model_dir(node.args[0], names):
                 parts = _literals(node.args[1:])
                 if parts is not None:
@@ -131,7 +132,7 @@ def _model_dir_paths(tree: ast.Module):
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and id(node) not in inner:
             chain = _div_chain(node)
             base = chain[0]
-            if isinstance(base, ast.Call) and _dotted(base.func) in ("Path", "pathlib.Path") and base.args \
+            if isinstance(base, ast.Call) and dotted_name(base.func) in ("Path", "pathlib.Path") and base.args \
                     and _is_model_dir(base.args[0], names):
                 parts = _literals(chain[1:])
                 if parts is not None:
@@ -154,21 +155,15 @@ def _div_chain(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return ""
 
 
 def _is_model_dir(node: ast.expr, names: set[str] = frozenset()) -> bool:
     """os.environ["AZUREML_MODEL_DIR"], os.environ.get(...), os.getenv(...), or a name assigned one."""
     if isinstance(node, ast.Name):
         return node.id in names
-    if isinstance(node, ast.Subscript) and _dotted(node.value).endswith("environ"):
+    if isinstance(node, ast.Subscript) and dotted_name(node.value).endswith("environ"):
         key = node.slice
         return isinstance(key, ast.Constant) and key.value == _MODEL_DIR
-    if isinstance(node, ast.Call) and _dotted(node.func) in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+    if isinstance(node, ast.Call) and dotted_name(node.func) in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
         return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == _MODEL_DIR
     return False

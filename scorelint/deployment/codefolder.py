@@ -217,3 +217,12 @@ def _is_main_or_type_checking(test: ast.expr) -> bool:
     if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
         return True
     return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def dotted_name(node: ast.expr) -> str:
+    """`os.path.join` for an ast Name/Attribute chain; "" for any other expression."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr}"
+    return ""

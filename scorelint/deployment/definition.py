@@ -42,10 +42,12 @@ class Deployment:
     request_settings: dict[str, Located] = field(default_factory=dict)
     request_settings_key: Located | None = None
     probes: dict[str, dict[str, Located]] = field(default_factory=dict)
+    source: str = "yaml"  # "yaml", "sdk" (SDK v2 Python) or "sdk-v1": where the definition was read from
+    code_unknown: bool = False  # the code folder is given, but not as a literal (SDK definitions)
 
     @property
     def is_template(self) -> bool:
-        return is_template(self.doc.text)
+        return self.source == "yaml" and is_template(self.doc.text)
 
     @property
     def is_online(self) -> bool:
@@ -60,7 +62,7 @@ class Deployment:
     @property
     def script_path(self) -> Path | None:
         if self.scoring_script is None or not isinstance(self.scoring_script.value, str) \
-                or is_placeholder(self.scoring_script.value):
+                or is_placeholder(self.scoring_script.value) or self.code_unknown:
             return None
         code_dir = self.code_dir
         if code_dir is None:
@@ -120,17 +122,23 @@ def read_deployment(path: Path, doc: YamlDocument | None = None, overlay: dict[P
     kind = deployment_kind(doc.data)
     if kind is None:
         return None
-    data = doc.data
-    deployment = Deployment(path, kind, doc, doc.at_start())
+    return fill_deployment(Deployment(path, kind, doc, doc.at_start()), doc, doc.data, path.parent, overlay)
+
+
+def fill_deployment(deployment: Deployment, doc: YamlDocument, data: dict, folder: Path,
+                    overlay: dict[Path, str] | None = None) -> Deployment:
+    """Read the keys rules look at from `data` (a YAML document, or an SDK call turned into the same shape)."""
     code_configuration = data.get("code_configuration")
     if isinstance(code_configuration, dict):
         deployment.code = doc.value(code_configuration, "code")
         deployment.scoring_script = doc.value(code_configuration, "scoring_script")
+        # An SDK call whose code folder is computed (`code=PROJECT_ROOT`): where the script is, is unknown.
+        deployment.code_unknown = "code" in getattr(code_configuration, "unknown", ())
     deployment.model = doc.key(data, "model")
     model = data.get("model")
     if isinstance(model, dict) and isinstance(model.get("path"), str) and not _is_remote(model["path"]):
         deployment.model_path = doc.value(model, "path")
-    deployment.environment = _environment(doc, data, path.parent, overlay)
+    deployment.environment = _environment(doc, data, folder, overlay)
     variables = data.get("environment_variables")
     deployment.environment_variables_key = doc.key(data, "environment_variables")
     if isinstance(variables, dict):

@@ -31,6 +31,9 @@ class DeploymentRun:
             if path.suffix.lower() == ".txt":
                 self._add_related(path)
                 continue
+            if path.suffix == ".py":  # SDK v2/v1 definitions in Python (found by discovery's text test)
+                self._add_sdk(path)
+                continue
             deployment, error = load(path)
             if error is not None:
                 # A YAML named on the command line that cannot be read is an error; one found in a folder too
@@ -44,12 +47,24 @@ class DeploymentRun:
                 self._add_related(path)  # a conda file: the deployments that use it; other YAML: nothing
         for path in related:
             self._add_related(path)
+            self._add_sdk(path)
 
     def _add(self, deployment: Deployment) -> None:
         key = _key(deployment.path)
         if key not in self._seen:
             self._seen.add(key)
             self.deployments.append(deployment)
+
+    def _add_sdk(self, path: Path) -> None:
+        from .sdk import may_define_deployment, read_sdk_deployments
+
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return
+        if may_define_deployment(data):
+            for deployment in read_sdk_deployments(path):
+                self.deployments.append(deployment)  # several in one file: no de-duplication by path
 
     def _add_related(self, path: Path) -> None:
         from .related import deployments_using

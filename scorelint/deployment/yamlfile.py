@@ -46,6 +46,13 @@ class YamlDocument:
         self.data = _load(text)
 
     @classmethod
+    def from_data(cls, path: Path, text: str, data: Any) -> YamlDocument:
+        """A document whose values were read otherwise (an SDK call in Python), with positions in `text`."""
+        doc = cls.__new__(cls)
+        doc.path, doc.text, doc.lines, doc.data = path, text, text.splitlines(), data
+        return doc
+
+    @classmethod
     def read(cls, path: Path, overlay: dict[Path, str] | None = None) -> YamlDocument:
         """The file at `path`; `overlay` holds texts newer than the disk's (an editor's unsaved buffers)."""
         text = read_overlay(path, overlay)
@@ -90,9 +97,11 @@ class YamlDocument:
 
 
 class Mapping(dict):
-    """A YAML mapping as a dict; `marks[key]` = ((line, column) of the key, (line, column) of its value)."""
+    """A YAML mapping as a dict; `marks[key]` = ((line, column) of the key, (line, column) of its value).
+    From an SDK call, `unknown` holds the keywords whose values are not literals."""
 
     marks: dict
+    unknown: set = frozenset()
 
 
 class Sequence(list):
