@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import builtins
+import sys
 
 import libcst as cst
 
@@ -73,7 +74,8 @@ class UndefinedName(Rule):
     Offered only for well-known module names. Adding a standard-library import (`import os`) is safe. The
     conventional third-party ones (`import numpy as np`, `import pandas as pd`, `joblib`, `torch`,
     `tensorflow as tf`) are unsafe: the script then needs that package when it is imported, not only when
-    the line runs.
+    the line runs. The import goes where isort's default profile would put it among the imports at the top
+    (standard library, then third-party, a blank line between; `import x` before `from x import y`).
     """
 
     code = "SL011"
@@ -201,8 +203,8 @@ class UndefinedName(Rule):
                 line=7, message_contains="when the server calls it at start-up",
                 fixed="""
             import json
-            import joblib
             import os
+            import joblib
 
 
             def init():
@@ -214,11 +216,19 @@ class UndefinedName(Rule):
             def run(data):
                 return model.predict(json.loads(data)).tolist()
             """),
+        # Where isort would put it: the standard library above third-party imports, a blank line between.
+        Invalid("import numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n",
+                line=7, fixed="import json\n\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n"
+                "    return np.array(json.loads(data))\n"),
+        Invalid("from __future__ import annotations\nimport logging\nimport sys\n\nimport numpy as np\n\n"
+                "def init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n",
+                line=11, fixed="from __future__ import annotations\nimport json\nimport logging\nimport sys\n\n"
+                "import numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n"),
         # Two names, each reported once; np gets the conventional (unsafe) import.
         Invalid('"""Scoring."""\nimport json\n\ndef init():\n    pass\n\ndef run(data):\n'
                 "    rows = np.array(json.loads(data))\n    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n",
                 expected=2, line=8, message_contains="every request",
-                fixed='"""Scoring."""\nimport json\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n'
+                fixed='"""Scoring."""\nimport json\n\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n'
                       "    rows = np.array(json.loads(data))\n"
                       "    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n"),
         # At import time: the sample is built when the module is imported.
@@ -237,9 +247,9 @@ class UndefinedName(Rule):
             """,
                 line=4, message_contains="importing the script",
                 fixed="""
+            import pandas as pd
             from inference_schema.schema_decorators import input_schema
             from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
-            import pandas as pd
 
             sample = PandasParameterType(pd.DataFrame({'x': [1.0]}))
 
@@ -422,23 +432,67 @@ class UndefinedName(Rule):
         if line is None:
             return None
         body = self.source.module.body
-        anchor = None
+        docstring = None
+        imports: list[cst.SimpleStatementLine] = []  # the import block at the top of the module
         for statement in body:
             if type(statement) is not cst.SimpleStatementLine:
                 break
             smalls = statement.body
-            if all(type(s) in (cst.Import, cst.ImportFrom) for s in smalls) or (
-                    anchor is None and len(smalls) == 1 and type(smalls[0]) is cst.Expr
+            if all(type(s) in (cst.Import, cst.ImportFrom) for s in smalls):
+                imports.append(statement)
+                continue
+            if (docstring is None and not imports and len(smalls) == 1 and type(smalls[0]) is cst.Expr
                     and isinstance(smalls[0].value, cst.SimpleString)):
-                anchor = statement
+                docstring = statement
                 continue
             break
         unsafe = name in _THIRD_PARTY
-        if anchor is not None:
-            return self.fix(f"Add `{line}`", self.insert_after(anchor, "\n" + line), unsafe=unsafe)
+        title = f"Add `{line}`"
+        if imports:
+            return self.fix(title, self._isort_place(imports, line), unsafe=unsafe)
+        if docstring is not None:
+            return self.fix(title, self.insert_after(docstring, "\n" + line), unsafe=unsafe)
         if not body:
             return None
-        return self.fix(f"Add `{line}`", self.insert_before(body[0], line + "\n"), unsafe=unsafe)
+        return self.fix(title, self.insert_before(body[0], line + "\n"), unsafe=unsafe)
+
+    def _isort_place(self, imports: list[cst.SimpleStatementLine], line: str):  # noqa: ANN202
+        """Where isort (default profile) would put `line` in the block: sections in the order future,
+        standard library, third party, local, a blank line between two; within a section, `import x` before
+        `from x import y`, each by module name."""
+        new = _sort_key(line.split()[1], False)
+        after = next((s for s in imports if _statement_key(s, self.source) > new), None)
+        if after is None:
+            last = imports[-1]
+            same = _statement_key(last, self.source)[0] == new[0]
+            return self.insert_after(last, ("\n" if same else "\n\n") + line)
+        if _statement_key(after, self.source)[0] == new[0]:
+            return self.insert_before(after, line + "\n")
+        before = imports[imports.index(after) - 1] if imports.index(after) > 0 else None
+        if before is not None and _statement_key(before, self.source)[0] == new[0]:
+            return self.insert_after(before, "\n" + line)
+        return self.insert_before(after, line + "\n\n")  # a section of its own, above the next one
+
+
+_SECTIONS = {"__future__": 0}
+_STDLIB_MODULES = frozenset(sys.stdlib_module_names)
+
+
+def _sort_key(module: str, is_from: bool) -> tuple[int, int, str]:
+    top = module.split(".")[0]
+    if module.startswith("."):
+        section = 3  # local
+    else:
+        section = _SECTIONS.get(top, 1 if top in _STDLIB_MODULES else 2)
+    return section, int(is_from), module.lower()
+
+
+def _statement_key(statement: cst.SimpleStatementLine, source) -> tuple[int, int, str]:
+    first = statement.body[0]
+    if type(first) is cst.Import:
+        return _sort_key(source.code(first.names[0].name), False)
+    dots = "." * len(first.relative)
+    return _sort_key(dots + (source.code(first.module) if first.module is not None else ""), True)
 
 
 def _import_for(name: str) -> str | None:
