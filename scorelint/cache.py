@@ -65,23 +65,25 @@ def _stat_line(path: Path) -> bytes:
     return f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode()
 
 
-@lru_cache(maxsize=256)
 def _siblings_stamp(folder: str) -> bytes:
-    """Size and mtime of the Python modules beside a script (and in its sub-packages, one level down), up to
-    256 files: the rules read sibling modules (scorelint/crossmodule.py), so editing one must miss the cache."""
-    lines = []
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".py") and entry.is_file():
-                    lines.append(_stat_line(Path(entry.path)))
-                elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
-                    lines.extend(_stat_line(p) for p in Path(entry.path).glob("*.py"))
-                if len(lines) >= 256:
-                    break
-    except OSError:
-        pass
-    return b"".join(sorted(lines))
+    """Size and mtime of the Python modules beside a script and in its packages (folders with an
+    `__init__.py`, at any depth), up to 256 files: the rules read sibling modules (scorelint/crossmodule.py),
+    so editing one must miss the cache. Remembered per ResultCache (one run), not per process: `--watch`
+    runs again in the same process after a sibling changed."""
+    lines: list[bytes] = []
+    pending = [folder]
+    while pending and len(lines) < 256:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py") and entry.is_file():
+                        lines.append(_stat_line(Path(entry.path)))
+                    elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                        pending.append(entry.path)
+        except OSError:
+            continue
+    return b"".join(sorted(lines[:256]))
 
 
 def rule_packages(memo_dir: Path) -> list[str]:
@@ -124,13 +126,18 @@ class ResultCache:
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
         self.directory = directory
         self.salt = f"{code_fingerprint(directory)}|{settings_fingerprint}"
+        self._stamps: dict[str, bytes] = {}  # folder -> its modules' stamp, for this run
 
     def key(self, path: Path, data: bytes) -> str:
         digest = hashlib.sha256(self.salt.encode())
         digest.update(str(path).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         digest.update(data)
-        digest.update(_siblings_stamp(os.path.dirname(os.path.abspath(path))))
+        folder = os.path.dirname(os.path.abspath(path))
+        stamp = self._stamps.get(folder)
+        if stamp is None:
+            stamp = self._stamps[folder] = _siblings_stamp(folder)
+        digest.update(stamp)
         return digest.hexdigest()
 
     def _entry(self, key: str) -> Path:

@@ -211,3 +211,16 @@ def test_an_edited_sibling_misses_the_result_cache(tmp_path):
     second = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert second.returncode == 1, second.stdout + second.stderr
     assert [d["code"] for d in json.loads(second.stdout)] == ["SL203"]
+
+
+def test_each_run_reads_the_siblings_again(tmp_path):
+    """`--watch` runs again in the same process: a new run (a new ResultCache) sees an edited sibling."""
+    from scorelint.cache import ResultCache
+
+    script = tmp_path / "score.py"
+    script.write_text(_SCORE)
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text(_HELPERS)
+    first = ResultCache(tmp_path / "cache", "settings").key(script, script.read_bytes())
+    helpers.write_text(_HELPERS + "# edited\n")
+    assert ResultCache(tmp_path / "cache", "settings").key(script, script.read_bytes()) != first
