@@ -309,3 +309,41 @@ def test_check_sandbox_imports_scripts_only_not_the_deployment_files():
     done = scorelint("check", folder, "--sandbox", "--no-cache", "--select", "SL9", "--output-format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_try_hints_at_payload_and_model_dir(tmp_path):
+    """`try` says what it sent when the script has no schema and hints at --payload when run fails on it; an
+    init that cannot find its model file gets a hint at --model-dir; with them, the same scripts succeed."""
+    script = write(tmp_path, "score.py", """
+        import json
+        def init():
+            pass
+        def run(raw):
+            return json.loads(raw)["data"]
+        """)
+    done = scorelint("try", script)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "input:   an empty JSON object, {} (the script has no input schema" in done.stdout
+    assert ("hint: run() received {}, since the script has no input schema; send the request body a client would "
+            "send with --payload FILE (a JSON file)") in done.stderr
+    payload = tmp_path / "payload.json"
+    payload.write_text('{"data": [1, 2]}')
+    sent = scorelint("try", script, "--payload", payload)
+    assert sent.returncode == 0 and "hint:" not in sent.stderr, sent.stdout + sent.stderr
+
+    model = write(tmp_path, "model_score.py", """
+        import os
+        def init():
+            global size
+            size = len(open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.bin"), "rb").read())
+        def run(raw):
+            return size
+        """)
+    missing = scorelint("try", model, "--payload", payload)
+    assert missing.returncode == 1
+    assert ("hint: init() looked for a file that is not there; the sandbox's AZUREML_MODEL_DIR is an empty folder "
+            "unless you give the model's folder with --model-dir DIR") in missing.stderr
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.bin").write_bytes(b"12345")
+    found = scorelint("try", model, "--payload", payload, "--model-dir", tmp_path / "model")
+    assert found.returncode == 0 and "output:  5" in found.stdout, found.stdout + found.stderr

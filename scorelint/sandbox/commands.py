@@ -188,11 +188,16 @@ def try_command(script: Path, payload_file: Path | None, output_format: str, **g
         return EXIT_OK if result.passed else EXIT_FAILED
     if result.failure is not None:
         _report_failure(result, script)
+        if result.failure.kind == "init" and given.get("model_dir") is None and _missing_file(result.failure):
+            _err("hint: init() looked for a file that is not there; the sandbox's AZUREML_MODEL_DIR is an empty "
+                 "folder unless you give the model's folder with --model-dir DIR")
         _latency(result)
         return EXIT_FAILED
 
     out = sys.stdout.write
-    source = "the schema's example" if result.payload_source == "example" else str(payload_file)
+    default_body = result.payload_source == "example" and result.mode != "schema"
+    source = ("an empty JSON object, {} (the script has no input schema to take an example from)" if default_body
+              else "the schema's example" if result.payload_source == "example" else str(payload_file))
     out(f"status:  {result.status}{' OK' if result.status == 200 else ''}\n")
     _latency(result, out)
     out(f"input:   {source} ({_how_called(result.mode)})\n")
@@ -215,10 +220,18 @@ def try_command(script: Path, payload_file: Path | None, output_format: str, **g
     elif result.schema_note:
         out(f"schema:  {result.schema_note}\n")
     _notes(result)
+    if default_body and (result.run_error or result.status != 200):
+        _err("hint: run() received {}, since the script has no input schema; send the request body a client "
+             "would send with --payload FILE (a JSON file)")
     if result.stdout.strip() or result.stderr.strip():
         _err("the script printed:")
         _err("\n".join("    " + line for line in (result.stdout + result.stderr).strip().splitlines()[-20:]))
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _missing_file(failure) -> bool:
+    text = f"{failure.message}\n{failure.detail or ''}"
+    return "FileNotFoundError" in text or "No such file or directory" in text
 
 
 def _read_payload(path: Path) -> str:
