@@ -249,6 +249,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None
     scripts = [t.path for t in targets if not t.deployment]
     deployments = None
     named_scripts = [t.path for t in targets if t.explicit and not t.deployment and t.path.suffix == ".py"]
+    if named_scripts:
+        from .deployment.related import may_belong_to_a_deployment
+
+        named_scripts = [p for p in named_scripts if may_belong_to_a_deployment(p)]
     if any(t.deployment for t in targets) or named_scripts:
         # Deployment YAML found or named, or files that may belong to a deployment (a named script, conda or
         # requirements file: pre-commit names only what changed). YAML is parsed only when one is present.

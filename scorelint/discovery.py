@@ -176,10 +176,11 @@ _DEPLOYMENT_MAX_BYTES = 1_000_000
 def may_be_deployment(path: Path) -> bool:
     """A cheap test before a YAML file is parsed as an Azure ML deployment: the words no deployment does
     without (scorelint.deployment.definition decides for real)."""
-    return _head_matches(path, _DEPLOYMENT_WORDS)
+    return head_matches(path, _DEPLOYMENT_WORDS)
 
 
-def _head_matches(path: Path, pattern: re.Pattern) -> bool:
+def head_matches(path: Path, pattern: re.Pattern) -> bool:
+    """Whether `pattern` occurs in the first megabyte of the file."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(_DEPLOYMENT_MAX_BYTES)
@@ -191,7 +192,7 @@ def _head_matches(path: Path, pattern: re.Pattern) -> bool:
 def _defines_sdk_deployment(path: Path) -> bool:
     """A Python file that calls ManagedOnlineDeployment(...), BatchDeployment(...) or InferenceConfig(...)
     (a cheap text test; scorelint.deployment.sdk reads it for real)."""
-    return _head_matches(path, SDK_DEPLOYMENT_CALL)
+    return head_matches(path, SDK_DEPLOYMENT_CALL)
 
 
 SDK_DEPLOYMENT_CALL = re.compile(rb"(ManagedOnlineDeployment|KubernetesOnlineDeployment|BatchDeployment|InferenceConfig)\s*\(")

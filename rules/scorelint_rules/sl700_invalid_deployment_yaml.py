@@ -3,16 +3,6 @@ from __future__ import annotations
 import difflib
 
 from scorelint.deployment.rule import DeploymentInvalid, DeploymentRule, DeploymentValid
-from scorelint.deployment.schema import (
-    FIELDS,
-    NESTED,
-    NESTED_REQUIRED,
-    OUTPUT_ACTIONS,
-    REFERENCE_OR_MAPPING,
-    REQUIRED,
-    schema_kind,
-    type_problem,
-)
 from scorelint.model import Severity
 
 from ._deployment_examples import script, settings_yaml
@@ -81,6 +71,8 @@ class InvalidDeploymentYaml(DeploymentRule):
     ]
 
     def check(self) -> None:
+        from scorelint.deployment.schema import FIELDS, REQUIRED, schema_kind  # loaded with a deployment
+
         deployment = self.deployment
         doc, data = deployment.doc, deployment.doc.data
         kind = schema_kind(deployment.kind, data)
@@ -111,12 +103,22 @@ class InvalidDeploymentYaml(DeploymentRule):
             if not model.exists():
                 self.report_at(deployment.model_path, f"The model path `{deployment.model_path.value}` does not exist "
                                "(relative to this YAML's folder): `az ml` cannot upload the model.")
+        from scorelint.deployment.schema import OUTPUT_ACTIONS
+
         settings = data.get("settings") if kind == "model-batch" else data
         action = doc.value(settings, "output_action") if isinstance(settings, dict) else None
         if action is not None and str(action.value).lower() not in OUTPUT_ACTIONS:
             self.report_at(action, f"`output_action: {action.value}` is not one of {', '.join(OUTPUT_ACTIONS)}.")
 
     def _mapping(self, mapping: dict, fields: dict[str, str], prefix: str) -> None:
+        from scorelint.deployment.schema import (
+            NESTED,
+            NESTED_REQUIRED,
+            REFERENCE_OR_MAPPING,
+            schema_kind,
+            type_problem,
+        )
+
         doc = self.deployment.doc
         for key in mapping:
             where = doc.key(mapping, key)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from scorelint.deployment.packages import SERVER_PROVIDERS
 from scorelint.deployment.rule import DeploymentInvalid, DeploymentRule, DeploymentValid
 from scorelint.model import Severity
 
@@ -63,6 +62,8 @@ class InferenceServerNotInEnvironment(DeploymentRule):
     ]
 
     def check(self) -> None:
+        from scorelint.deployment.packages import SERVER_PROVIDERS  # loaded with a deployment, not with the rules
+
         deployment = self.deployment
         env = deployment.environment
         if not deployment.is_online or env is None or env.kind != "inline" or env.image_kind != "plain":

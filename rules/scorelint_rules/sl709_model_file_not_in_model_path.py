@@ -3,7 +3,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from scorelint.deployment.codefolder import dotted_name
 from scorelint.deployment.rule import DeploymentInvalid, DeploymentRule, DeploymentValid
 from scorelint.deployment.yamlfile import Located
 from scorelint.model import Range, Severity
@@ -118,6 +117,8 @@ def _at(path: Path, node: ast.expr, lines: list[str]) -> Located:
 
 def _model_dir_paths(tree: ast.Module):
     """(node, literal path parts) for each path built from AZUREML_MODEL_DIR with literal parts only."""
+    from scorelint.deployment.codefolder import dotted_name  # loaded with a deployment, not with the rules
+
     names = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_model_dir(node.value)
              for t in node.targets if isinstance(t, ast.Name)}
     found = []
@@ -159,6 +160,8 @@ def _div_chain(node: ast.expr) -> list[ast.expr]:
 
 def _is_model_dir(node: ast.expr, names: set[str] = frozenset()) -> bool:
     """os.environ["AZUREML_MODEL_DIR"], os.environ.get(...), os.getenv(...), or a name assigned one."""
+    from scorelint.deployment.codefolder import dotted_name
+
     if isinstance(node, ast.Name):
         return node.id in names
     if isinstance(node, ast.Subscript) and dotted_name(node.value).endswith("environ"):

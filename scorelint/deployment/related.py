@@ -22,14 +22,15 @@ _YAML = (".yml", ".yaml")
 
 
 def project_root(path: Path) -> Path:
-    """The nearest folder up holding .git or pyproject.toml (at most MAX_LEVELS up); without one, the folder
-    two levels above the file's (where sibling deploy/, env/ and src/ folders meet)."""
+    """The nearest folder up holding .git or pyproject.toml (at most MAX_LEVELS up); without one, the parent
+    of the file's folder (where sibling deploy/, env/ and src/ folders meet), never a wide folder such as
+    /tmp or a home folder by guess."""
     start = folder = path.absolute().parent
     for _ in range(MAX_LEVELS):
         if (folder / ".git").exists() or (folder / "pyproject.toml").is_file() or folder.parent == folder:
             return folder
         folder = folder.parent
-    return start.parent.parent if len(start.parts) > 2 else start
+    return start.parent if len(start.parts) > 2 else start
 
 
 def candidate_yaml(path: Path) -> list[Path]:
@@ -58,6 +59,15 @@ def _project_yaml(root: Path) -> tuple[Path, ...]:
         if seen > MAX_FILES:
             break
     return tuple(found)
+
+
+def may_belong_to_a_deployment(path: Path) -> bool:
+    """Whether a named file could belong to a deployment at all: its project has deployment-looking YAML, or
+    it holds SDK deployment calls itself. Cheap (a folder walk and text tests): the deployment machinery
+    and YAML are imported only when this says yes."""
+    from ..discovery import SDK_DEPLOYMENT_CALL, head_matches
+
+    return bool(candidate_yaml(path)) or (path.suffix == ".py" and head_matches(path, SDK_DEPLOYMENT_CALL))
 
 
 def uses(deployment, path: Path) -> bool:
