@@ -347,3 +347,18 @@ def test_try_hints_at_payload_and_model_dir(tmp_path):
     (tmp_path / "model" / "model.bin").write_bytes(b"12345")
     found = scorelint("try", model, "--payload", payload, "--model-dir", tmp_path / "model")
     assert found.returncode == 0 and "output:  5" in found.stdout, found.stdout + found.stderr
+
+
+def test_try_an_async_run_does_not_show_scorelints_own_warning(tmp_path):
+    script = write(tmp_path, "score.py", """
+        def init():
+            pass
+        async def run(raw):
+            return 1
+        """)
+    payload = tmp_path / "payload.json"
+    payload.write_text("{}")
+    done = scorelint("try", script, "--payload", payload)
+    assert done.returncode == 1
+    assert "run is `async def`, and the server calls it without awaiting it" in done.stdout
+    assert "RuntimeWarning" not in done.stderr and "worker.py" not in done.stderr, done.stderr

@@ -112,6 +112,11 @@ def do_try(request, script: Script, channel) -> dict:
             {"message": "An unexpected internal error occurred. Check the logs for more info."}))
         out["serialize_error"] = "%s: %s (the value run() returned has type %s)" % (
             type(exc).__name__, exc, type(output).__module__ + "." + type(output).__qualname__)
+        if type(output).__name__ == "coroutine" and hasattr(output, "close"):
+            # `async def run`: the server calls it without awaiting. Closing the coroutine keeps Python's
+            # "never awaited" RuntimeWarning, which names this file, out of what the script printed.
+            output.close()
+            out["serialize_error"] += "; run is `async def`, and the server calls it without awaiting it"
     return out
 
 
