@@ -482,7 +482,8 @@ def test_sarif_format(tmp_path, env):
     rules = run["tool"]["driver"]["rules"]
     assert run["tool"]["driver"]["name"] == "scorelint"
     assert run["columnKind"] == "unicodeCodePoints"
-    location = {"physicalLocation": {"artifactLocation": {"uri": "score.py"}, "region": {
+    assert run["artifacts"] == [{"location": {"uri": "score.py"}, "sourceLanguage": "python"}]
+    location = {"physicalLocation": {"artifactLocation": {"uri": "score.py", "index": 0}, "region": {
         "startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 14}}}
     first, second = run["results"]
     assert second == {"ruleId": "SL004", "ruleIndex": second["ruleIndex"], "level": "error",

@@ -99,6 +99,12 @@ def test_sarif_names_every_file_as_an_artifact():
                     f"{ONLINE}/deploy/green-deployment.yml", f"{ONLINE}/env/conda.yaml"}
     rule_ids = {r["ruleId"] for r in run["results"]}
     assert {"SL701", "SL702", "SL705", "SL708"} <= rule_ids
+    artifacts = run["artifacts"]
+    assert {a["location"]["uri"] for a in artifacts} == uris
+    assert {a["location"]["uri"]: a.get("sourceLanguage") for a in artifacts}[f"{ONLINE}/env/conda.yaml"] == "yaml"
+    for result in run["results"]:
+        location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert artifacts[location["index"]]["location"]["uri"] == location["uri"]
 
 
 def test_ci_annotations_point_at_the_yaml_line():

@@ -37,6 +37,12 @@ def _uri(display_path: str) -> str:
     return quote(os.fsencode(path.as_posix()), safe="/")
 
 
+def _language(uri: str) -> dict[str, str]:
+    suffix = uri.rsplit(".", 1)[-1].lower()
+    language = {"py": "python", "yml": "yaml", "yaml": "yaml"}.get(suffix)
+    return {"sourceLanguage": language} if language else {}
+
+
 class SarifReporter:
     needs_source = False
 
@@ -46,6 +52,8 @@ class SarifReporter:
         self.results: list[dict[str, Any]] = []
         self.notifications: list[dict[str, Any]] = []
         self.index = {rule.code: i for i, rule in enumerate(registry.rules)}
+        # Every file a finding is in (scripts, and with deployments their YAML, conda and requirements files).
+        self.artifacts: dict[str, int] = {}
 
     def file(self, display_path: str, result: LintResult, source: str | None = None) -> None:
         uri = _uri(display_path)
@@ -55,13 +63,16 @@ class SarifReporter:
                 "message": {"text": printable_path(result.error)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
             })
+        if result.diagnostics:
+            self.artifacts.setdefault(uri, len(self.artifacts))
         for d in result.diagnostics:
+            location = {"uri": uri, "index": self.artifacts[uri]}
             item: dict[str, Any] = {
                 "ruleId": d.code,
                 "ruleIndex": self.index[d.code],
                 "level": LEVELS[d.severity],
                 "message": {"text": d.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": _region(d.range)}}],
+                "locations": [{"physicalLocation": {"artifactLocation": location, "region": _region(d.range)}}],
             }
             if d.fix is not None:
                 item["fixes"] = [{
@@ -98,6 +109,8 @@ class SarifReporter:
             "columnKind": "unicodeCodePoints",
             "results": self.results,
         }
+        if self.artifacts:
+            run["artifacts"] = [{"location": {"uri": uri}, **_language(uri)} for uri in self.artifacts]
         if self.notifications:
             run["invocations"] = [{"executionSuccessful": False,
                                    "toolExecutionNotifications": self.notifications}]
