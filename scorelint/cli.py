@@ -265,6 +265,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None
     if show_files:
         for path in [*scripts, *(t.path for t in targets if t.deployment)]:
             stream.write(f"{path}\n")
+        stream.flush()
         sys.exit(exit_code)
     if verbose:
         _say_settings(run, scripts)
@@ -278,7 +279,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], output_format: str | None
     if add_noqa:
         from .noqa import add_noqa_comments
 
-        sys.exit(add_noqa_comments(outcomes, stream, quiet=quiet) or exit_code)
+        status = add_noqa_comments(outcomes, stream, quiet=quiet)
+        stream.flush()
+        sys.exit(status or exit_code)
 
     config_errors: set[str] = set()
     for outcome in outcomes:
@@ -388,6 +391,7 @@ def _show_settings(run, path: Path, stream) -> int:
         f"  enabled rules ({len(rules)}): {', '.join(rule.code for rule in rules)}",
     ]
     stream.write("\n".join(lines) + "\n")
+    stream.flush()
     return EXIT_CLEAN
 
 

@@ -721,6 +721,8 @@ def test_quiet_verbose_and_output_file(tmp_path, env):
     to_file = scorelint("score.py", "-o", "report.json", "--output-format", "json", cwd=tmp_path, env=env, real=True)
     assert (to_file.returncode, out(to_file)) == (1, "")
     assert json.loads((tmp_path / "report.json").read_text())[0]["code"] == "SL004"
+    listed = scorelint("--show-files", ".", "-o", "files.txt", cwd=tmp_path, env=env, real=True)
+    assert (listed.returncode, out(listed), (tmp_path / "files.txt").read_text()) == (0, "", "score.py\n")
     nowhere = scorelint("score.py", "-o", "missing/report.txt", cwd=tmp_path, env=env, real=True)
     assert nowhere.returncode == 2
     assert err(nowhere) == "scorelint: error: missing/report.txt: cannot write the report: No such file or directory\n"
