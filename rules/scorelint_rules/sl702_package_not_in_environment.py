@@ -89,8 +89,10 @@ class PackageNotInEnvironment(DeploymentRule):
     ]
 
     def check(self) -> None:
+        if not self.ctx.has_inline_environment:  # first: then there is no need to read the code folder
+            return
         code = self.ctx.code
-        if code is None or self.ctx.closure is None:
+        if code is None:
             return
         env = self.deployment.environment
         where = env.conda_file.name if env.conda_file is not None else "the environment"

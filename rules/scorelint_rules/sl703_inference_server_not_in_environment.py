@@ -74,8 +74,10 @@ class InferenceServerNotInEnvironment(DeploymentRule):
                                "nothing: the container cannot serve the deployment. Add a `conda_file` that "
                                "installs `azureml-inference-server-http`, or use an Azure ML inference image.")
             return
+        if not env.complete or any(env.package(p) for p in SERVER_PROVIDERS):
+            return  # listed: no need for installed metadata
         closure = self.ctx.closure
-        if not env.complete or closure is None or any(p in closure.provided for p in SERVER_PROVIDERS):
+        if closure is None or any(p in closure.provided for p in SERVER_PROVIDERS):
             return
         conda_reference = next((loc for loc in [_conda_key(deployment)] if loc is not None), env.where)
         self.report_at(conda_reference, f"{env.conda_file.name} does not install `azureml-inference-server-http` "

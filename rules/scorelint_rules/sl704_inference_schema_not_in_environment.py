@@ -77,8 +77,10 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
     ]
 
     def check(self) -> None:
-        code, closure = self.ctx.code, self.ctx.closure
-        if code is None or closure is None:
+        if not self.ctx.has_inline_environment:  # first: then there is no need to read the code folder
+            return
+        code = self.ctx.code
+        if code is None:
             return
         env = self.deployment.environment
         where = env.conda_file.name if env.conda_file is not None else "the environment"

@@ -93,22 +93,31 @@ class DeploymentContext:
 
         return metadata_for(self.python)
 
+    @property
+    def has_inline_environment(self) -> bool:
+        """An inline environment whose packages were read (a conda file, or an SDK's package list)."""
+        env = self.deployment.environment
+        return env is not None and env.kind == "inline" and env.conda_file is not None
+
     @cached_property
     def closure(self) -> Closure | None:
         """What the inline environment installs, as far as metadata tells (None: not an inline conda env)."""
         from .packages import closure
 
         env = self.deployment.environment
-        if env is None or env.kind != "inline" or env.conda_file is None:
+        if not self.has_inline_environment:
             return None
         extra = ("azureml-inference-server-http",) if env.image_kind == "inference" else ()
         return closure(env, self.metadata, extra)
 
     def verdict(self, module: str) -> Verdict | None:
-        from .packages import judge
+        from .packages import Verdict, judge, name_matches
 
-        if self.closure is None:
+        if not self.has_inline_environment:
             return None
+        # A package listed under the module's own name answers without reading installed metadata.
+        if any(name_matches(p.name, module) for p in self.deployment.environment.packages):
+            return Verdict("provided")
         return judge(module, self.deployment.environment, self.metadata, self.closure)
 
 
