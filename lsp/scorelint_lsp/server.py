@@ -1,8 +1,9 @@
 """scorelint's language server: the engine's diagnostics, fixes and rule docs in any LSP editor.
 
-A thin adapter over `scorelint.api.Linter`: the project's configuration is read by `scorelint.config`
-(with the editor's settings as overrides, the command line's precedence), entry scripts are recognised as
-the command line recognises them, and every finding, fix and position comes from the engine.
+The protocol over the document pipeline the command line uses (`scorelint.project.Pipeline`): settings
+per document (the editor's settings as overrides, the command line's precedence), the entry-script
+decision, the lint, and the same suppressions and options for sandbox findings; every finding, fix and
+position comes from the engine. tests/lsp/test_parity.py holds the two front ends to the same findings.
 
 Concurrency: the message loop (asyncio, pygls) only receives, schedules and sends. Linting runs on one
 worker thread (so results for a document come in order and nothing in the engine is shared between
