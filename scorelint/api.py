@@ -187,7 +187,7 @@ class Linter:
             noqa_line = source.range_of(statement).start.line if statement is not report.node else noqa_line
         return Diagnostic(
             code=rule.code, name=rule.name, severity=rule.severity, message=report.message, range=rng,
-            fix=fix, noqa_line=noqa_line, url=rule.url(),
+            fix=fix, noqa_line=noqa_line, url=rule.url(), help=report.help,
         )
 
     # --- fixing -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from . import __version__
 from .model import Applicability, Diagnostic, Edit, Fix, LintResult, Range, Severity
 from .untrusted import read_untrusted_whole
 
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
 MAX_ENTRY_BYTES = 64 << 20  # far above any real entry (a 1 MB script full of findings); past it: a miss
 
 
@@ -184,7 +184,7 @@ def _result_to_json(result: LintResult) -> dict:
         "diagnostics": [
             {
                 "code": d.code, "name": d.name, "severity": d.severity.value, "message": d.message,
-                "range": _range(d.range), "noqa_line": d.noqa_line, "url": d.url,
+                "help": d.help, "range": _range(d.range), "noqa_line": d.noqa_line, "url": d.url,
                 "fix": None if d.fix is None else {
                     "message": d.fix.message, "applicability": d.fix.applicability.value,
                     "edits": [[_range(e.range), e.content] for e in d.fix.edits],
@@ -204,6 +204,6 @@ def _result_from_json(raw: dict) -> LintResult:
                       edits=tuple(Edit(_unrange(r), content) for r, content in d["fix"]["edits"]))
         diagnostics.append(Diagnostic(
             code=d["code"], name=d["name"], severity=Severity(d["severity"]), message=d["message"],
-            range=_unrange(d["range"]), fix=fix, noqa_line=d["noqa_line"], url=d["url"],
+            range=_unrange(d["range"]), fix=fix, noqa_line=d["noqa_line"], url=d["url"], help=d.get("help"),
         ))
     return LintResult(raw["path"], diagnostics=diagnostics)

@@ -4,6 +4,7 @@ rule table in README.md all come from here, so they cannot drift from the code
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,32 @@ def rule_markdown(rule: type[Rule], heading: str = "#") -> str:
         "",
         rule.documentation.replace("\n## ", f"\n{heading}## "),
     ]
+    lines += _message_section(rule, heading)
     return "\n".join(lines).rstrip() + "\n"
+
+
+@functools.cache
+def example_finding(rule: type[Rule]) -> tuple[str, str | None] | None:
+    """(message, help) of the rule's finding on its first INVALID example: what a user reads, shown in the docs."""
+    from .testing import ExampleCase, example_findings
+
+    if not rule.INVALID:
+        return None
+    found = example_findings(ExampleCase(rule, rule.INVALID[0], 0))
+    return (found[0].message, found[0].help) if found else None
+
+
+def _message_section(rule: type[Rule], heading: str) -> list[str]:
+    example = example_finding(rule)
+    if example is None:
+        return []
+    message, help_text = example
+    lines = ["", f"{heading}## Message", "", "On the rule's first INVALID example, the short message (one line in `concise` output and "
+             "the editor's Problems panel) and its help (under the finding in `full` output, in the hover, in "
+             "SARIF and JSON):", "", "```text", f"{rule.code} {message}", "```"]
+    if help_text:
+        lines += ["", help_text]
+    return lines
 
 
 def rules_table(rules: list[type[Rule]]) -> str:

@@ -98,6 +98,9 @@ class Diagnostic:
     noqa_line: int | None = None
     url: str | None = None
     source: str = field(default="static", compare=False)  # "static" or "sandbox"
+    # `message` says what is wrong in one short line; `help` what happens at run time and what to write
+    # instead (shown under the finding, in the editor's hover, in SARIF and JSON). None: the message is all.
+    help: str | None = None
 
     @property
     def line(self) -> int:
@@ -121,6 +124,7 @@ class Diagnostic:
             "name": self.name,
             "severity": self.severity.value,
             "message": self.message,
+            "help": self.help,
             "fix": self.fix.to_json() if self.fix else None,
             "noqa_line": self.noqa_line,
             "url": self.url,

@@ -9,7 +9,8 @@ file in one or both of two ways:
 - `check(self)` is called once per file after the visits, for rules that reason over `self.facts`
   (init, run, decorators, imports...), which are computed once and shared by every rule.
 
-Either way the rule calls `self.report(node, message, fix=...)`. Fixes are text edits built with the
+Either way the rule calls `self.report(node, message, help=..., fix=...)`: `message` says what is wrong in one
+short line (about 80 characters, as ruff's), `help` what happens at run time and what to write instead. Fixes are text edits built with the
 helpers below; the engine turns nodes into positions only for what is reported.
 """
 
@@ -134,6 +135,7 @@ class Report:
     message: str
     fix: PendingFix | None = None
     span: tuple[int, int] | None = None  # character offsets, when not reporting on a node
+    help: str | None = None
 
 
 @dataclass
@@ -213,11 +215,14 @@ class Rule:
         self,
         node: cst.CSTNode | None,
         message: str,
+        help: str | None = None,  # noqa: A002 - the word ruff and SARIF use
         *,
         fix: PendingFix | None = None,
         span: tuple[int, int] | None = None,
     ) -> None:
-        self.reports.append(Report(node=node, message=message, fix=fix, span=span))
+        """`message`: what is wrong, one short line. `help`: why it matters at run time and what to write
+        instead (optional for third-party rules, given by every built-in one)."""
+        self.reports.append(Report(node=node, message=message, fix=fix, span=span, help=help))
 
     # --- fix helpers: each returns one edit; combine them in `self.fix(...)` ---
     @staticmethod

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .api import Linter, parses
 from .config import Settings
+from .model import Diagnostic
 from .registry import Registry
 from .rule import Invalid, Rule, Valid
 
@@ -35,6 +36,37 @@ def example_cases(rules: list[type[Rule]]) -> Iterator[ExampleCase]:
             yield ExampleCase(rule, example, i)
         for i, example in enumerate(rule.INVALID):
             yield ExampleCase(rule, example, i)
+
+
+def full_message(d: Diagnostic) -> str:
+    """The short message and the help together: what an example's `message_contains` is looked up in."""
+    return f"{d.message} {d.help}" if d.help else d.message
+
+
+def example_findings(case: ExampleCase, registry: Registry | None = None) -> list[Diagnostic]:
+    """The findings of the example's own rule on the example (deployment rules: in every file of it)."""
+    rule, example = case.rule, case.example
+    linter = Linter(Settings(select=(rule.code, *example.also_select), target_version=example.target_version),
+                    registry)
+    with tempfile.TemporaryDirectory(prefix="scorelint-example-") as folder:
+        root = Path(folder)
+        files = getattr(example, "files", ()) if rule.target == "deployment" else example.siblings
+        for name, text in ((example.filename, example.code), *files):
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if rule.target == "deployment":
+            from .deployment.check import check_deployment, load
+
+            deployment, _ = load(root / example.filename)
+            if deployment is None:
+                return []
+            results = check_deployment(deployment, linter.selection).values()
+        else:
+            kind = example.kind.value if example.kind is not None else None
+            results = [linter.lint_text(example.code, str(root / example.filename), kind=kind)]
+        return sorted((d for result in results for d in result.diagnostics if d.code == rule.code),
+                      key=Diagnostic.sort_key)
 
 
 def check_example(case: ExampleCase, registry: Registry | None = None) -> None:
@@ -73,8 +105,8 @@ def _check_example(case: ExampleCase, filename: str, registry: Registry | None) 
     if example.line is not None:
         assert first.line == example.line, f"{case.id}: expected line {example.line}, got:\n{listing}"
     if example.message_contains is not None:
-        assert example.message_contains in first.message, (
-            f"{case.id}: message lacks {example.message_contains!r}:\n{listing}"
+        assert example.message_contains in full_message(first), (
+            f"{case.id}: message and help lack {example.message_contains!r}:\n{listing}"
         )
     lines = example.code.splitlines() or [""]
     for d in found:
@@ -128,7 +160,7 @@ def check_deployment_example(case: ExampleCase, registry: Registry | None = None
         if example.line is not None:
             assert first.line == example.line, f"{case.id}: expected line {example.line}, got:\n{listing}"
         if example.message_contains is not None:
-            assert example.message_contains in first.message, (
+            assert example.message_contains in full_message(first), (
                 f"{case.id}: message lacks {example.message_contains!r}:\n{listing}")
         expected_severity = getattr(example, "severity", None) or rule.severity
         assert first.severity == expected_severity, f"{case.id}: expected {expected_severity.value}:\n{listing}"

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = "def init():\n    pass\n\n\ndef run(data):\n    return data\n"
 # SL004 at 1:10 (init's required parameter).
 BAD = "def init(model_path):\n    pass\n\n\ndef run(data):\n    return data\n"
-MSG_SL004 = ("`init` is called with no arguments, so its parameter `model_path` without a default makes the "
-             "deployment fail at start-up with a TypeError; give it a default or read the value inside init.")
+MSG_SL004 = "`init` parameter `model_path` has no default, but `init` is called with no arguments"
+HELP_SL004 = ("The deployment fails at start-up with a TypeError. Give the parameter a default or read the value "
+              "inside init.")
 LINE_SL004 = f"score.py:1:10: SL004 [init-required-params] {MSG_SL004}"
 
 # SL010 (safe fix) at 1:8, SL004 at 4:10, SL006 at 9:5.
@@ -39,10 +40,10 @@ def init(path):
 def run():
     return {}
 """
-MSG_SL010 = ("`import azureml.contrib.services.aml_request` fails when the server loads the script: the server "
-             "registers that module under its full name only, without the `azureml` packages above it, so the "
-             "import raises and the deployment fails. Write `from azureml.contrib.services.aml_request import "
-             "...` or `import azureml_inference_server_http.api.aml_request as ...`.")
+MSG_SL010 = "`import azureml.contrib.services.aml_request` fails when the server loads the script"
+HELP_SL010 = ("The server registers that module under its full name only, without the `azureml` packages above it, "
+              "so the import raises and the deployment fails. Write `from azureml.contrib.services.aml_request "
+              "import ...` or `import azureml_inference_server_http.api.aml_request as ...`.")
 MSG_SL004_PATH = MSG_SL004.replace("model_path", "path")
 
 # One safe fix (SL010) and one unsafe fix (SL202: the error returned as a 200 becomes `raise`).
@@ -447,12 +448,13 @@ def test_json_format(tmp_path, env):
     assert json.loads(out(_formatted(tmp_path, env, "json"))) == [
         {"path": "score.py", "line": 1, "column": 8, "end_line": 1, "end_column": 51, "code": "SL010",
          "name": "contrib-submodule-import", "severity": "error", "message": MSG_SL010,
-         "fix": {"applicability": "safe", "message": "Import azureml_inference_server_http.api.aml_request instead",
+         "help": HELP_SL010, "fix": {"applicability": "safe", "message": "Import azureml_inference_server_http.api.aml_request instead",
                  "edits": [{"line": 1, "column": 8, "end_line": 1, "end_column": 44,
                             "content": "azureml_inference_server_http.api.aml_request"}]},
          "noqa_line": 1, "url": url + "sl010-contrib-submodule-import"},
         {"path": "score.py", "line": 4, "column": 10, "end_line": 4, "end_column": 14, "code": "SL004",
-         "name": "init-required-params", "severity": "error", "message": MSG_SL004_PATH, "fix": None,
+         "name": "init-required-params", "severity": "error", "message": MSG_SL004_PATH, "help": HELP_SL004,
+         "fix": None,
          "noqa_line": 4, "url": url + "sl004-init-required-params"},
     ]
 
@@ -460,9 +462,9 @@ def test_json_format(tmp_path, env):
 def test_github_format(tmp_path, env):
     assert out(_formatted(tmp_path, env, "github")) == (
         "::error file=score.py,line=1,col=8,endLine=1,endColumn=51,title=scorelint (SL010 contrib-submodule-import)"
-        f"::SL010 {MSG_SL010}\n"
+        f"::SL010 {MSG_SL010}%0A{HELP_SL010}\n"
         "::error file=score.py,line=4,col=10,endLine=4,endColumn=14,title=scorelint (SL004 init-required-params)"
-        f"::SL004 {MSG_SL004_PATH}\n"
+        f"::SL004 {MSG_SL004_PATH}%0A{HELP_SL004}\n"
     )
 
 
@@ -487,7 +489,8 @@ def test_sarif_format(tmp_path, env):
         "startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 14}}}
     first, second = run["results"]
     assert second == {"ruleId": "SL004", "ruleIndex": second["ruleIndex"], "level": "error",
-                      "message": {"text": MSG_SL004_PATH}, "locations": [location]}
+                      "message": {"text": MSG_SL004_PATH, "markdown": f"{MSG_SL004_PATH}\n\n{HELP_SL004}"},
+                      "locations": [location]}
     assert rules[second["ruleIndex"]]["id"] == "SL004" and rules[second["ruleIndex"]]["name"] == "init-required-params"
     assert rules[first["ruleIndex"]]["id"] == first["ruleId"] == "SL010"
     assert first["fixes"] == [{
@@ -773,7 +776,10 @@ def test_no_color_and_force_color(tmp_path, env):
 def test_full_output_underlines_the_range(tmp_path, env):
     write(tmp_path, "score.py", "def init(model_path):\n\tpass\n\n\ndef run(data):\n    return data\n")
     done = scorelint("score.py", "--output-format", "full", cwd=tmp_path, env=env, real=True)
-    assert out(done) == (f"{LINE_SL004}\n  |\n1 | def init(model_path):\n  |          ^^^^^^^^^^ SL004\n  |\n\n"
+    # the help under the finding, wrapped and aligned under its label
+    assert out(done) == (f"{LINE_SL004}\n  |\n1 | def init(model_path):\n  |          ^^^^^^^^^^ SL004\n  |\n"
+                         "  = note: The deployment fails at start-up with a TypeError. Give the parameter a default or "
+                         "read\n          the value inside init.\n\n"
                          "Found 1 finding in 1 file.\n")
 
 
@@ -829,11 +835,13 @@ def test_message_defects_of_issue_17(tmp_path, env):
     assert (lower.returncode, out(lower)) == (0, "All checks passed (1 file).\n")
     # An unknown code cannot hide anything: unused-suppression does not say it would.
     write(tmp_path, "b_score.py", "def init():\n    pass\n\ndef run(data):\n    return data  # noqa: SL999\n")
-    unknown = out(scorelint("b_score.py", "--select", "SL009", cwd=tmp_path, env=env, real=True))
+    unknown = out(scorelint("b_score.py", "--select", "SL009", "--output-format", "full", cwd=tmp_path, env=env,
+                            real=True))
     assert "`SL999` names no scorelint rule" in unknown and "hide" not in unknown
     # run-may-return-none suggests a 405 only where run sees the HTTP method (@rawhttp).
     write(tmp_path, "c_score.py", "import json\n\ndef init():\n    pass\n\ndef run(data):\n    body = json.loads(data)\n"
                                   "    if body.get('kind') == 'a':\n        return 1\n    elif body.get('kind') == 'b':\n"
                                   "        return 2\n")
-    plain = out(scorelint("c_score.py", "--select", "SL205", cwd=tmp_path, env=env, real=True))
+    plain = out(scorelint("c_score.py", "--select", "SL205", "--output-format", "full", cwd=tmp_path, env=env,
+                          real=True))
     assert "no branch of this `if` chain matches" in plain and "405" not in plain

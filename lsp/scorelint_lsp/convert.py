@@ -108,9 +108,12 @@ def fix_json(index: TextIndex, fix: Fix) -> dict[str, Any]:
     }
 
 
-def to_lsp(diagnostic: Diagnostic, index: TextIndex, version: int | None) -> types.Diagnostic:
+def to_lsp(diagnostic: Diagnostic, index: TextIndex, version: int | None, uri: str | None = None) -> types.Diagnostic:
     """One engine diagnostic as an LSP diagnostic. `data` carries everything a code action needs (the
-    fix's edits already in client units, the suppression line), so code actions never lint again."""
+    fix's edits already in client units, the suppression line), so code actions never lint again.
+    `message` is the finding's short message (the Problems panel shows one line); its help goes to
+    `relatedInformation` at the finding's own range (shown under it in the panel and the peek view) and,
+    through `data`, to the hover."""
     data: dict[str, Any] = {
         "name": diagnostic.name,
         "version": version,
@@ -119,8 +122,16 @@ def to_lsp(diagnostic: Diagnostic, index: TextIndex, version: int | None) -> typ
     }
     if diagnostic.fix is not None:
         data["fix"] = fix_json(index, diagnostic.fix)
+    rng = index.range(diagnostic.range)
+    related = None
+    if diagnostic.help:
+        data["help"] = diagnostic.help
+        if uri is not None:
+            related = [types.DiagnosticRelatedInformation(location=types.Location(uri=uri, range=rng),
+                                                          message=diagnostic.help)]
     return types.Diagnostic(
-        range=index.range(diagnostic.range),
+        range=rng,
+        related_information=related,
         message=diagnostic.message,
         severity=SEVERITIES.get(diagnostic.severity, types.DiagnosticSeverity.Warning),
         code=diagnostic.code,

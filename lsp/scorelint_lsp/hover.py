@@ -1,8 +1,11 @@
-"""Hover on a rule code or name inside a suppression comment shows the rule's documentation."""
+"""Hover on a rule code or name inside a suppression comment shows the rule's documentation; hover on a
+finding shows its short message and its help."""
 
 from __future__ import annotations
 
 import re
+
+from lsprotocol import types
 
 from scorelint.docs import rule_markdown
 from scorelint.registry import Registry
@@ -27,3 +30,15 @@ def rule_at(line: str, column: int, registry: Registry) -> tuple[int, int, str] 
         if word.start() > column:
             break
     return None
+
+
+def findings_at(diagnostics: list[types.Diagnostic], position: types.Position) -> list[types.Diagnostic]:
+    """The findings whose range holds `position` (both in client units), with a help to show."""
+    def holds(rng: types.Range) -> bool:
+        start, end = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)
+        return start <= (position.line, position.character) <= end
+    return [d for d in diagnostics if holds(d.range) and isinstance(d.data, dict) and d.data.get("help")]
+
+
+def findings_markdown(diagnostics: list[types.Diagnostic]) -> str:
+    return "\n\n---\n\n".join(f"**{d.code}** {d.message}\n\n{d.data['help']}" for d in diagnostics)

@@ -189,7 +189,7 @@ class ScorelintServer(LanguageServer):
             result = linter.lint_text(text, path)
         index = convert.TextIndex(text, self.codec)
         outcome.linted = True
-        outcome.diagnostics = [convert.to_lsp(d, index, version) for d in result.diagnostics]
+        outcome.diagnostics = [convert.to_lsp(d, index, version, uri) for d in result.diagnostics]
         outcome.safe_fixes = sum(1 for d in result.diagnostics
                                  if d.fix is not None and d.fix.applicability.value == "safe")
         if result.error:
@@ -317,7 +317,7 @@ class ScorelintServer(LanguageServer):
         if state is None:
             return
         index = convert.TextIndex(text, self.codec)
-        state.sandbox = [convert.to_lsp(d, index, version) for d in found]
+        state.sandbox = [convert.to_lsp(d, index, version, uri) for d in found]
         state.sandbox_stamp += 1
         if self.pull_mode():
             self.refresh_all()
@@ -486,14 +486,21 @@ def create_server() -> ScorelintServer:
         doc = ls.workspace.get_text_document(uri)
         index = convert.TextIndex(doc.source, ls.codec)
         line, column = index.to_column(params.position)
-        found = hover.rule_at(index.line(line), column, default_registry())
-        if found is None:
-            return None
-        start, end, markdown = found
         kind = types.MarkupKind.Markdown
         formats = getattr(getattr(ls.client_capabilities.text_document, "hover", None), "content_format", None)
         if formats and types.MarkupKind.Markdown not in formats:
             kind = types.MarkupKind.PlainText
+        found = hover.rule_at(index.line(line), column, default_registry())
+        if found is None:
+            # On a finding: its short message and its help (what the Problems panel's one line leaves out).
+            state = ls.docs[uri]
+            current = state.outcome.diagnostics if state.outcome is not None else []
+            under = hover.findings_at([*current, *state.sandbox], params.position)
+            if not under:
+                return None
+            return types.Hover(contents=types.MarkupContent(kind=kind, value=hover.findings_markdown(under)),
+                               range=under[0].range)
+        start, end, markdown = found
         return types.Hover(
             contents=types.MarkupContent(kind=kind, value=markdown),
             range=types.Range(start=index.position(line + 1, start), end=index.position(line + 1, end)),

@@ -67,8 +67,8 @@ class SyntaxErrorRule(Rule):
         end_line, end_column = line, min(column + 1, len(line_text))
         if error.end_lineno == error.lineno and error.end_offset and error.end_offset - 1 > column:
             end_column = min(error.end_offset - 1, len(line_text))
-        message = f"SyntaxError: {error.msg}; the server cannot import this script"
         return Diagnostic(
-            code=cls.code, name=cls.name, severity=cls.severity, message=message,
+            code=cls.code, name=cls.name, severity=cls.severity, message=f"SyntaxError: {error.msg}",
+            help="The server cannot import this script.",
             range=Range.of(line, column, end_line, max(end_column, column)), noqa_line=line, url=cls.url(),
         )

@@ -112,6 +112,6 @@ class MissingInit(Rule):
             return
         near = [name for name in facts.bindings if name != "init" and name.lower().startswith("init")]
         hint = f" (is `{near[0]}` meant to be `init`?)" if near else ""
-        self.report(None, "The module defines no `init`: the server refuses to load the script "
-                          f"(\"does not have a init() function defined\"){hint}. Define `def init():` "
-                          "at module level to load the model.", span=(0, 0))
+        self.report(None, f"The module defines no `init`{hint}",
+                    help="The server refuses to load the script (\"does not have a init() function defined\"). "
+                         "Define `def init():` at module level to load the model.", span=(0, 0))

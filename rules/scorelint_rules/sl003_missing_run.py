@@ -104,6 +104,6 @@ class MissingRun(Rule):
             return
         near = [name for name in facts.bindings if name != "run" and name.lower().startswith("run")]
         hint = f" (is `{near[0]}` meant to be `run`?)" if near else ""
-        self.report(None, "The module defines no `run`: the server refuses to load the script "
-                          f"(\"does not have a run() function defined\"){hint}. Define `def run(data):` "
-                          "at module level to score requests.", span=(0, 0))
+        self.report(None, f"The module defines no `run`{hint}",
+                    help="The server refuses to load the script (\"does not have a run() function defined\"). "
+                         "Define `def run(data):` at module level to score requests.", span=(0, 0))

@@ -88,6 +88,7 @@ class InitRequiredParams(Rule):
         for param in self.facts.params(self.facts.init.definition):
             if param.kind in ("var_positional", "var_keyword") or param.has_default:
                 continue
-            self.report(param.node.name, f"`init` is called with no arguments, so its parameter `{param.name}` "
-                        "without a default makes the deployment fail at start-up with a TypeError; give it a "
-                        "default or read the value inside init.")
+            self.report(param.node.name, f"`init` parameter `{param.name}` has no default, but `init` is called "
+                        "with no arguments",
+                        help="The deployment fails at start-up with a TypeError. Give the parameter a default or "
+                             "read the value inside init.")

@@ -170,9 +170,9 @@ class RunUnsupportedParams(Rule):
                 what = f"positional-only parameter `{param.name}`"
             else:
                 continue
-            self.report(param.node, f"`run` takes {what if param.kind == 'positional_only' else '`' + what + '`'}"
-                        ": the server refuses to load the script (\"run() cannot accept positional-only "
-                        "arguments, *args, or **kwargs\"). Name every parameter explicitly.")
+            self.report(param.node, f"`run` takes {what if param.kind == 'positional_only' else '`' + what + '`'}",
+                        help="The server refuses to load the script (\"run() cannot accept positional-only "
+                             "arguments, *args, or **kwargs\"). Name every parameter explicitly.")
 
     def _check_wrapper(self, wrapped) -> None:
         params = self.facts.params(wrapped.wrapper)
@@ -182,6 +182,7 @@ class RunUnsupportedParams(Rule):
         signature = self.source.code(wrapped.wrapper.params)
         name = self.source.code(wrapped.decorator.node.decorator)
         self.report(wrapped.decorator.node, f"`@{name}` replaces `run` with `{wrapped.wrapper.name.value}"
-                    f"({signature})` and does not use `functools.wraps`, so the server inspects that signature "
-                    "and refuses to load the script (\"run() cannot accept positional-only arguments, *args, or "
-                    f"**kwargs\"). Decorate `{wrapped.wrapper.name.value}` with `@functools.wraps(...)`.")
+                    f"({signature})` without `functools.wraps`",
+                    help="The server inspects that signature and refuses to load the script (\"run() cannot "
+                         "accept positional-only arguments, *args, or **kwargs\"). Decorate "
+                         f"`{wrapped.wrapper.name.value}` with `@functools.wraps(...)`.")

@@ -88,9 +88,11 @@ class RunNoInputParam(Rule):
         if any(p.name != "request_headers" for p in params):
             return
         if params:
-            message = ("`run` takes only `request_headers`: the server refuses to load the script (\"run() needs "
-                       "to accept an argument other than request_headers\"). Add a parameter for the request data.")
+            message = "`run` takes only `request_headers`, no parameter for the request data"
+            help_text = ("The server refuses to load the script (\"run() needs to accept an argument other than "
+                         "request_headers\"). Add a parameter for the request data.")
         else:
-            message = ("`run` takes no parameter: the server refuses to load the script (\"run() needs to accept "
-                       "an argument for input data\"). Add a parameter for the request data, e.g. `def run(data):`.")
-        self.report(run_def.name if wrapped is None else wrapped.decorator.node, message)
+            message = "`run` takes no parameter"
+            help_text = ("The server refuses to load the script (\"run() needs to accept an argument for input "
+                         "data\"). Add a parameter for the request data, e.g. `def run(data):`.")
+        self.report(run_def.name if wrapped is None else wrapped.decorator.node, message, help=help_text)

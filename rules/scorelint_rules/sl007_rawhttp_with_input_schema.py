@@ -78,7 +78,7 @@ class RawhttpWithInputSchema(Rule):
             f"on `{use.target_name}`" if use.target_name else "in this module")
         for dec in schema:
             name = dec.qualified.rsplit(".", 1)[-1]
-            self.report(dec.node, f"`@{name}` on `run` while `@rawhttp` is applied {where}: the server refuses "
-                        "to load the script (\"run() cannot be decorated with both @rawhttp and @input_schema\"). "
-                        "Use either raw requests or schema decorators.")
+            self.report(dec.node, f"`@{name}` on `run` while `@rawhttp` is applied {where}",
+                        help="The server refuses to load the script (\"run() cannot be decorated with both "
+                             "@rawhttp and @input_schema\"). Use either raw requests or schema decorators.")
 

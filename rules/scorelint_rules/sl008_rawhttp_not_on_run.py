@@ -104,6 +104,6 @@ class RawhttpNotOnRun(Rule):
             if use.on_module_run:
                 continue
             target = f"`{use.target_name}`" if use.target_name else "something other than `run`"
-            self.report(use.node, f"`rawhttp` is applied to {target}, not to `run`: it switches the whole "
-                        "service to raw mode, so the server passes the raw request object to `run`. Apply "
-                        "`@rawhttp` to `run` itself, or remove it.")
+            self.report(use.node, f"`rawhttp` is applied to {target}, not to `run`",
+                        help="It switches the whole service to raw mode, so the server passes the raw request "
+                             "object to `run`. Apply `@rawhttp` to `run` itself, or remove it.")

@@ -262,7 +262,7 @@ class UnusedSuppression(Rule):
             def run(data):
                 return data  # noqa: sl501
             """, also_select=("SL501",),
-                message_contains="no SL501 (model-dir-may-be-none) finding",
+                message_contains="No SL501 (model-dir-may-be-none) finding",
                 fixed="""
             def init():
                 pass
@@ -300,8 +300,8 @@ class UnusedSuppression(Rule):
             if tool is None or item.used:
                 return None  # a bare `# noqa` belongs to every tool
             return cls._diagnostic(item, source, match, None,
-                                   f"`{written}` is a blanket suppression that suppresses nothing here, so it would "
-                                   "silently hide any future finding on this statement; remove it.")
+                                   f"`{written}` is a blanket suppression that suppresses nothing here",
+                                   "It would silently hide any future finding on this statement; remove it.")
         group_start = match.start("codes")
         tokens = [(group_start + m.start(), group_start + m.end(), m.group(0))
                   for m in _TOKEN.finditer(match.group("codes"))]
@@ -333,14 +333,16 @@ class UnusedSuppression(Rule):
                 else "only misleads the reader (or misspells the code meant)")
         if remaining:
             verb = "suppresses" if len(unused) == 1 else "suppress"
-            message = (f"In `{written}`, {names} {verb} nothing: {'; '.join(notes)}, so {names} {risk}; "
-                       f"remove {names} from the comment.")
+            message = f"In `{written}`, {names} {verb} nothing"
+            help_text = f"{_sentence('; '.join(notes))}, so {names} {risk}; remove {names} from the comment."
         else:
-            message = (f"`{written}` suppresses nothing: {'; '.join(notes)}, so the comment {risk}; remove it.")
-        return cls._diagnostic(item, source, match, (tokens, unused) if remaining else None, message)
+            message = f"`{written}` suppresses nothing"
+            help_text = f"{_sentence('; '.join(notes))}, so the comment {risk}; remove it."
+        return cls._diagnostic(item, source, match, (tokens, unused) if remaining else None, message, help_text)
 
     @classmethod
-    def _diagnostic(cls, item: Suppression, source, match: re.Match, partial, message: str) -> Diagnostic:
+    def _diagnostic(cls, item: Suppression, source, match: re.Match, partial, message: str,
+                    help_text: str) -> Diagnostic:
         comment = item.comment
         start, end = source.offsets(comment)
         rng = Range(source.offset_to_position(start + match.start()), source.offset_to_position(start + match.end()))
@@ -353,7 +355,12 @@ class UnusedSuppression(Rule):
             title = "Remove the unused suppression"
         fix = Fix(message=title, edits=tuple(edits), applicability=Applicability.SAFE)
         return Diagnostic(code=cls.code, name=cls.name, severity=cls.severity, message=message, range=rng,
-                          fix=fix, noqa_line=item.line, url=cls.url())
+                          fix=fix, noqa_line=item.line, url=cls.url(), help=help_text)
+
+
+def _sentence(text: str) -> str:
+    """The help starts a sentence of its own: its first letter in capitals (code spans stay as written)."""
+    return text[:1].upper() + text[1:]
 
 
 def _token_removals(tokens, unused, source, comment_start: int) -> list[Edit]:

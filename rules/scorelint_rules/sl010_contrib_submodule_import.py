@@ -164,7 +164,7 @@ class ContribSubmoduleImport(Rule):
             fix = None
             if alias.asname is not None:
                 fix = self.fix(f"Import {replacement} instead", self.replace(alias.name, replacement))
-            self.report(alias, f"`import {dotted}` fails when the server loads the script: the server registers "
-                        "that module under its full name only, without the `azureml` packages above it, so the "
-                        f"import raises and the deployment fails. Write `from {dotted} import ...` or "
-                        f"`import {replacement} as ...`.", fix=fix)
+            self.report(alias, f"`import {dotted}` fails when the server loads the script",
+                        help="The server registers that module under its full name only, without the `azureml` "
+                             "packages above it, so the import raises and the deployment fails. Write "
+                             f"`from {dotted} import ...` or `import {replacement} as ...`.", fix=fix)

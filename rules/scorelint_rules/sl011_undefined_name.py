@@ -245,7 +245,7 @@ class UndefinedName(Rule):
             def run(data):
                 return data.to_dict()
             """,
-                line=4, message_contains="importing the script",
+                line=4, message_contains="Importing the script",
                 fixed="""
             import pandas as pd
             from inference_schema.schema_decorators import input_schema
@@ -311,7 +311,8 @@ class UndefinedName(Rule):
             if not self._is_load(node) or self._guarded(node):
                 continue
             reported.add(name)
-            self.report(node, self._message(node), fix=self._fix(name))
+            self.report(node, f"`{name}` is never imported or assigned in this script", help=self._help(node),
+                        fix=self._fix(name))
 
     # --- what the file binds -------------------------------------------------------------------------
     def _bound_names(self) -> set[str]:
@@ -397,7 +398,7 @@ class UndefinedName(Rule):
             child = ancestor
         return None
 
-    def _message(self, node: cst.Name) -> str:
+    def _help(self, node: cst.Name) -> str:
         name = node.value
         scope = self._scope(node)
         facts = self.facts
@@ -425,7 +426,7 @@ class UndefinedName(Rule):
                      "exception reaches it")
         hint = _import_for(name)
         instead = f"add `{hint}`" if hint else f"import or define `{name}`"
-        return f"`{name}` is never imported or assigned in this script, so {where}; {instead}."
+        return f"{where[:1].upper()}{where[1:]}; {instead}."
 
     def _fix(self, name: str):  # noqa: ANN202
         line = _import_for(name)

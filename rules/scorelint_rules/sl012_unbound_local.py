@@ -271,10 +271,10 @@ class UnboundLocal(Rule):
             where = ("every request (or mini-batch) fails" if role == "run"
                      else "`init` fails, so the deployment fails")
             shown = "`+=` on it" if isinstance(self.source.parent.get(read), cst.AugAssign) else "this read"
-            self.report(read, f"`{role}` binds `{name}` further down without `global {name}`, so `{name}` is a "
-                              f"local of the whole function and {shown} does not see the module's `{name}`: it "
-                              f"raises UnboundLocalError and {where}; declare `global {name}` at the top of "
-                              f"`{role}` if the module's value is meant, or give the local another name.",
+            self.report(read, f"`{role}` binds `{name}` further down without `global {name}`",
+                        help=f"So `{name}` is a local of the whole function and {shown} does not see the module's "
+                             f"`{name}`: it raises UnboundLocalError and {where}; declare `global {name}` at the "
+                             f"top of `{role}` if the module's value is meant, or give the local another name.",
                         fix=self._fix(func, name, bindings))
 
     def _read_before_binding(self, func: cst.FunctionDef, name: str, bindings: list) -> cst.Name | None:

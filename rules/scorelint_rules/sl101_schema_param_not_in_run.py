@@ -187,15 +187,14 @@ class SchemaParamNotInRun(Rule):
                     else f" Name one of run's parameters ({', '.join(f'`{p.name}`' for p in params)})."
                     if params else "")
             if options.converts is False or options.optional is not False:
-                message = (f"`@input_schema({name!r}, ...)` names no parameter of `run`: `run` never receives the "
-                           f"field `{name}` that the Swagger document advertises.{hint}")
+                why = f"`run` never receives the field `{name}` that the Swagger document advertises."
             else:
-                message = (f"`@input_schema({name!r}, ...)` names no parameter of `run`: inference-schema raises on "
-                           f"every call, so every request is a 500.{hint}")
+                why = "inference-schema raises on every call, so every request is a 500."
             fix = None
             if len(matches) == 1:
                 fix = self._fix(schema, name, matches[0].name, unsafe=not options.converts_missing)
-            self.report(schema.name_node, message, fix=fix)
+            self.report(schema.name_node, f"`@input_schema({name!r}, ...)` names no parameter of `run`",
+                        help=f"{why[:1].upper()}{why[1:]}{hint}", fix=fix)
 
     def _fix(self, schema, decorator_name: str, param_name: str, *, unsafe: bool):
         facts = self.facts

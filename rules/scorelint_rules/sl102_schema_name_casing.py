@@ -244,8 +244,8 @@ class SchemaNameCasing(Rule):
             if canonical in (None, "Results"):
                 continue
             reported.add(name)
-            self.report(schema.name_node, self._input_message(name, canonical),
-                        fix=self._rename_fix(name, canonical))
+            message, help_text = self._input_message(name, canonical)
+            self.report(schema.name_node, message, help=help_text, fix=self._rename_fix(name, canonical))
         for param in params:
             name = param.name
             if name in reported or name == "request_headers" or normalized(name) in stray:
@@ -254,8 +254,8 @@ class SchemaNameCasing(Rule):
             if canonical in (None, "Results"):
                 continue
             reported.add(name)
-            self.report(param.node.name, self._input_message(name, canonical),
-                        fix=self._rename_fix(name, canonical))
+            message, help_text = self._input_message(name, canonical)
+            self.report(param.node.name, message, help=help_text, fix=self._rename_fix(name, canonical))
         if not aims:
             return
         seen: set[cst.SimpleString] = set()
@@ -286,17 +286,17 @@ class SchemaNameCasing(Rule):
         canonical = power_bi_name(key, loose=True)
         if canonical != "Results":
             return
-        message = (f"Power BI reads the response key `Results` and finds nothing under `{key}` in {where} "
-                   "(keys are case-sensitive). Name the key `Results`.")
         fix = self.fix(f"Rename the key `{key}` to `Results` (clients' payloads change)",
                        self.replace(node, retext_string(node, "Results")), unsafe=True)
-        self.report(node, message, fix=fix)
+        self.report(node, f"Power BI reads the response key `Results` and finds nothing under `{key}`",
+                    help=f"The key `{key}` is in {where} (keys are case-sensitive). Name the key `Results`.", fix=fix)
 
     @staticmethod
-    def _input_message(name: str, canonical: str) -> str:
-        return (f"Power BI sends the field `{canonical}`, which the server does not match to `{name}` (names are "
-                f"case-sensitive), so its requests are rejected with a 400. Rename `{name}` to `{canonical}` in "
-                "the decorator, the parameter and its uses.")
+    def _input_message(name: str, canonical: str) -> tuple[str, str]:
+        """(message, help) for an input named in another casing than Power BI's."""
+        return (f"Power BI sends the field `{canonical}`, which the server does not match to `{name}`",
+                f"Names are case-sensitive, so Power BI's requests are rejected with a 400. Rename `{name}` to "
+                f"`{canonical}` in the decorator, the parameter and its uses.")
 
     def _rename_fix(self, old: str, new: str):
         facts = self.facts

@@ -210,15 +210,16 @@ class GlobalParametersRequired(Rule):
             if not (is_global or declared_optional):
                 continue
             if declared_optional:
-                message = (f"`@input_schema({param.name!r}, ..., optional=True)` calls `{param.name}` optional, but "
-                           f"`run` gives it no default, so the server rejects every request without it with a 400. "
-                           f"Give it a default: `{param.name}=None`.")
+                message = f"`{param.name}` is declared `optional=True`, but `run` gives it no default"
+                help_text = (f"`@input_schema({param.name!r}, ..., optional=True)` calls `{param.name}` optional, but "
+                             f"the server rejects every request without `{param.name}` with a 400. Give it a default: "
+                             f"`{param.name}=None`.")
             else:
-                message = (f"The server rejects every request without `{param.name}` with a 400 because `run` gives "
-                           f"it no default, though the Power BI shape documents it as optional. Write "
-                           f"`{param.name}=None`" + (" and mark its `@input_schema` `optional=True`."
-                                                     if schema is not None else "."))
-            self.report(param.node.name, message, fix=self._fix(param, index, params, schema, options))
+                message = f"`run` gives `{param.name}` no default, so requests without it are rejected with a 400"
+                help_text = (f"The Power BI shape documents `{param.name}` as optional. Write `{param.name}=None`"
+                             + (" and mark its `@input_schema` `optional=True`." if schema is not None else "."))
+            self.report(param.node.name, message, help=help_text,
+                        fix=self._fix(param, index, params, schema, options))
 
     def _fix(self, param, index, params, schema, options):
         for later in params[index + 1:]:

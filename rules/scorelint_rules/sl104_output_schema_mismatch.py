@@ -240,10 +240,10 @@ class OutputSchemaMismatch(Rule):
                 what = _DESCRIPTIONS[promised]
             instead = (f"Return `{{{keys[0][1].value}: ...}}`" if promised == "dict" and len(keys) == 1
                        else f"Return {what}")
-            message = (f"`run` returns {_DESCRIPTIONS[shape]} here but `@output_schema` promises {what}, so clients "
-                       f"built from the Swagger document (Power BI among them) cannot read the response. {instead}, "
-                       "or change the sample.")
-            self.report(value, message, fix=self._fix(value, shape, sample, keys))
+            self.report(value, f"`run` returns {_DESCRIPTIONS[shape]} here but `@output_schema` promises {what}",
+                        help="Clients built from the Swagger document (Power BI among them) cannot read the "
+                             f"response. {instead}, or change the sample.",
+                        fix=self._fix(value, shape, sample, keys))
 
     def _fix(self, value, shape, sample, keys):
         if len(keys) != 1 or not isinstance(sample.value, cst.Dict):

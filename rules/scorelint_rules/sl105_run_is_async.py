@@ -189,7 +189,8 @@ class RunIsAsync(Rule):
         fix = None
         if not awaits and not self._awaited_elsewhere(run_def.name.value):
             fix = self.fix("Remove `async`", self.replace(run_def.asynchronous, "", whitespace=True))
-        self.report(run_def.asynchronous, f"{name} is `async def`: {what}. {instead}", fix=fix)
+        self.report(run_def.asynchronous, f"{name} is `async def`", help=f"{what[:1].upper()}{what[1:]}. {instead}",
+                    fix=fix)
 
     def _awaited_elsewhere(self, name: str) -> bool:
         """The script treats the function as a coroutine function: `await run(...)`,

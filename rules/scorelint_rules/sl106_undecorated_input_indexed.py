@@ -228,10 +228,11 @@ class UndecoratedInputIndexed(Rule):
             effect = f"`{self.source.code(use)}` raises TypeError (string indices must be integers)"
         else:
             effect = f"`{self.source.code(use)}` raises AttributeError"
-        message = (f"`run` has no `@input_schema`, so `{name}` is the request body as a `str` and {effect}: every "
-                   f"request is a 500. Parse it first: `{name} = json.loads({name})`.")
         # A later reassignment (often the parse itself, too late) would run on the parsed value: no fix.
-        self.report(use, message, fix=None if bindings else self._fix(run_def, name))
+        self.report(use, f"`{name}` is the request body as a `str` (`run` has no `@input_schema`)",
+                    help=f"{effect[:1].upper()}{effect[1:]}: every request is a 500. Parse it first: "
+                         f"`{name} = json.loads({name})`.",
+                    fix=None if bindings else self._fix(run_def, name))
 
     def _type_checked(self, run_def: cst.FunctionDef, name: str) -> bool:
         for call in self.source.walk(run_def.body, cst.Call):

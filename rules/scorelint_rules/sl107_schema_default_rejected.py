@@ -175,14 +175,14 @@ class SchemaDefaultRejected(Rule):
             if options.optional and (self._empty(default)):
                 continue  # optional=True skips converting a missing or falsy value
             if default_type is type(None):
-                message = (f"For a request without `{param.name}`, the server passes the default `None` to "
-                           f"`@input_schema`, whose conversion rejects it, so the request is a 500. Add "
-                           f"`optional=True` to the decorator.")
                 fix = None
                 if not options.optional:
                     edit = add_optional_true(self, schema)
                     fix = self.fix("Add `optional=True` to the decorator", edit, unsafe=True) if edit else None
-                self.report(default, message, fix=fix)
+                self.report(default, f"`@input_schema` rejects the default `None` of `{param.name}`",
+                            help=f"For a request without `{param.name}`, the server passes the default `None` to "
+                                 "`@input_schema`, whose conversion rejects it, so the request is a 500. Add "
+                                 "`optional=True` to the decorator.", fix=fix)
                 continue
             sample = resolve_sample(facts, schema.param_type)
             if sample is None or sample.type_kind != "standard":
@@ -190,11 +190,11 @@ class SchemaDefaultRejected(Rule):
             sample_type = literal_python_type(sample.value)
             if sample_type is None or sample_type is type(None) or self._accepts(sample_type, default_type):
                 continue
-            message = (f"For a request without `{param.name}`, the server passes the default "
-                       f"`{self.source.code(default)}` to `@input_schema`, which rejects a value of type "
-                       f"`{default_type.__name__}` where the sample is of type `{sample_type.__name__}`, so the request "
-                       "is a 500. Use a default of the sample's type.")
-            self.report(default, message)
+            self.report(default, f"`@input_schema` rejects the default `{self.source.code(default)}` of "
+                                 f"`{param.name}`: a `{default_type.__name__}`, the sample is a `{sample_type.__name__}`",
+                        help=f"For a request without `{param.name}`, the server passes the default to "
+                             "`@input_schema`, which rejects a value of another type than the sample's, so the request "
+                             "is a 500. Use a default of the sample's type.")
 
     @staticmethod
     def _accepts(sample_type: type, default_type: type) -> bool:

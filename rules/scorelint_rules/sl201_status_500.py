@@ -209,18 +209,19 @@ class Status500(Rule):
         if not isinstance(status, cst.Integer):
             certain = status_codes(self.facts, status, func) == {500}
             via = f" (`{self.source.code(status)}` {'is' if certain else 'can be'} 500)"
-        head = (f"This response has status 500{via}: the Azure ML front end rewrites it to 502 Bad Gateway, so "
-                "clients see a gateway failure instead of your error")
+        head = f"This response has status 500{via}, which Azure ML rewrites to 502"
+        why = ("The Azure ML front end rewrites it to 502 Bad Gateway, so clients see a gateway failure instead of "
+               "your error")
         if client is not None:
             code, reason = client
-            message = f"{head}; {reason}, so answer {code} instead."
             fix = None
             if isinstance(status, cst.Integer):
                 fix = self.fix(f"Use status {code}", self.replace(status, code.split()[0]), unsafe=True)
-            self.report(status, message, fix=fix)
+            self.report(status, f"{head}; answer {code}", help=f"{why}; {reason}, so answer {code} instead.",
+                        fix=fix)
             return
-        self.report(status, f"{head}; use the 4xx that fits a client error (400, 405, 415, 422) or a specific "
-                            "5xx such as 503 for a server-side failure.")
+        self.report(status, head, help=f"{why}; use the 4xx that fits a client error (400, 405, 415, 422) or a "
+                                       "specific 5xx such as 503 for a server-side failure.")
 
     def _after_method_checks(self, node: cst.CSTNode) -> bool:
         """`if request.method == "POST": return ...` / `if ... == "GET": return ...` then this 500."""

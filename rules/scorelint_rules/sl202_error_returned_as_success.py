@@ -23,6 +23,12 @@ def init():
 """
 
 
+# What an error returned as a result does to the client, and what to write instead (both findings).
+_HELP = ("The client gets 200 OK with the error in the body and cannot tell the failure from a prediction; re-raise "
+         "(`raise`) so the server answers with an error status and logs the traceback, or return "
+         "`AMLResponse(message, 400)` with a precise message for bad input.")
+
+
 class ErrorReturnedAsSuccess(Rule):
     """An `except` block in `run` returns the error as an ordinary result, which the client receives as 200 OK.
 
@@ -255,10 +261,8 @@ class ErrorReturnedAsSuccess(Rule):
                 continue
             self.report(
                 ret,
-                f"This `except` block returns {what} as an ordinary result: the client gets 200 OK with the error "
-                "in the body and cannot tell the failure from a prediction; re-raise (`raise`) so the server "
-                "answers with an error status and logs the traceback, or return `AMLResponse(message, 400)` "
-                "with a precise message for bad input.",
+                f"This `except` block returns {what} as an ordinary result",
+                help=_HELP,
                 fix=self.fix("Re-raise the exception instead (clients get an error status)",
                              self.replace(ret, "raise"), unsafe=True),
             )
@@ -312,11 +316,8 @@ class ErrorReturnedAsSuccess(Rule):
             what = self._describe(assigned, self._tainted_names(handler, run_def))
             if what is None:
                 continue
-            self.report(assigned, f"This `except` block stores {what} in `{value.value}`, which `run` returns as an "
-                                  "ordinary result: the client gets 200 OK with the error in the body and cannot "
-                                  "tell the failure from a prediction; re-raise (`raise`) so the server answers "
-                                  "with an error status and logs the traceback, or return `AMLResponse(message, "
-                                  "400)` with a precise message for bad input.")
+            self.report(assigned, f"This `except` block stores {what} in `{value.value}`, which `run` returns",
+                        help=f"`run` returns `{value.value}` as an ordinary result. {_HELP}")
             return
 
     def _error_content(self, value: cst.BaseExpression, handler: cst.ExceptHandler,

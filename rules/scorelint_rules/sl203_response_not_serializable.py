@@ -443,17 +443,21 @@ class ResponseNotSerializable(Rule):
     def _report(self, returned: cst.BaseExpression, finding: Finding) -> None:
         where = "" if finding.node is returned else self._position_in(finding.node)
         thing = f"`{finding.holder}` ({finding.what})" if finding.holder else finding.what
+        advice = _ADVICE[finding.kind]
+        # The line names the value; the help says in full what it is and where in the response it sits.
+        named = f"`{finding.holder}`" if finding.holder else finding.what.split(" (", 1)[0]
         if finding.kind == "element":
-            message = (f"`run` returns {thing}{where}: a numpy scalar (`int64`, `float32`, `bool_`) or, for "
-                       f"2-D output, a row array, which `json.dumps` cannot serialise (only `float64` and `str_` "
-                       f"pass): the server answers such requests with a 500; {_ADVICE[finding.kind]}.")
+            message = f"`run` returns {named}, not JSON-serialisable"
+            help_text = (f"It returns {thing}{where}: a numpy scalar (`int64`, `float32`, `bool_`) or, for 2-D "
+                         "output, a row array, which `json.dumps` cannot serialise (only `float64` and `str_` pass): "
+                         f"the server answers such requests with a 500; {advice}.")
         else:
-            message = (f"`run` returns {thing}{where}, which `json.dumps` cannot serialise: the server "
-                       f"answers every such request with a 500; {_ADVICE[finding.kind]}.")
+            message = f"`run` returns {named}, which `json.dumps` cannot serialise"
+            help_text = f"It returns {thing}{where}: the server answers every such request with a 500; {advice}."
         fix = None
         if finding.fixable is not None:
             fix = self._fix(finding)
-        self.report(finding.node, message, fix=fix)
+        self.report(finding.node, message, help=help_text, fix=fix)
 
     def _position_in(self, node: cst.CSTNode) -> str:
         parent = self.source.parent.get(node)

@@ -210,9 +210,9 @@ class DoubleEncodedJson(Rule):
                 func_text = self.source.code(node.func)
                 fix = self.fix("Pass the object with json_str=True",
                                self.replace(node, f"{func_text}({inner}, {status}, json_str=True)"), unsafe=True)
-            self.report(node, "`AMLResponse(json.dumps(...), status)` is sent with Content-Type text/html, because "
-                              "AMLResponse sets application/json only with `json_str=True`; pass the object itself "
-                              "with `json_str=True`, e.g. `AMLResponse(result, 200, json_str=True)`.", fix=fix)
+            self.report(node, "`AMLResponse(json.dumps(...), status)` is sent with Content-Type text/html",
+                        help="AMLResponse sets application/json only with `json_str=True`; pass the object itself "
+                             "with `json_str=True`, e.g. `AMLResponse(result, 200, json_str=True)`.", fix=fix)
             return
         if any(argument(node, None, k) is not None for k in ("mimetype", "content_type", "headers")):
             return
@@ -223,8 +223,8 @@ class DoubleEncodedJson(Rule):
         last = node.args[-1]
         fix = self.fix("Declare the JSON media type",
                        self.insert_after(last.value, ', mimetype="application/json"'), unsafe=True)
-        self.report(node, "`Response(json.dumps(...))` is sent with Content-Type text/html, because a Flask Response "
-                          "defaults to it; add `mimetype=\"application/json\"`.", fix=fix)
+        self.report(node, "`Response(json.dumps(...))` is sent with Content-Type text/html",
+                    help="A Flask Response defaults to text/html; add `mimetype=\"application/json\"`.", fix=fix)
 
     def _report_encoded_twice(self, call: cst.Call, body: cst.BaseExpression) -> None:
         """`AMLResponse(json.dumps(x), status, json_str=True)`: AMLResponse runs `json.dumps` on the text."""
@@ -232,9 +232,9 @@ class DoubleEncodedJson(Rule):
         if isinstance(body, cst.Call) and self._dumps_kind(body) == "dumps" and self._plain_dumps(body):
             fix = self.fix("Pass the object; AMLResponse serialises it",
                            self.replace(body, self.source.code(body.args[0].value)), unsafe=True)
-        self.report(body, "`AMLResponse(json.dumps(...), status, json_str=True)` encodes twice: with "
-                          "`json_str=True` AMLResponse passes the body through `json.dumps` itself, so the client "
-                          "receives a JSON string holding JSON and must decode it twice; pass the object itself.",
+        self.report(body, "`AMLResponse(json.dumps(...), status, json_str=True)` encodes twice",
+                    help="With `json_str=True` AMLResponse passes the body through `json.dumps` itself, so the client "
+                         "receives a JSON string holding JSON and must decode it twice; pass the object itself.",
                     fix=fix)
 
     @staticmethod
@@ -287,14 +287,15 @@ class DoubleEncodedJson(Rule):
             advice = "return `json.loads(df.to_json(orient=\"records\"))` or `df.to_dict(orient=\"records\")`"
         else:
             advice = "return the object itself and let the server serialise it"
-        message = (f"`run` returns {subject}{where}, text that the server passes through `json.dumps` again, "
-                   f"so the client receives a JSON string holding JSON and must decode it twice; {advice}.")
+        message = f"`run` returns {subject}{where}, which the server encodes again"
+        help_text = ("The server passes that text through `json.dumps` again, so the client receives a JSON string "
+                     f"holding JSON and must decode it twice; {advice}.")
         fix = None
         direct = not wrapped or node.args[0].value is call  # type: ignore[attr-defined]
         if holder is None and direct and self._dumps_kind(call) == "dumps" and self._plain_dumps(call):
             fix = self.fix("Return the object; the server serialises it",
                            self.replace(node, self.source.code(call.args[0].value)), unsafe=True)
-        self.report(node, message, fix=fix)
+        self.report(node, message, help=help_text, fix=fix)
 
     # --- helpers -----------------------------------------------------------------------------------
     def _dumps_kind(self, call: cst.Call) -> str | None:

@@ -149,42 +149,43 @@ class RunMayReturnNone(Rule):
         if handler is not None:
             fix = self.fix("Re-raise the exception (clients get an error status)", self.replace(ret, "raise"),
                            unsafe=True)
-        self.report(ret, f"This {written} makes `run` return None, which the server sends as `200 OK` with the "
-                         "body `{}`, so the client cannot tell it from a result; "
-                         + ("re-raise the exception instead." if handler is not None
-                            else "return a value, or an `AMLResponse` with the status that fits."), fix=fix)
+        self.report(ret, f"This {written} makes `run` return None",
+                    help="The server sends None as `200 OK` with the body `{}`, so the client cannot tell it from a "
+                         "result; " + ("re-raise the exception instead." if handler is not None
+                                       else "return a value, or an `AMLResponse` with the status that fits."),
+                    fix=fix)
 
     # --- falling off the end ---------------------------------------------------------------------------
     def _report_point(self, point: cst.CSTNode, why: str) -> None:
-        end = "`run` then returns None, which the server sends as `200 OK` with the body `{}`"
+        end = "`Run` then returns None, which the server sends as `200 OK` with the body `{}`"
         fix = None
         if why == "handler":
             handler = point
             last = handler.body.body[-1] if isinstance(handler.body, cst.IndentedBlock) else None
             indent = indent_of(self.source, last) if last is not None else None
-            message = (f"This `except` block does not return or raise: {end}, so the failure looks like an empty "
-                       "result; add `raise` at its end (or return an `AMLResponse` with an error status).")
+            message = "This `except` block does not return or raise, so `run` returns None"
+            help_text = (f"{end}, so the failure looks like an empty result; add `raise` at its end (or return an "
+                         "`AMLResponse` with an error status).")
             if indent is not None:
                 fix = self.fix("Re-raise at the end of the except block (clients get an error status)",
                                self.insert_after(last, "\n" + indent + "raise"), unsafe=True)
-            self.report(handler, message, fix=fix, span=self._header_span(handler))
+            self.report(handler, message, help=help_text, fix=fix, span=self._header_span(handler))
             return
         if why == "if":
             # Only a @rawhttp run sees the HTTP method; elsewhere a 405 would answer a question nobody asked.
             method = (" (for an unsupported HTTP method: `AMLResponse(\"Method not allowed\", 405)`)"
                       if self.facts.is_rawhttp else "")
-            message = (f"When no branch of this `if` chain matches, control falls off the end: {end}; add an `else` "
-                       f"that returns an error response{method} or raises.")
-            self.report(point.test, message)  # type: ignore[attr-defined]
+            self.report(point.test,  # type: ignore[attr-defined]
+                        "When no branch of this `if` chain matches, control falls off the end of `run`",
+                        help=f"{end}; add an `else` that returns an error response{method} or raises.")
             return
         if why == "loop":
-            message = (f"When this loop ends without returning, control falls off the end: {end}; raise (or "
-                       "return an error response) after the loop.")
-            self.report(point, message, span=self._header_span(point))
+            self.report(point, "When this loop ends without returning, control falls off the end of `run`",
+                        help=f"{end}; raise (or return an error response) after the loop.",
+                        span=self._header_span(point))
             return
-        message = (f"Control reaches the end of `run` here without a `return`: {end}; return the result, or raise "
-                   "if there is none.")
-        self.report(point, message, span=self._header_span(point))
+        self.report(point, "Control reaches the end of `run` here without a `return`",
+                    help=f"{end}; return the result, or raise if there is none.", span=self._header_span(point))
 
     def _header_span(self, node: cst.CSTNode) -> tuple[int, int]:
         """The first line of a statement (`except ValueError as e:`, `for x in y:`), without its body."""

@@ -230,18 +230,21 @@ class PayloadLogged(Rule):
     def _report(self, call: cst.Call, node: cst.CSTNode, kind: str) -> None:
         shown = self.source.code(node)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        detail = ""
         if kind == "headers":
-            what = f"the request headers (`{shown}`), which can carry a key or token in `Authorization`,"
+            what = f"the request headers (`{shown}`)"
+            detail = "The headers can carry a key or token in `Authorization`. "
         elif kind == "request":
-            what = (f"the whole request object (`{shown}`: its WSGI environ, with every header including "
-                    "`Authorization`, and the body once read)")
+            what = f"the whole request object (`{shown}`)"
+            detail = "It holds its WSGI environ, with every header including `Authorization`, and the body once read. "
         elif kind == "secret":
             what = f"a secret request header (`{shown}`)"
         else:
             what = f"the request payload (`{shown}`)"
         verb = "prints" if is_logger_call(self.facts, call) == "print" else "logs"
-        self.report(node, f"This call {verb} {what} on every request, so personal or secret data ends up in the "
-                          "deployment's logs; log a summary instead (a count, a shape or a request id).")
+        self.report(node, f"This call {verb} {what} on every request",
+                    help=f"{detail}Personal or secret data ends up in the deployment's logs; log a summary instead (a "
+                         "count, a shape or a request id).")
 
     # --- what an expression holds --------------------------------------------------------------------
     def _contains(self, expr: cst.BaseExpression) -> tuple[str | None, cst.CSTNode]:

@@ -150,8 +150,8 @@ class RawhttpMethodUnchecked(Rule):
             text = (f"if {request}.method != \"POST\":\n{indent}{unit}return {response}(\"Method not allowed\", "
                     f"405, {{\"Allow\": \"POST\"}})\n{indent}")
             fix = self.fix("Answer other methods with 405", self.insert_before(first, text), unsafe=True)
-        self.report(body_use, f"The server passes GET requests to a `@rawhttp` run too, and this `run` reads the body "
-                              f"without checking `{request}.method`, so a GET (no body) runs the scoring code on an "
-                              f"empty input, which fails with a 500 or answers 200 with an empty result; answer other "
-                              f"methods first with `if {request}.method != \"POST\": "
-                              "return AMLResponse(\"Method not allowed\", 405)`.", fix=fix)
+        self.report(body_use, f"`run` reads the body without checking `{request}.method`",
+                    help="The server passes GET requests to a `@rawhttp` run too, so a GET (no body) runs the "
+                         "scoring code on an empty input, which fails with a 500 or answers 200 with an empty result; "
+                         f"answer other methods first with `if {request}.method != \"POST\": "
+                         "return AMLResponse(\"Method not allowed\", 405)`.", fix=fix)

@@ -113,9 +113,11 @@ class PrintInRun(Rule):
                 continue
             target = argument(call, None, "file")
             if target is not None and self.source.code(target.value) != "sys.stdout":
-                message = ("This `print` writes straight to another stream on every request, which bypasses the "
-                           "server's logging and its format; use a logger (`logging.getLogger(__name__)`) instead.")
+                self.report(call, "This `print` writes straight to another stream on every request",
+                            help="It bypasses the server's logging and its format; use a logger "
+                                 "(`logging.getLogger(__name__)`) instead.")
             else:
-                message = ("The server turns `print` in `run` into an INFO log line on every request, with no level "
-                           "to filter it by; use a logger (`logger.debug(...)`) so the detail can be turned down.")
-            self.report(call, message)
+                self.report(call, "`print` in `run` logs an INFO line on every request",
+                            help="The server turns `print` in `run` into an INFO log line on every request, with no "
+                                 "level to filter it by; use a logger (`logger.debug(...)`) so the detail can be "
+                                 "turned down.")

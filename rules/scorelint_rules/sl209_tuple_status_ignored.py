@@ -164,13 +164,13 @@ class TupleStatusIgnored(Rule):
             body = value.elements[0].value
             body_is_response = isinstance(body, cst.Call) and response_kind(facts, body) is not None
             if body_is_response:
-                message = (f"`run` returns a (response, {shown}) tuple, which the server does not unpack: it tries "
-                           f"to serialise the tuple as JSON and fails on the `jsonify` response with a 500; return "
-                           f"`AMLResponse(body, {shown}, json_str=True)` instead.")
+                message = f"`run` returns a (response, {shown}) tuple, which the server does not unpack"
+                help_text = ("The server tries to serialise the tuple as JSON and fails on the `jsonify` response "
+                             f"with a 500; return `AMLResponse(body, {shown}, json_str=True)` instead.")
             else:
-                message = (f"The server does not read a returned tuple as (body, status): it serialises it as the JSON "
-                           f"array `[body, {shown}]` and sends it with 200 OK; return "
-                           f"`AMLResponse(body, {shown}, json_str=True)` instead (it works in any run).")
+                message = "The server does not read a returned tuple as (body, status)"
+                help_text = (f"It serialises it as the JSON array `[body, {shown}]` and sends it with 200 OK; return "
+                             f"`AMLResponse(body, {shown}, json_str=True)` instead (it works in any run).")
             fix = None
             if len(value.elements) == 2 and not body_is_response:
                 inner = f"{self.source.code(body)}, {self.source.code(value.elements[1].value)}"
@@ -178,7 +178,7 @@ class TupleStatusIgnored(Rule):
                 if response is None:
                     edits.append(self._import_edit())
                 fix = self.fix("Return an AMLResponse with that status", *edits, unsafe=True)
-            self.report(value, message, fix=fix)
+            self.report(value, message, help=help_text, fix=fix)
 
     def _import_edit(self):  # noqa: ANN202 - PendingEdit
         """Import AMLResponse after the module's last top-level import (the first statement if none)."""

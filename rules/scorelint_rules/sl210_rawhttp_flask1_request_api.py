@@ -101,11 +101,11 @@ class RawhttpFlask1RequestApi(Rule):
                     continue  # request.json(...) is not Flask's property
                 fix = self.fix("Use request.get_json(force=True)",
                                self.replace(node, f"{request}.get_json(force=True)"), unsafe=True)
-                self.report(node, f"`{request}.json` raises 415 Unsupported Media Type on azureml-inference-server-http "
-                                  "1.4.0 and later (Flask 3) when the request's Content-Type is not "
-                                  "application/json, where the older server's Flask 1 gave None; write "
-                                  f"`{request}.get_json(force=True)` to parse the body whatever its content type.",
-                            fix=fix)
+                self.report(node, f"`{request}.json` raises 415 Unsupported Media Type on a non-JSON request",
+                            help="On azureml-inference-server-http 1.4.0 and later (Flask 3) it raises when the "
+                                 "request's Content-Type is not application/json, where the older server's Flask 1 "
+                                 f"gave None; write `{request}.get_json(force=True)` to parse the body whatever its "
+                                 "content type.", fix=fix)
         for call in facts.own_nodes(run_def, cst.Call):
             func = call.func
             if not (isinstance(func, cst.Attribute) and func.attr.value in ("has_key", "has_keys")
@@ -116,6 +116,6 @@ class RawhttpFlask1RequestApi(Rule):
             if len(call.args) == 1 and call.args[0].keyword is None and call.args[0].star == "":
                 key = self.source.code(call.args[0].value)
                 fix = self.fix(f"Use `in {request}.headers`", self.replace(call, f"{key} in {request}.headers"))
-            self.report(call, f"`{request}.headers.{func.attr.value}()` does not exist on azureml-inference-server-http "
-                              "1.4.0 and later (Flask 3), so every request fails with an AttributeError; write "
-                              f"`name in {request}.headers`.", fix=fix)
+            self.report(call, f"`{request}.headers.{func.attr.value}()` does not exist on the 1.4.0 server",
+                        help="It is gone on azureml-inference-server-http 1.4.0 and later (Flask 3), so every request "
+                             f"fails with an AttributeError; write `name in {request}.headers`.", fix=fix)

@@ -249,18 +249,20 @@ class SensitiveSampleData(Rule):
                 if mark in seen:
                     continue
                 seen.add(mark)
-                self.report(node, _message(finding, KINDS))
+                message, help_text = _message(finding, KINDS)
+                self.report(node, message, help=help_text)
 
 
-def _message(finding: Any, kinds: dict[str, tuple[str, str]]) -> str:
+def _message(finding: Any, kinds: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """(message, help): which sample value looks sensitive; where the server shows it, and what to write."""
     where = ""
     if finding.key is not None:
         label = "column" if finding.path and isinstance(finding.path[-1], int) else "key"
         where = f" under {label} '{finding.key}'"
     placeholder = kinds[finding.kind][1]
-    return (f"Sample value '{finding.excerpt}'{where} looks like {finding.detail}, and the server publishes schema "
-            f"samples verbatim in the service's Swagger page (/swagger.json) for anyone who can reach the endpoint. "
-            f"Use synthetic data instead: {placeholder}.")
+    return (f"Sample value '{finding.excerpt}'{where} looks like {finding.detail}",
+            "The server publishes schema samples verbatim in the service's Swagger page (/swagger.json) for anyone "
+            f"who can reach the endpoint. Use synthetic data instead: {placeholder}.")
 
 
 def _string_value(expr: cst.BaseExpression) -> str | None:

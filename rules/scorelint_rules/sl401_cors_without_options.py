@@ -101,8 +101,9 @@ class CorsWithoutOptions(Rule):
         if not strings or handles_options(facts):
             return
         self.report(preferred_report_node(facts, strings),
-                    "This @rawhttp script sets CORS headers but never answers OPTIONS: wherever a browser's preflight "
-                    "OPTIONS request reaches the container (Azure ML may not route it: see cors-options-not-routed), "
-                    "the server passes it to `run`, which handles it like a scoring request without a body, so the "
-                    "preflight fails and the browser blocks the call; answer it first with "
-                    "`if request.method == \"OPTIONS\": return AMLResponse(\"\", 200, cors_headers)`.")
+                    "This @rawhttp script sets CORS headers but never answers OPTIONS",
+                    help="Wherever a browser's preflight OPTIONS request reaches the container (Azure ML may not route "
+                         "it: see cors-options-not-routed), the server passes it to `run`, which handles it like a "
+                         "scoring request without a body, so the preflight fails and the browser blocks the call; "
+                         "answer it first with "
+                         "`if request.method == \"OPTIONS\": return AMLResponse(\"\", 200, cors_headers)`.")

@@ -91,8 +91,9 @@ class CorsOptionsNotRouted(Rule):
         if not strings:
             return
         self.report(preferred_report_node(facts, strings),
-                    "Azure ML may route only GET and POST to the container, so a browser's OPTIONS preflight may fail "
-                    "before it reaches these hand-written CORS headers (where it does reach the container, a "
-                    "@rawhttp `run` must answer it: see cors-without-options); to let the server answer CORS, set "
-                    "`AML_CORS_ORIGINS` to the allowed origins in the deployment's environment and add `flask-cors` "
-                    "to its dependencies.")
+                    "A browser's OPTIONS preflight may never reach these hand-written CORS headers",
+                    help="Azure ML may route only GET and POST to the container, so a browser's OPTIONS preflight may "
+                         "fail before it reaches these hand-written CORS headers (where it does reach the container, "
+                         "a @rawhttp `run` must answer it: see cors-without-options); to let the server answer CORS, "
+                         "set `AML_CORS_ORIGINS` to the allowed origins in the deployment's environment and add "
+                         "`flask-cors` to its dependencies.")

@@ -297,11 +297,10 @@ class ModelDirMayBeNone(Rule):
             happens = f"so {what} builds the path `None/...` and loading fails with a misleading FileNotFoundError"
         replacement = self._replacement(node, key)
         instead = replacement or f"os.environ[{self.source.code(key)}]"
-        message = (f"`{written}` is None wherever {_VARIABLE} is not set (a local `azmlinfsrv` without "
-                   f"`--model_dir`, a test, a notebook), {happens}; write `{instead}`, which fails with a "
-                   "KeyError naming the variable.")
+        help_text = (f"{_VARIABLE} is not set in a local `azmlinfsrv` without `--model_dir`, a test, a notebook, "
+                     f"{happens}; write `{instead}`, which fails with a KeyError naming the variable.")
         fix = self.fix(f"Use `{instead}`", self.replace(node, replacement)) if replacement else None
-        self.report(node, message, fix=fix)
+        self.report(node, f"`{written}` is None wherever {_VARIABLE} is not set", help=help_text, fix=fix)
 
     # --- where the value goes ------------------------------------------------------------------------
     def _path_use(self, expr: cst.BaseExpression, depth: int) -> tuple[str, bool] | None:

@@ -297,10 +297,10 @@ class InitMissingGlobal(Rule):
             else:
                 happens = f"`run`{via} keeps reading the module-level `{slot}` and fails on every request"
                 via = ""
-            message = (f"`init` assigns `{name}` without `global {name}`, so the value is a local of init, lost "
-                       f"when it returns, and `run`{via} reads `{name}`: {happens}; declare `global {name}` at "
-                       "the top of init.")
-            self.report(binding.node, message, fix=declare_global(self, init_def, name))
+            help_text = (f"The value is a local of init, lost when it returns, and `run`{via} reads `{name}`: "
+                         f"{happens}; declare `global {name}` at the top of init.")
+            self.report(binding.node, f"`init` assigns `{name}` without `global {name}`", help=help_text,
+                        fix=declare_global(self, init_def, name))
 
     def _would_break(self, name: str) -> bool:
         if not real_bindings(self.facts, name):

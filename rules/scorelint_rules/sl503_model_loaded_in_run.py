@@ -224,7 +224,7 @@ class ModelLoadedInRun(Rule):
             return
         per = "every mini-batch" if self.facts.kind is ScriptKind.BATCH else "every request"
         for call, callee in self._loads(run_def):
-            self.report(call, self._message(callee, "", per))
+            self.report(call, f"`{callee}` loads a model inside `run`", help=self._help(per))
         # Module-level helpers run calls (transitively): report the call in run.
         seen = {run_def}
         if self.facts.init.definition is not None:
@@ -235,12 +235,14 @@ class ModelLoadedInRun(Rule):
                 continue
             found = self._loads_through(helper, seen)
             if found is not None:
-                self.report(call, self._message(found, f" (through `{helper.name.value}`)", per))
+                self.report(call, f"`{found}` loads a model inside `run` (through `{helper.name.value}`)",
+                            help=self._help(per))
 
-    def _message(self, callee: str, via: str, per: str) -> str:
-        return (f"`{callee}` loads a model inside `run`{via}, so {per} reads and deserialises it again "
-                "(seconds of latency, memory churn, timeouts under load); load it once in `init()` into a module "
-                "global (`global model`) and only use it in `run`.")
+    @staticmethod
+    def _help(per: str) -> str:
+        return (f"On {per}, `run` reads and deserialises the model again (seconds of latency, memory churn, "
+                "timeouts under load); load it once in `init()` into a module global (`global model`) and only use "
+                "it in `run`.")
 
     def _helper(self, call: cst.Call, seen: set) -> cst.FunctionDef | None:
         if not isinstance(call.func, cst.Name):

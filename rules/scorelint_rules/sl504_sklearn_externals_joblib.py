@@ -333,7 +333,7 @@ class SklearnExternalsJoblib(Rule):
             if self._guarded(node):
                 return
             new_module = "joblib" + module[len(_REMOVED):]
-            self.report(node, self._message(node, f"from {module} import ...", "ModuleNotFoundError",
+            self.report(node, *self._message(node, f"from {module} import ...", "ModuleNotFoundError",
                                              f"from {new_module} import ..."),
                         fix=self.fix(f"Import from `{new_module}`", self.replace(node.module, new_module)))
 
@@ -349,13 +349,13 @@ class SklearnExternalsJoblib(Rule):
                 alias.asname.name, cst.Name) else None
             if asname is not None:
                 replacement = new if asname == new else f"{new} as {asname}"
-                self.report(node, self._message(node, f"import {dotted} as {asname}", "ModuleNotFoundError",
+                self.report(node, *self._message(node, f"import {dotted} as {asname}", "ModuleNotFoundError",
                                                 f"import {replacement}"),
                             fix=self.fix(f"Import `{new}`", self._replace_alias(alias, replacement)))
                 continue
             # `import sklearn.externals.joblib` binds `sklearn`: rewrite the uses too, when that is all
             # `sklearn` is used for (or another import binds it).
-            self.report(node, self._message(node, f"import {dotted}", "ModuleNotFoundError", f"import {new}"),
+            self.report(node, *self._message(node, f"import {dotted}", "ModuleNotFoundError", f"import {new}"),
                         fix=self._plain_import_fix(node, alias, new))
 
     # --- helpers -------------------------------------------------------------------------------------
@@ -383,7 +383,7 @@ class SklearnExternalsJoblib(Rule):
                 indent = indent_of(self.source, node) or ""
                 fix = self.fix(f"Replace with `{new_import}`",
                                self.replace(node, f"{new_import}\n{indent}from sklearn.externals import {rest}"))
-        self.report(node, self._message(node, written, "ImportError", new_import), fix=fix)
+        self.report(node, *self._message(node, written, "ImportError", new_import), fix=fix)
 
     def _plain_import_fix(self, node: cst.Import, alias: cst.ImportAlias, new: str):
         chains = []
@@ -447,9 +447,11 @@ class SklearnExternalsJoblib(Rule):
                 break
         return False
 
-    def _message(self, node: cst.CSTNode, written: str, error: str, instead: str) -> str:
-        return (f"`{written}` raises {error} with scikit-learn 0.23 and later (the vendored joblib was removed), "
-                f"so {self._what_fails(node)}; write `{instead}`: scikit-learn installs joblib itself.")
+    def _message(self, node: cst.CSTNode, written: str, error: str, instead: str) -> tuple[str, str]:
+        """The finding's message and help (passed to `report` as `*self._message(...)`)."""
+        return (f"`{written}` raises {error} with scikit-learn >= 0.23",
+                f"scikit-learn 0.23 and later removed the vendored joblib, so {self._what_fails(node)}; write `{instead}`: scikit-learn "
+                "installs joblib itself.")
 
     def _what_fails(self, node: cst.CSTNode) -> str:
         """Where the import runs decides what fails: the module's import, init at start-up, or a request."""

@@ -234,20 +234,21 @@ class SdkV1ModelPath(Rule):
                 root = root.value
             if not (isinstance(root, cst.Name) and root.value in local_to_import) or self._under_main_guard(call):
                 continue
-            self.report(call, f"`{self.source.code(func)}` needs azureml-core, the SDK v1 (out of support since "
-                        f"{_END_OF_SUPPORT}), and it searches the v1 `azureml-models/<name>/<version>` layout, so it "
-                        "raises ModelNotFoundException wherever that layout is missing; build the path from "
-                        "`os.environ['AZUREML_MODEL_DIR']` (one model: its folder; several: `<name>/<version>/` "
-                        "below it).")
+            self.report(call, f"`{self.source.code(func)}` needs azureml-core, the SDK v1",
+                        help=f"The SDK v1 is out of support since {_END_OF_SUPPORT}, and `get_model_path` searches the "
+                             "v1 `azureml-models/<name>/<version>` layout, so it raises ModelNotFoundException "
+                             "wherever that layout is missing; build the path from `os.environ['AZUREML_MODEL_DIR']` "
+                             "(one model: its folder; several: `<name>/<version>/` below it).")
         for statement, names in imports:
             used_for_path = served.get(statement, set())
             if names and all(n in used_for_path and n not in other_uses for n in names):
                 continue  # the get_model_path findings already say it
             written = self.source.code(statement).split("\n")[0]
-            self.report(statement, f"`{written}` uses the Azure ML SDK v1 (azureml-core), out of support since "
-                        f"{_END_OF_SUPPORT}: the image must install it for this line and it gets no fixes; read model "
-                        "files from `os.environ['AZUREML_MODEL_DIR']`, log with `logging` or mlflow, and keep "
-                        "workspace code (azure-ai-ml, SDK v2) out of the entry script.")
+            self.report(statement, f"`{written}` uses the Azure ML SDK v1 (azureml-core)",
+                        help=f"The SDK v1 is out of support since {_END_OF_SUPPORT}: the image must install it for "
+                             "this line and it gets no fixes; read model files from "
+                             "`os.environ['AZUREML_MODEL_DIR']`, log with `logging` or mlflow, and keep workspace "
+                             "code (azure-ai-ml, SDK v2) out of the entry script.")
 
     def _sdk_v1_imports(self) -> list[tuple[cst.CSTNode, list[str]]]:
         found: list[tuple[cst.CSTNode, list[str]]] = []

@@ -177,10 +177,10 @@ class ModelNeverLoaded(Rule):
                        f"every request fails with NameError: name '{name}' is not defined" if ":" in placeholder
                        else "every request sees the empty placeholder")
             self.report(call, f"`{self.source.code(call.func)}(...)` loads `{name}` into a local of "
-                              f"`{loader.definition.name.value}` ({loader.file_name} declares no `global {name}` "
-                              f"there), so {loader.file_name} keeps its module-level `{placeholder}` and `run` "
-                              f"reads it through {reader}: {outcome}; declare `global {name}` at the top of "
-                              f"`{loader.definition.name.value}` in {loader.file_name}.")
+                              f"`{loader.definition.name.value}`, which `run` never sees",
+                        help=f"{loader.file_name} declares no `global {name}` there, so {loader.file_name} keeps its "
+                             f"module-level `{placeholder}` and `run` reads it through {reader}: {outcome}; declare "
+                             f"`global {name}` at the top of `{loader.definition.name.value}` in {loader.file_name}.")
 
     def _imported(self, func: cst.BaseExpression) -> bool:
         root = func

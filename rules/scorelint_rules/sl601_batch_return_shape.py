@@ -10,6 +10,11 @@ _STRING_CALLS = frozenset({"str", "repr", "json.dumps"})
 _WRITERS = frozenset({"to_csv", "to_json", "to_parquet", "to_excel", "to_pickle"})
 
 
+_HELP = ("The batch runtime counts each element `run` returns as one successfully processed input, so this mini-batch "
+         "is miscounted or reported as failed (the job aborts past `error_threshold`) and gets no output rows; return "
+         "a list or a pandas DataFrame with one element or row per input.")
+
+
 class BatchReturnShape(Rule):
     """A batch script's `run` returns something other than a list or a DataFrame with one element per input.
 
@@ -180,26 +185,19 @@ class BatchReturnShape(Rule):
             return
         yields = self.facts.own_nodes(run_def, cst.Yield)
         if yields:
-            self.report(yields[0], "`run` is a generator (it uses `yield`), so calling it returns a generator "
-                                   "object, not the list or DataFrame the batch runtime counts inputs in, and runs "
-                                   "none of its body until something iterates it; collect the results in a list "
-                                   "and return it.")
+            self.report(yields[0], "`run` is a generator (it uses `yield`)",
+                        help="Calling it returns a generator object, not the list or DataFrame the batch runtime "
+                             "counts inputs in, and runs none of its body until something iterates it; collect the "
+                             "results in a list and return it.")
             return
         returns = self.facts.returns(run_def)
         if not any(r.value is not None for r in returns):
-            self.report(run_def.name, self._message("returns None (it has no `return` with a value)"))
+            self.report(run_def.name, "`run` returns None (it has no `return` with a value)", _HELP)
             return
         for ret in returns:
             what = self._shape(ret.value, run_def, depth=2)
             if what is not None:
-                self.report(ret, self._message(f"returns {what} here"))
-
-    @staticmethod
-    def _message(what: str) -> str:
-        return (f"`run` {what}, but the batch runtime counts each element `run` returns as one successfully "
-                "processed input, so this mini-batch is miscounted or reported as failed (the job aborts past "
-                "`error_threshold`) and gets no output rows; return a list or a pandas DataFrame with one element "
-                "or row per input.")
+                self.report(ret, f"`run` returns {what} here", f"That is not a list or a DataFrame. {_HELP}")
 
     def _shape(self, expr: cst.BaseExpression | None, func: cst.FunctionDef, depth: int) -> str | None:
         """A description of a wrong return value, or None when it is fine or unknown."""

@@ -159,8 +159,9 @@ class BatchReturnInLoop(Rule):
             else:
                 happens = ("the first time this branch is taken in the loop over the mini-batch, so the inputs after "
                            "it are never scored")
-            self.report(ret, f"This `return` leaves `run` {happens} and the rest are counted as failed; append one "
-                        "result per input to a list inside the loop and return the list after the loop.")
+            self.report(ret, "This `return` leaves `run` inside the loop over the mini-batch",
+                        help=f"It leaves `run` {happens} and the rest are counted as failed; append one result per "
+                             "input to a list inside the loop and return the list after the loop.")
 
     def _enclosing_batch_loop(self, ret: cst.Return, loops: list[cst.For],
                               run_def: cst.FunctionDef) -> tuple[cst.For | None, bool]:

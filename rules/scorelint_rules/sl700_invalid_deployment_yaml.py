@@ -85,30 +85,32 @@ class InvalidDeploymentYaml(DeploymentRule):
             if key in _FLAGS:
                 # Scripts often give these on the command line: `az ml online-deployment create --name blue
                 # --endpoint-name $ENDPOINT -f deployment.yml` (Azure/azureml-examples does): advice only.
-                self.report_at(deployment.anchor, f"The deployment lacks `{key}`: `az ml` refuses the file unless "
-                               f"the command gives `{_FLAGS[key]}`.", severity=Severity.INFO)
+                self.report_at(deployment.anchor, f"The deployment lacks `{key}`",
+                               help=f"`az ml` refuses the file unless the command gives `{_FLAGS[key]}`.",
+                               severity=Severity.INFO)
                 continue
-            self.report_at(deployment.anchor, f"The deployment lacks `{key}`, which a {_label(kind)} requires: "
-                           "`az ml` refuses the file.")
+            self.report_at(deployment.anchor, f"The deployment lacks `{key}`, which a {_label(kind)} requires",
+                           help=_REFUSED)
         self._mapping(data, fields, "")
         for key in ("environment", "model"):
             where = doc.value(data, key)
             if where is not None and isinstance(where.value, str) and not where.value.startswith("azureml:") \
                     and not deployment.is_template:
-                self.report_at(where, f"`{key}: {where.value}` is neither a mapping nor a registered reference: write "
-                               f"`azureml:{where.value}` (`azureml:<name>:<version>` or `azureml:<name>@latest`), or "
-                               "define it inline.")
+                self.report_at(where, f"`{key}: {where.value}` is neither a mapping nor a registered reference",
+                               help=f"Write `azureml:{where.value}` (`azureml:<name>:<version>` or "
+                                    "`azureml:<name>@latest`), or define it inline.")
         if deployment.model_path is not None and not deployment.is_template:
             model = deployment.path.parent / deployment.model_path.value
             if not model.exists():
-                self.report_at(deployment.model_path, f"The model path `{deployment.model_path.value}` does not exist "
-                               "(relative to this YAML's folder): `az ml` cannot upload the model.")
+                self.report_at(deployment.model_path, f"The model path `{deployment.model_path.value}` does not exist",
+                               help="The path is relative to this YAML's folder: `az ml` cannot upload the model.")
         from scorelint.deployment.schema import OUTPUT_ACTIONS
 
         settings = data.get("settings") if kind == "model-batch" else data
         action = doc.value(settings, "output_action") if isinstance(settings, dict) else None
         if action is not None and str(action.value).lower() not in OUTPUT_ACTIONS:
-            self.report_at(action, f"`output_action: {action.value}` is not one of {', '.join(OUTPUT_ACTIONS)}.")
+            self.report_at(action, f"`output_action: {action.value}` is not one of {', '.join(OUTPUT_ACTIONS)}",
+                           help=_REFUSED)
 
     def _mapping(self, mapping: dict, fields: dict[str, str], prefix: str) -> None:
         from scorelint.deployment.schema import (
@@ -127,7 +129,7 @@ class InvalidDeploymentYaml(DeploymentRule):
                 near = difflib.get_close_matches(str(key), list(fields), n=1)
                 hint = f" (did you mean `{prefix}{near[0]}`?)" if near else ""
                 self.report_at(where, f"`{prefix}{key}` is not a key of a {_label(schema_kind(self.deployment.kind, doc.data))}"
-                               f"{hint}: `az ml` refuses the file.")
+                               f"{hint}", help=_REFUSED)
                 continue
             value = mapping[key]
             if expected in NESTED:
@@ -135,19 +137,22 @@ class InvalidDeploymentYaml(DeploymentRule):
                     continue  # a registered reference: checked in check()
                 if not isinstance(value, dict):
                     if value is not None:
-                        self.report_at(where, f"`{prefix}{key}` must be a mapping of "
-                                       f"{', '.join(NESTED[expected])}.")
+                        self.report_at(where, f"`{prefix}{key}` must be a mapping",
+                                       help=f"A mapping of {', '.join(NESTED[expected])}; `az ml` refuses the file.")
                     continue
                 for required in NESTED_REQUIRED.get(expected, ()):
                     if required not in value:
-                        self.report_at(where, f"`{prefix}{key}` lacks `{required}`, which it requires: `az ml` "
-                                       "refuses the file.")
+                        self.report_at(where, f"`{prefix}{key}` lacks `{required}`, which it requires",
+                                       help=_REFUSED)
                 self._mapping(value, NESTED[expected], f"{prefix}{key}.")
                 continue
             problem = None if self.deployment.is_template else type_problem(value, expected)
             if problem is not None:
                 located = doc.value(mapping, key) or where
-                self.report_at(located, f"`{prefix}{key}` must be {problem}, not `{value}`: `az ml` refuses the file.")
+                self.report_at(located, f"`{prefix}{key}` must be {problem}, not `{value}`", help=_REFUSED)
+
+
+_REFUSED = "`az ml` refuses the file."
 
 
 def _label(kind: str | None) -> str:

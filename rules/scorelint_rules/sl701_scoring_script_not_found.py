@@ -80,8 +80,9 @@ class ScoringScriptNotFound(DeploymentRule):
         code_dir = deployment.code_dir
         if code is not None and code_dir is not None and not code_dir.is_dir():
             what = "is a file, not a folder" if code_dir.exists() else "does not exist"
-            self.report_at(code, f"The code folder `{code.value}` {what} (paths are relative to this YAML's "
-                           f"folder): the deployment cannot upload its scoring code.")
+            self.report_at(code, f"The code folder `{code.value}` {what}",
+                           help="Paths are relative to this YAML's folder: the deployment cannot upload its scoring "
+                                "code.")
             return
         path = deployment.script_path
         if script is None or path is None:
@@ -90,22 +91,23 @@ class ScoringScriptNotFound(DeploymentRule):
         relative = os.path.relpath(os.path.normpath(path), os.path.normpath(root))
         if os.path.isabs(script.value) or relative == os.pardir or relative.startswith(os.pardir + os.sep):
             self.report_at(script, f"The scoring script `{script.value}` lies outside the code folder "
-                           f"`{code.value if code else '.'}`: only that folder is uploaded, so the container has no "
-                           "entry script. Move the script into the folder, or widen `code`.")
+                           f"`{code.value if code else '.'}`",
+                           help="Only that folder is uploaded, so the container has no entry script. Move the script "
+                                "into the folder, or widen `code`.")
             return
         if path.is_file():
             actual = _spelling_on_disk(root, relative)
             if actual is None or actual == relative:
                 return
-            self.report_at(script, f"The scoring script is spelled `{script.value}` but the file is "
-                           f"`{actual}`: the container's file system is case-sensitive, so the server does not "
-                           "find it there. Write the name as it is on disk.")
+            self.report_at(script, f"The scoring script is spelled `{script.value}` but the file is `{actual}`",
+                           help="The container's file system is case-sensitive, so the server does not find it "
+                                "there. Write the name as it is on disk.")
             return
         near = _close_match(path)
-        hint = f" (there is `{near}` in that folder)" if near else ""
+        hint = f"There is `{near}` in that folder. " if near else ""
         self.report_at(script, f"The scoring script `{script.value}` does not exist in the code folder "
-                       f"`{code.value if code else '.'}`{hint}: the server finds no entry script and the "
-                       "deployment fails at start-up.")
+                       f"`{code.value if code else '.'}`",
+                       help=f"{hint}The server finds no entry script and the deployment fails at start-up.")
 
 
 def _spelling_on_disk(root, relative: str) -> str | None:

@@ -105,16 +105,16 @@ class PackageNotInEnvironment(DeploymentRule):
                 continue
             reported.add((str(site.path), site.top))
             package = " or ".join(f"`{p}`" for p in verdict.providers)
-            message = (f"`{site.module}` comes from {package}, which {where} does not install: the server cannot "
-                       f"import the script (ModuleNotFoundError) and the deployment fails at start-up; add "
-                       f"{package.split(' or ')[0]} to the pip section of {where}.")
+            message = f"`{site.module}` comes from {package}, which {where} does not install"
+            help_text = ("The server cannot import the script (ModuleNotFoundError) and the deployment fails at "
+                         f"start-up; add {package.split(' or ')[0]} to the pip section of {where}.")
             severity = None
             if verdict.status == "maybe-missing":
                 severity = Severity.INFO
                 unknown = ", ".join(f"`{u}`" for u in verdict.unknown)
-                message = (f"`{site.module}` comes from {package}, which {where} does not list; unless {unknown} "
-                           f"(not installed where scorelint runs, so what it brings along is unknown) installs it, "
-                           f"the server cannot import the script and the deployment fails; list "
-                           f"{package.split(' or ')[0]} in {where}.")
-            self.report_at(Located(site.module, site.path, site.range), message, severity=severity)
+                message = f"`{site.module}` comes from {package}, which {where} does not list"
+                help_text = (f"Unless {unknown} (not installed where scorelint runs, so what it brings along is "
+                             "unknown) installs it, the server cannot import the script and the deployment fails; "
+                             f"list {package.split(' or ')[0]} in {where}.")
+            self.report_at(Located(site.module, site.path, site.range), message, help=help_text, severity=severity)
 

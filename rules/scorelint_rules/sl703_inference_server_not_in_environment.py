@@ -71,8 +71,9 @@ class InferenceServerNotInEnvironment(DeploymentRule):
         if env.conda_file is None:
             if env.image is not None and "conda_file" not in (env.where.value or {}):
                 self.report_at(env.image, "This base image has no inference server and the environment installs "
-                               "nothing: the container cannot serve the deployment. Add a `conda_file` that "
-                               "installs `azureml-inference-server-http`, or use an Azure ML inference image.")
+                               "nothing",
+                               help="The container cannot serve the deployment. Add a `conda_file` that installs "
+                                    "`azureml-inference-server-http`, or use an Azure ML inference image.")
             return
         if not env.complete or any(env.package(p) for p in SERVER_PROVIDERS):
             return  # listed: no need for installed metadata
@@ -80,10 +81,10 @@ class InferenceServerNotInEnvironment(DeploymentRule):
         if closure is None or any(p in closure.provided for p in SERVER_PROVIDERS):
             return
         conda_reference = next((loc for loc in [_conda_key(deployment)] if loc is not None), env.where)
-        self.report_at(conda_reference, f"{env.conda_file.name} does not install `azureml-inference-server-http` "
-                       f"and the base image `{env.image_name}` has no server: the container has nothing to serve "
-                       "the scoring script with and the deployment fails. Add `azureml-inference-server-http` to "
-                       "its pip section, or use an Azure ML inference image.")
+        self.report_at(conda_reference, f"{env.conda_file.name} does not install `azureml-inference-server-http`",
+                       help=f"The base image `{env.image_name}` has no server: the container has nothing to serve "
+                            "the scoring script with and the deployment fails. Add `azureml-inference-server-http` to "
+                            "its pip section, or use an Azure ML inference image.")
 
 
 def _conda_key(deployment):

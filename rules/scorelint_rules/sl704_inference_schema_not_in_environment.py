@@ -90,9 +90,9 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
         schema = self.ctx.verdict("inference_schema")
         if schema is not None and schema.status in ("missing", "maybe-missing"):
             self.report_at(Located(sites[0].module, sites[0].path, sites[0].range),
-                           f"The script uses inference-schema, which {where} does not install (neither directly "
-                           "nor through azureml-inference-server-http): the import fails when the server loads the "
-                           f"script. Add `inference-schema` to {where}.",
+                           f"The script uses inference-schema, which {where} does not install",
+                           help="It is installed neither directly nor through azureml-inference-server-http: the "
+                                f"import fails when the server loads the script. Add `inference-schema` to {where}.",
                            severity=Severity.INFO if schema.status == "maybe-missing" else None)
             return
         for site in sites:
@@ -104,7 +104,7 @@ class InferenceSchemaNotInEnvironment(DeploymentRule):
                 if verdict is None or verdict.status not in ("missing", "maybe-missing"):
                     continue
                 self.report_at(Located(site.module, site.path, site.range),
-                               f"`{type_name}` imports {library} as soon as it is imported, and {where} does not "
-                               f"install {library}: the server cannot load the script. Install "
-                               f"`inference-schema[{extra}]` (or `{library}`).",
+                               f"`{type_name}` imports {library}, which {where} does not install",
+                               help=f"`{type_name}` imports {library} as soon as it is imported: the server cannot "
+                                    f"load the script. Install `inference-schema[{extra}]` (or `{library}`).",
                                severity=Severity.INFO if verdict.status == "maybe-missing" else None)

@@ -57,8 +57,9 @@ class RequestTimeoutAboveMaximum(DeploymentRule):
             return
         if value.value > MAXIMUM_MS:
             self.report_at(value, f"`request_timeout_ms: {value.value}` is above the maximum Azure ML allows "
-                           f"({MAXIMUM_MS} ms, 3 minutes): creating or updating the deployment fails. Use at most "
-                           f"{MAXIMUM_MS}; for longer work, use a batch endpoint.")
+                           f"({MAXIMUM_MS} ms, 3 minutes)",
+                           help=f"Creating or updating the deployment fails. Use at most {MAXIMUM_MS}; for longer "
+                                "work, use a batch endpoint.")
 
 
 def _integer(value) -> bool:

@@ -70,10 +70,10 @@ class ProbeValueBelowMinimum(DeploymentRule):
                 if key not in _MINIMUM or not isinstance(value, int) or isinstance(value, bool):
                     continue
                 if probe == "liveness_probe" and key == "success_threshold" and value != 1:
-                    self.report_at(located, f"`{probe}.success_threshold` is fixed at 1 for a liveness probe; "
-                                   f"{value} makes creating the deployment fail. Remove it, or set it on "
-                                   "`readiness_probe`.")
+                    self.report_at(located, f"`{probe}.success_threshold` is fixed at 1 for a liveness probe",
+                                   help=f"{value} makes creating the deployment fail. Remove it, or set it on "
+                                        "`readiness_probe`.")
                 elif value < _MINIMUM[key]:
-                    self.report_at(located, f"`{probe}.{key}: {value}` is below its minimum of {_MINIMUM[key]}: "
-                                   "creating the deployment fails. Use 1 or more (a probe has no 'no delay' or "
-                                   "'no limit' value).")
+                    self.report_at(located, f"`{probe}.{key}: {value}` is below its minimum of {_MINIMUM[key]}",
+                                   help="Creating the deployment fails. Use 1 or more (a probe has no 'no delay' or "
+                                        "'no limit' value).")

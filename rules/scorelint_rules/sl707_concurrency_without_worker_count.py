@@ -63,6 +63,7 @@ class ConcurrencyWithoutWorkerCount(DeploymentRule):
             return
         if "WORKER_COUNT" in deployment.environment_variables:
             return
-        self.report_at(value, f"`max_concurrent_requests_per_instance: {value.value}` lets {value.value} requests "
-                       "in at once, but the inference server runs one worker unless `WORKER_COUNT` is set: they "
-                       "queue in the container and time out. Add `WORKER_COUNT` to `environment_variables`.")
+        self.report_at(value, f"`max_concurrent_requests_per_instance: {value.value}` without `WORKER_COUNT`",
+                       help=f"It lets {value.value} requests in at once, but the inference server runs one worker "
+                            "unless `WORKER_COUNT` is set: they queue in the container and time out. Add "
+                            "`WORKER_COUNT` to `environment_variables`.")

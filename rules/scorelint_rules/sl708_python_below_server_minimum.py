@@ -83,13 +83,15 @@ class PythonBelowServerMinimum(DeploymentRule):
         fallback = FALLBACK.get(version)
         written = f"python{python.spec}"
         if fallback is None or not _allows(server.spec, fallback):
-            self.report_at(python.where, f"`{written}` is below Python 3.9, and pip cannot install "
-                           f"`azureml-inference-server-http{server.spec}` on it (1.4.0 and later require Python "
-                           ">= 3.9): the image build fails. Pin Python 3.9 or later.")
+            self.report_at(python.where, f"`{written}` is below Python 3.9, which "
+                           f"`azureml-inference-server-http{server.spec}` requires",
+                           help=f"Pip cannot install `azureml-inference-server-http{server.spec}` on it (1.4.0 and "
+                                "later require Python >= 3.9): the image build fails. Pin Python 3.9 or later.")
             return
-        self.report_at(python.where, f"`{written}` is below Python 3.9, so pip installs azureml-inference-server-http "
-                       f"{fallback}, not a current release (1.4.0 and later require Python >= 3.9): the deployment "
-                       "runs an old server whose behaviour differs from the documentation. Pin Python 3.9 or later.",
+        self.report_at(python.where, f"`{written}` is below Python 3.9, so pip installs an old inference server",
+                       help=f"Pip installs azureml-inference-server-http {fallback}, not a current release (1.4.0 and "
+                            "later require Python >= 3.9): the deployment runs an old server whose behaviour differs "
+                            "from the documentation. Pin Python 3.9 or later.",
                        severity=Severity.WARNING)
 
 

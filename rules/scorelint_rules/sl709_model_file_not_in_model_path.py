@@ -92,19 +92,21 @@ class ModelFileNotInModelPath(DeploymentRule):
                 if inside is not None and inside.exists():
                     wanted = ", ".join(f'"{p}"' for p in (model.name, *parts))
                     self.report_at(_at(code.script, node, lines),
-                                   f"The model is uploaded as the folder `{model.name}`, and AZUREML_MODEL_DIR holds "
-                                   f"that folder, so `{'/'.join(parts)}` is not found there: init() fails with "
-                                   f"FileNotFoundError. Join {wanted} onto AZUREML_MODEL_DIR.")
+                                   f"`{'/'.join(parts)}` is not found under AZUREML_MODEL_DIR",
+                                   help=f"The model is uploaded as the folder `{model.name}`, and AZUREML_MODEL_DIR "
+                                        "holds that folder, so the path is not found there: init() fails with "
+                                        f"FileNotFoundError. Join {wanted} onto AZUREML_MODEL_DIR.")
                 elif parts:
                     self.report_at(_at(code.script, node, lines),
-                                   f"AZUREML_MODEL_DIR will hold `{model.name}` (the model.path of "
-                                   f"{deployment.path.name}), not `{parts[0]}`: init() fails with FileNotFoundError.")
+                                   f"AZUREML_MODEL_DIR will hold `{model.name}`, not `{parts[0]}`",
+                                   help=f"`{model.name}` is the model.path of {deployment.path.name}: init() fails "
+                                        "with FileNotFoundError.")
                 continue
             target = model.joinpath(*parts[1:]) if model.is_dir() else model
             if len(parts) > 1 and not model.is_dir() or not target.exists():
                 self.report_at(_at(code.script, node, lines),
-                               f"`{'/'.join(parts)}` is not in the uploaded model `{deployment.model_path.value}`: "
-                               "init() fails with FileNotFoundError. Check the file's name in the model folder.")
+                               f"`{'/'.join(parts)}` is not in the uploaded model `{deployment.model_path.value}`",
+                               help="init() fails with FileNotFoundError. Check the file's name in the model folder.")
 
 
 def _at(path: Path, node: ast.expr, lines: list[str]) -> Located:

@@ -60,5 +60,9 @@ class EnvironmentFileNotFound(DeploymentRule):
         if self.deployment.is_template:
             return  # a pipeline fills in (and may override) its values before deploying
         for where, problem in env.problems:
-            self.report_at(where, f"{problem[0].upper()}{problem[1:]}: the environment cannot be built, so the "
-                           "deployment fails. Fix the path (relative to the file that names it).")
+            # A problem reads "what is wrong: the reader's reason" (cannot read ...: not valid YAML ...).
+            what, _, reason = problem.partition(": ")
+            reason = f"{reason[:1].upper()}{reason[1:]}. " if reason else ""
+            self.report_at(where, f"{what[0].upper()}{what[1:]}",
+                           help=f"{reason}The environment cannot be built, so the deployment fails. Fix the path "
+                                "(relative to the file that names it).")

@@ -56,7 +56,7 @@ def check_deployment(deployment: Deployment, selection: RuleSelection, python: s
                 continue
             diagnostic = Diagnostic(
                 code=rule.code, name=rule.name, severity=report.severity or rule.severity, message=report.message,
-                range=report.range, noqa_line=report.range.start.line, url=rule.url(),
+                range=report.range, noqa_line=report.range.start.line, url=rule.url(), help=report.help,
             )
             results.setdefault(report.path, LintResult(str(report.path))).diagnostics.append(diagnostic)
     for result in results.values():

@@ -67,6 +67,7 @@ class DeploymentReport:
     range: Range
     message: str
     severity: Severity | None = None
+    help: str | None = None
 
 
 class DeploymentContext:
@@ -135,5 +136,7 @@ class DeploymentRule(Rule):
     def deployment(self) -> Deployment:
         return self.ctx.deployment
 
-    def report_at(self, where: Located, message: str, *, severity: Severity | None = None) -> None:
-        self.found.append(DeploymentReport(where.path, where.range, message, severity))
+    def report_at(self, where: Located, message: str, *, help: str | None = None,  # noqa: A002
+                  severity: Severity | None = None) -> None:
+        """`message`: what is wrong, one short line; `help`: what it does at deployment and what to write."""
+        self.found.append(DeploymentReport(where.path, where.range, message, severity, help))

@@ -34,10 +34,12 @@ class GithubReporter:
             self.out.write(f"::error file={path},title=scorelint::{_gh_escape(result.error)}\n")
         for d in result.diagnostics:
             title = _gh_escape(f"scorelint ({d.code} {d.name})", prop=True)
+            # The annotation's first line is the short message; the help follows on the lines under it.
+            text = f"{d.code} {d.message}" + (f"\n{d.help}" if d.help else "")
             self.out.write(
                 f"::{self.LEVELS[d.severity]} file={path},line={d.line},col={d.column + 1},"
                 f"endLine={d.range.end.line},endColumn={d.range.end.column + 1},title={title}::"
-                f"{_gh_escape(d.code + ' ' + d.message)}\n"
+                f"{_gh_escape(text)}\n"
             )
 
     def finish(self, summary: Summary) -> None:
@@ -53,7 +55,8 @@ def _vso_escape(value: str, *, prop: bool = False) -> str:
 
 class AzureReporter:
     """`##vso[task.logissue ...]`: many Azure ML users build in Azure Pipelines. Azure knows only
-    error and warning, so info findings are warnings there."""
+    error and warning, so info findings are warnings there. An issue is one line of the build summary: it
+    holds the short message, not the help."""
 
     needs_source = False
 

@@ -43,6 +43,15 @@ def _language(uri: str) -> dict[str, str]:
     return {"sourceLanguage": language} if language else {}
 
 
+def _message(message: str, help_text: str | None) -> dict[str, str]:
+    """A result's message: `text` is the short message (what viewers list); SARIF 2.1.0 has no help of a
+    result's own (`help` and `fullDescription` belong to the rule and hold its documentation), so the finding's
+    help follows in the message's `markdown` form (what GitHub code scanning shows expanded)."""
+    if not help_text:
+        return {"text": message}
+    return {"text": message, "markdown": f"{message}\n\n{help_text}"}
+
+
 class SarifReporter:
     needs_source = False
 
@@ -71,7 +80,7 @@ class SarifReporter:
                 "ruleId": d.code,
                 "ruleIndex": self.index[d.code],
                 "level": LEVELS[d.severity],
-                "message": {"text": d.message},
+                "message": _message(d.message, d.help),
                 "locations": [{"physicalLocation": {"artifactLocation": location, "region": _region(d.range)}}],
             }
             if d.fix is not None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 from typing import IO, TYPE_CHECKING
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+HELP_WIDTH = 100  # columns of the help text under a finding in `full`
 MAX_SOURCE_LINES = 6  # of one finding, in `full`; a finding over a whole function shows its first lines
 
 
@@ -51,6 +53,14 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
 
 
+def _wrapped_help(help_text: str, first: str) -> str:
+    """The finding's help, wrapped under a `= note:` label, continuation lines aligned (`= help:` is the
+    fix's line, as in ruff's output)."""
+    wrapped = textwrap.wrap(help_text, width=HELP_WIDTH, initial_indent=first,
+                            subsequent_indent=" " * len(first), break_long_words=False, break_on_hyphens=False)
+    return "".join(line + "\n" for line in wrapped)
+
+
 class FullReporter(TextReporter):
     needs_source = True
 
@@ -85,6 +95,8 @@ class FullReporter(TextReporter):
         if covered > last:
             out.append(f"{' ' * gutter} {bar} ... ({covered - last} more lines)\n")
         out.append(f"{' ' * gutter} {bar}\n")
+        if d.help:
+            out.append(_wrapped_help(d.help, f"{' ' * gutter} = note: "))
         if d.fix is not None:
             how = "" if applies_with_fix(d, self.options) else " (unsafe: needs `--unsafe-fixes`)"
             out.append(f"{' ' * gutter} = help: {d.fix.message}{how}\n")

@@ -90,13 +90,19 @@ def diagnostics_from(result: SwaggerResult, text: str, enabled, static_codes=(),
             return found
         if failure.kind == "import" and IMPORT_FAILED in enabled:
             found.append(_diagnostic(IMPORT_FAILED, "import-failed", Severity.ERROR, text, failure.line,
-                                     _sentence(failure.message) + _refusals(result)))
+                                     _sentence(failure.message),
+                                     ("The server imports the script the same way at start-up, so the deployment "
+                                      "fails." + _refusals(result))))
         elif failure.kind != "import" and LOAD_FAILED in enabled and STATIC_TWIN.get(failure.check or "") \
                 not in static_codes:
             line = _definition_line(text, failure.line_of) if failure.line_of else failure.line
-            message = (f'The server refuses to load the script: "{failure.message}" It logs this and exits at '
-                       "start-up." if failure.check and failure.check != "swagger" else _sentence(failure.message))
-            found.append(_diagnostic(LOAD_FAILED, "load-failed", Severity.ERROR, text, line, message))
+            if failure.check and failure.check != "swagger":
+                message = f'The server refuses to load the script: "{failure.message}"'
+            else:
+                message = _sentence(failure.message)
+            found.append(_diagnostic(LOAD_FAILED, "load-failed", Severity.ERROR, text, line, message,
+                                     "The server logs this and exits at start-up (exit code 3), so the deployment "
+                                     "fails."))
         return found
     if SENSITIVE in enabled:
         found.extend(_sensitive(result, text, sensitive_options))
@@ -107,15 +113,17 @@ def _stood_in(result: SwaggerResult, text: str) -> Diagnostic:
     first = result.stood_in[0]
     one = len(result.stood_in) == 1
     message = (f"The sandbox stood in for {', '.join(result.stood_in)} with inert module{'' if one else 's'} to "
-               f"import the script: {'it is' if one else 'they are'} not installed for {result.python}. Its checks "
-               "ran without the real packages, so they cannot tell whether the script imports in the deployment; "
-               "give the deployment's interpreter with --python to check that.")
+               "import the script")
+    help_text = (f"{'It is' if one else 'They are'} not installed for {result.python}. The sandbox's checks ran "
+                 "without the real packages, so they cannot tell whether the script imports in the deployment; give "
+                 "the deployment's interpreter with --python to check that.")
     if result.failure is not None:
-        message += (f" With the stand-ins the import did not complete (it fails on a stand-in for "
-                    f"{result.failure.stand_in}), so the other sandbox checks did not run.")
+        help_text += (f" With the stand-ins the import did not complete (it fails on a stand-in for "
+                      f"{result.failure.stand_in}), so the other sandbox checks did not run.")
     elif result.stood_in_documents:
-        message += " A schema sample is built from a stand-in value, so the document was not checked."
-    return _diagnostic(STOOD_IN, "modules-stood-in", Severity.INFO, text, result.stood_in_lines.get(first), message)
+        help_text += " A schema sample is built from a stand-in value, so the document was not checked."
+    return _diagnostic(STOOD_IN, "modules-stood-in", Severity.INFO, text, result.stood_in_lines.get(first), message,
+                       help_text)
 
 
 def _sentence(message: str) -> str:
@@ -131,7 +139,8 @@ def _refusals(result: SwaggerResult) -> str:
     return f" The sandbox refused: {'; '.join(unique[:3])}{more}."
 
 
-def _diagnostic(code: str, name: str, severity: Severity, text: str, line: int | None, message: str) -> Diagnostic:
+def _diagnostic(code: str, name: str, severity: Severity, text: str, line: int | None, message: str,
+                help: str | None = None) -> Diagnostic:  # noqa: A002
     from scorelint.rule import DOCS_URL
 
     lines = text.splitlines()
@@ -140,7 +149,7 @@ def _diagnostic(code: str, name: str, severity: Severity, text: str, line: int |
     start = len(content) - len(content.lstrip())
     rng = Range.of(number, start, number, len(content.rstrip()))
     return Diagnostic(code=code, name=name, severity=severity, message=message, range=rng, noqa_line=number,
-                      url=DOCS_URL.format(code=code.lower(), name=name), source="sandbox")
+                      url=DOCS_URL.format(code=code.lower(), name=name), source="sandbox", help=help)
 
 
 def _definition_line(text: str, name: str | None) -> int | None:
@@ -184,11 +193,12 @@ def _sensitive(result: SwaggerResult, text: str, options) -> list[Diagnostic]:
                 if detail.startswith(what):  # "a phone number (going by the key's name)": say `what` once
                     detail = detail[len(what):].strip(" ()")
                 detail = ": ".join(part for part in (detail, finding.excerpt) if part) or what
-                message = (f"The Swagger document the server publishes shows {what} ({detail}) in the example of "
-                           f"{place}: anyone who can fetch /swagger.json reads it. Use {instead} in the sample.")
+                message = f"The published Swagger document shows {what} ({detail}) in the example of {place}"
+                help_text = ("Anyone who can fetch /swagger.json reads the document the server publishes. Use "
+                             f"{instead} in the sample.")
                 line = _schema_line(text, schema_name, finding.path)
                 found.append(_diagnostic(SENSITIVE, "sensitive-swagger-example", Severity.WARNING, text, line,
-                                         message))
+                                         message, help_text))
     return found
 
 
