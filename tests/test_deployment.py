@@ -217,7 +217,7 @@ def test_sdk_definitions_in_python_are_read():
         (f"{sdk}/src/score.py", 5, "package-not-in-environment"),
     }
     v1 = next(f for f in items if f["path"].endswith("score.py"))
-    assert v1["severity"] == "info" and "azureml-defaults" in v1["message"]  # what it brings is unknown here
+    assert v1["severity"] == "info" and "azureml-defaults" in v1["help"]  # what it brings is unknown here
 
 
 def test_sdk_call_with_variables_is_not_guessed(tmp_path):

@@ -70,8 +70,8 @@ def test_used_and_unused_suppressions_with_every_rule():
     result = _lint(text)
     unused = [d for d in result.diagnostics if d.code == "SL009"]
     assert [d.line for d in unused] == [8, 11], [(d.line, d.message) for d in result.diagnostics]
-    assert "SL503 (model-loaded-in-run)" in unused[0].message
-    assert "`E501` names no scorelint rule" in unused[1].message
+    assert "SL503 (model-loaded-in-run)" in unused[0].help
+    assert "`E501` names no scorelint rule" in unused[1].help
     assert not [d for d in result.diagnostics if d.code in ("SL501", "SL504")]  # suppressed, and used
     fixed = Linter(Settings()).fix_text(textwrap.dedent(text))
     assert "joblib.load(path)  # noqa: F821\n" in fixed.text
@@ -192,7 +192,7 @@ def test_model_rules_apply_to_batch_scripts_too():
     """
     result = _lint(text)
     assert sorted(_codes(result)) == ["SL501", "SL503"]
-    assert "every mini-batch" in next(d.message for d in result.diagnostics if d.code == "SL503")
+    assert "every mini-batch" in next(d.help for d in result.diagnostics if d.code == "SL503")
 
 
 # --- the runtime claims, checked with the real interpreter ---------------------------------------------

@@ -153,6 +153,20 @@ async def test_hover_on_rule_code_in_suppression_comment(client: LanguageClient)
     assert result is None
 
 
+async def test_hover_on_a_finding_shows_its_message_and_help(client: LanguageClient):
+    """The Problems panel shows the short message; the hover over the finding adds the help (issue 17)."""
+    d = doc(client, "score.py", BAD)
+    diagnostics = await d.open()
+    finding = next(x for x in diagnostics if x.code == "SL006")
+    expected = next(x for x in Linter().lint_text(BAD, d.path).diagnostics if x.code == "SL006")
+    assert finding.message == expected.message and "\n" not in finding.message
+    assert [info.message for info in finding.related_information] == [expected.help]
+    result = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=d.uri), position=finding.range.start)), WAIT)
+    assert result is not None and result.range == finding.range
+    assert result.contents.value == f"**SL006** {expected.message}\n\n{expected.help}"
+
+
 async def test_non_ascii_columns_and_fix(client: LanguageClient):
     # Astral characters are 2 UTF-16 units and 4 UTF-8 bytes but one code point: the diagnostic after them
     # must start where the client counts, and the fix must edit the right characters.

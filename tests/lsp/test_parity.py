@@ -117,7 +117,7 @@ def command_line(root: Path) -> tuple[set[tuple], set[str]]:
                           "--output-format", "json", "."], cwd=root, capture_output=True, text=True, timeout=180,
                          stdin=subprocess.DEVNULL)
     assert out.returncode == 2, out.stderr  # the broken configuration
-    findings = {(f["path"], f["code"], f["line"], f["column"], f["message"]) for f in json.loads(out.stdout)}
+    findings = {(f["path"], f["code"], f["line"], f["column"], f["message"], f["help"]) for f in json.loads(out.stdout)}
     errors = {line.removeprefix("scorelint: error: ") for line in out.stderr.splitlines()}
     return findings, errors
 
@@ -141,8 +141,12 @@ async def language_server(client: LanguageClient, root: Path) -> tuple[set[tuple
             client.text_document_did_save(types.DidSaveTextDocumentParams(
                 text_document=types.TextDocumentIdentifier(uri=d.uri)))
             diagnostics = await next_publication(client, d.uri)
-        findings |= {(name, x.code, x.range.start.line + 1, x.range.start.character + 1, x.message)
+        # the short message is the diagnostic's message, the help its related information (at its own range)
+        findings |= {(name, x.code, x.range.start.line + 1, x.range.start.character + 1, x.message,
+                      x.related_information[0].message if x.related_information else None)
                      for x in diagnostics}
+        assert all(info.location.uri == d.uri and info.location.range == x.range
+                   for x in diagnostics for info in x.related_information or ())
     await asyncio.sleep(0.2)  # the configuration error's showMessage follows the lint of broken/score.py
     prefix = "scorelint: configuration error: "
     errors = {m.message.removeprefix(prefix) for m in client.messages if m.message.startswith(prefix)}
