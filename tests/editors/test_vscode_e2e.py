@@ -263,6 +263,7 @@ def test_extension_in_the_real_extension_host(start_code_server, tmp_path):
     by_code = {f["code"]: f for f in expected}
     for d in diagnostics:
         assert d["message"] == by_code[d["code"]]["message"]
+        assert d["related"] == [by_code[d["code"]]["help"]]  # the help, under the short message
         assert d["href"] == by_code[d["code"]]["url"]
 
     # "scorelint: Show Swagger" opens, in a JSON editor, exactly what `scorelint swagger` prints.

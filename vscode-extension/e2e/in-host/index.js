@@ -27,6 +27,8 @@ function diagnosticJson(d) {
     code: code === undefined ? null : String(code),
     href,
     message: d.message,
+    // the finding's help: the related information VS Code shows under the message in the Problems panel
+    related: (d.relatedInformation || []).map((r) => r.message),
     source: d.source,
     severity: vscode.DiagnosticSeverity[d.severity],
     range: [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character],
