@@ -67,9 +67,10 @@ def _message_section(rule: type[Rule], heading: str) -> list[str]:
     if example is None:
         return []
     message, help_text = example
-    lines = ["", f"{heading}## Message", "", "On the rule's first INVALID example, the short message (one line in `concise` output and "
-             "the editor's Problems panel) and its help (under the finding in `full` output, in the hover, in "
-             "SARIF and JSON):", "", "```text", f"{rule.code} {message}", "```"]
+    lines = ["", f"{heading}## Message", "",
+             "On the rule's first INVALID example, the short message (one line in `concise` output and the editor's "
+             "Problems panel) and its help (under the finding in `full` output, in the hover, in SARIF and JSON):",
+             "", "```text", f"{rule.code} {message}", "```"]
     if help_text:
         lines += ["", help_text]
     return lines

@@ -9,9 +9,9 @@ file in one or both of two ways:
 - `check(self)` is called once per file after the visits, for rules that reason over `self.facts`
   (init, run, decorators, imports...), which are computed once and shared by every rule.
 
-Either way the rule calls `self.report(node, message, help=..., fix=...)`: `message` says what is wrong in one
-short line (about 80 characters, as ruff's), `help` what happens at run time and what to write instead. Fixes are text edits built with the
-helpers below; the engine turns nodes into positions only for what is reported.
+Either way the rule calls `self.report(node, message, help, fix=...)`: `message` says what is wrong in one
+short line (about 80 characters, as ruff's), `help` what happens at run time and what to write instead.
+Fixes are text edits built with the helpers below; the engine turns nodes into positions only for what is reported.
 """
 
 from __future__ import annotations

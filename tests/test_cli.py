@@ -448,7 +448,8 @@ def test_json_format(tmp_path, env):
     assert json.loads(out(_formatted(tmp_path, env, "json"))) == [
         {"path": "score.py", "line": 1, "column": 8, "end_line": 1, "end_column": 51, "code": "SL010",
          "name": "contrib-submodule-import", "severity": "error", "message": MSG_SL010,
-         "help": HELP_SL010, "fix": {"applicability": "safe", "message": "Import azureml_inference_server_http.api.aml_request instead",
+         "help": HELP_SL010,
+         "fix": {"applicability": "safe", "message": "Import azureml_inference_server_http.api.aml_request instead",
                  "edits": [{"line": 1, "column": 8, "end_line": 1, "end_column": 44,
                             "content": "azureml_inference_server_http.api.aml_request"}]},
          "noqa_line": 1, "url": url + "sl010-contrib-submodule-import"},

@@ -70,7 +70,8 @@ def _finding(script):
 
 def test_json_has_the_message_and_the_help(script):
     finding = _finding(script)
-    assert finding["message"] == "This response has status 500, which Azure ML rewrites to 502; answer 405 Method Not Allowed"
+    assert finding["message"] == ("This response has status 500, which Azure ML rewrites to 502; "
+                                  "answer 405 Method Not Allowed")
     assert finding["help"].startswith("The Azure ML front end rewrites it to 502 Bad Gateway")
     assert "this branch rejects an HTTP method" in finding["help"]
 

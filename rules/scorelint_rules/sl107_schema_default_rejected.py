@@ -191,7 +191,8 @@ class SchemaDefaultRejected(Rule):
             if sample_type is None or sample_type is type(None) or self._accepts(sample_type, default_type):
                 continue
             self.report(default, f"`@input_schema` rejects the default `{self.source.code(default)}` of "
-                                 f"`{param.name}`: a `{default_type.__name__}`, the sample is a `{sample_type.__name__}`",
+                                 f"`{param.name}`: a `{default_type.__name__}`, the sample is a "
+                                 f"`{sample_type.__name__}`",
                         help=f"For a request without `{param.name}`, the server passes the default to "
                              "`@input_schema`, which rejects a value of another type than the sample's, so the request "
                              "is a 500. Use a default of the sample's type.")

@@ -450,8 +450,8 @@ class SklearnExternalsJoblib(Rule):
     def _message(self, node: cst.CSTNode, written: str, error: str, instead: str) -> tuple[str, str]:
         """The finding's message and help (passed to `report` as `*self._message(...)`)."""
         return (f"`{written}` raises {error} with scikit-learn >= 0.23",
-                f"scikit-learn 0.23 and later removed the vendored joblib, so {self._what_fails(node)}; write `{instead}`: scikit-learn "
-                "installs joblib itself.")
+                f"scikit-learn 0.23 and later removed the vendored joblib, so {self._what_fails(node)}; write "
+                f"`{instead}`: scikit-learn installs joblib itself.")
 
     def _what_fails(self, node: cst.CSTNode) -> str:
         """Where the import runs decides what fails: the module's import, init at start-up, or a request."""
