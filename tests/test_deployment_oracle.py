@@ -108,7 +108,8 @@ def _scorelint(path: Path) -> tuple[str | None, set[str], set[str]]:
     results = check_deployment(deployment, linter.selection)
     # A missing name or endpoint_name is reported as advice (scripts pass --name / --endpoint-name): it counts.
     yaml_errors = {d.code for d in results[path].diagnostics if d.severity.value == "error"
-                   or (d.code == "SL700" and ("--name" in d.message or "--endpoint-name" in d.message))}
+                   or (d.code == "SL700" and any(f"--{key}" in f"{d.message} {d.help or ''}"
+                                                 for key in ("name", "endpoint-name")))}
     everything = {d.code for r in results.values() for d in r.diagnostics}
     return None, yaml_errors, everything
 

@@ -28,8 +28,10 @@ class PackageNotInEnvironment(DeploymentRule):
     error only when scorelint knows everything the environment installs. When a listed package is not
     installed where scorelint runs (so what it brings along is unknown: mlflow brings pandas), or the image
     is not one of Azure ML's base images, scorelint cannot tell, and the finding is advice (info) naming
-    them; `--python` with the deployment's interpreter makes it exact. A module no metadata knows is not
-    reported.
+    them; `--python` with the deployment's interpreter makes it exact. A module that is not installed where
+    scorelint runs (so no metadata names its distribution) is an error when everything the environment
+    installs is known (then none of it provides the module), else not reported (a listed package that is
+    not installed here may provide it under another name, as pillow provides PIL).
 
     ## Why is this bad?
     Azure ML's troubleshooting guide lists it as the first cause of a deployment stuck in
@@ -73,6 +75,10 @@ class PackageNotInEnvironment(DeploymentRule):
         DeploymentValid(online_yaml(), files={"env/conda.yaml": _ENV, "src/score.py": script(
             body="\nif __name__ == '__main__':\n    import pandas\n")}),
         DeploymentValid(REGISTERED_ENV_YAML, files={"src/score.py": script("import pandas")}),
+        # not installed here, and a listed package that is not installed here either may provide it
+        DeploymentValid(online_yaml(), files={
+            "env/conda.yaml": conda("azureml-inference-server-http", "pillow-not-installed-here"),
+            "src/score.py": script("import scorelint_test_pil_stand_in")}),
     ]
     INVALID = [
         DeploymentInvalid(online_yaml(), files={"env/conda.yaml": _ENV, "src/score.py": script("import pandas as pd")},
@@ -86,6 +92,10 @@ class PackageNotInEnvironment(DeploymentRule):
             "env/conda.yaml": conda("azureml-inference-server-http", "numpy", "some-package-not-installed-here"),
             "src/score.py": script("import pandas")},
             in_file="src/score.py", severity=Severity.INFO, message_contains="some-package-not-installed-here"),
+        # not installed here either (torch on a CI runner): everything the environment installs is known
+        DeploymentInvalid(online_yaml(), files={"env/conda.yaml": _ENV, "src/score.py": script(
+            "import numpy", "import scorelint_test_module_installed_nowhere as net")},
+            in_file="src/score.py", line=2, message_contains="provided by no package"),
     ]
 
     def check(self) -> None:
@@ -104,17 +114,25 @@ class PackageNotInEnvironment(DeploymentRule):
             if verdict is None or verdict.status in ("provided", "unknown"):
                 continue
             reported.add((str(site.path), site.top))
-            package = " or ".join(f"`{p}`" for p in verdict.providers)
-            message = f"`{site.module}` comes from {package}, which {where} does not install"
+            if verdict.providers:
+                package = " or ".join(f"`{p}`" for p in verdict.providers)
+                add = package.split(" or ")[0]
+                missing = f"comes from {package}, which {where} does not install"
+                maybe = f"comes from {package}, which {where} does not list"
+            else:  # not installed here either: no metadata names its distribution
+                add = f"the package that provides `{site.top}`"
+                missing = f"is provided by no package of {where}"
+                maybe = f"is provided by no package {where} lists"
+            message = f"`{site.module}` {missing}"
             help_text = ("The server cannot import the script (ModuleNotFoundError) and the deployment fails at "
-                         f"start-up; add {package.split(' or ')[0]} to the pip section of {where}.")
+                         f"start-up; add {add} to the pip section of {where}.")
             severity = None
             if verdict.status == "maybe-missing":
                 severity = Severity.INFO
                 unknown = ", ".join(f"`{u}`" for u in verdict.unknown)
-                message = f"`{site.module}` comes from {package}, which {where} does not list"
+                message = f"`{site.module}` {maybe}"
                 help_text = (f"Unless {unknown} (not installed where scorelint runs, so what it brings along is "
                              "unknown) installs it, the server cannot import the script and the deployment fails; "
-                             f"list {package.split(' or ')[0]} in {where}.")
+                             f"list {add} in {where}.")
             self.report_at(Located(site.module, site.path, site.range), message, help=help_text, severity=severity)
 

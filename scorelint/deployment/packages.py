@@ -11,7 +11,9 @@ A verdict says how sure it is. `missing` is certain only when every package the 
 and everything they require, is known from metadata: then none of them provides the module (else it
 would be importable here). When some listed package is not installed here, its dependencies are
 unknown and the verdict is `maybe-missing` (advice naming them). A module no metadata knows and no
-name matches is `unknown`: nothing is reported.
+name matches (it is not installed here) is `missing` when everything the environment installs is known
+(none of it provides the module), else `unknown`: nothing is reported, since a listed package that is not
+installed here may provide it under another name (pillow provides PIL).
 """
 
 from __future__ import annotations
@@ -220,7 +222,10 @@ def judge(module: str, env: Environment, meta: Metadata, provided: Closure) -> V
     unsure = sorted(provided.unknown)
     if not env.complete or env.image_kind in ("inference", "other"):
         unsure = unsure or ["(the image)"]
-    if not providers:
-        return Verdict("unknown")  # no metadata knows the module: scorelint cannot tell
+    if not providers and unsure:
+        return Verdict("unknown")  # not installed here, and a listed package might provide it (pillow: PIL)
+    # A module no installed metadata knows (not installed here) when everything the environment installs is
+    # known: none of it provides the module, so it is missing whatever its distribution is called.
+    # `providers` stays empty then: scorelint cannot name the package to add.
     roots = sorted({provided.via.get(d, d) for d in unsure})
     return Verdict("maybe-missing" if unsure else "missing", tuple(sorted(providers)), tuple(roots))
