@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 
 from . import IS_LINUX
 
@@ -159,7 +160,11 @@ def _fresh_shared_folders(request, number, MountAttr) -> list:
     What the run needs from inside them (the sandbox folder, the script's folder, the interpreter's
     environment) is bound back at the same path, read-only but for the sandbox folder."""
     sandbox = request["sandbox_dir"]
-    needed = [sandbox] + [p for p in request["isolation"].get("visible") or () if os.path.exists(p)]
+    # What this interpreter imports from (its sys.path: the real environment even behind a wrapper script)
+    # and the child's own code: a checkout or a virtual environment may live under /tmp.
+    own = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))] + [p for p in sys.path if p]
+    needed = [sandbox] + [os.path.realpath(p) for p in list(request["isolation"].get("visible") or ()) + own
+                          if os.path.exists(p)]
     hidden = []
     for path in SHARED_FOLDERS:
         real = os.path.realpath(path)
