@@ -9,7 +9,7 @@ return?" two ways, each in a fresh process:
 - astroid (installed with the bench extras through pylint): its import; resolving the call needs the folder
   on `sys.path` and astroid's process-wide module cache cleared per folder (every folder has a module named
   `helpers`); then what astroid infers the call returns;
-- scorelint.crossmodule: the same resolution on scorelint's own parse, then SL203's verdict.
+- scorelint.codefolder: the same resolution on scorelint's own parse, then SL203's verdict.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main() -> None:
             (folder / "score.py").write_text(SCORE)
             (folder / "helpers.py").write_text(HELPERS)
             folders.append(str(folder))
-        for name, program in (("astroid", ASTROID), ("scorelint.crossmodule", ENGINE)):
+        for name, program in (("astroid", ASTROID), ("scorelint.codefolder", ENGINE)):
             out = subprocess.run([sys.executable, "-c", textwrap.dedent(program), *folders], capture_output=True,
                                  text=True, timeout=600)
             if out.returncode != 0:

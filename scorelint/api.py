@@ -11,6 +11,7 @@ from pathlib import Path, PurePath
 
 import libcst as cst
 
+from .codefolder import CodeFolders
 from .config import RuleSelection, Settings, server_version
 from .context import FileContext
 from .fixes import FixOutcome, apply_fixes, fix_until_clean, resolve_fix  # noqa: F401 - apply_fixes re-exported
@@ -35,10 +36,14 @@ from .suppress import SuppressionIndex
 class Linter:
     """Holds the registry and the rule selection; cheap to call for many files."""
 
-    def __init__(self, settings: Settings | None = None, registry: Registry | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, registry: Registry | None = None,
+                 code_folders: CodeFolders | None = None) -> None:
         self.settings = settings or Settings()
         self.registry = registry or default_registry()
         self.selection = RuleSelection(self.registry, self.settings)
+        # The project context the rules that follow sibling modules read (the pipeline's, shared by every
+        # configuration of the project; a Linter used alone keeps its own).
+        self.code_folders = code_folders if code_folders is not None else CodeFolders()
 
     # --- linting ------------------------------------------------------------------------------------
     def lint_file(self, path: Path) -> LintResult:
@@ -105,7 +110,7 @@ class Linter:
             result.error = "the file is nested too deeply to parse (recursion limit reached)"
             return result
 
-        ctx = FileContext(path, source, kind or self.settings.kind)
+        ctx = FileContext(path, source, kind or self.settings.kind, self.code_folders)
         try:
             script_kind = ctx.facts.kind
         except RecursionError:

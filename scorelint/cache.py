@@ -67,7 +67,7 @@ def _stat_line(path: Path) -> bytes:
 
 def _siblings_stamp(folder: str) -> bytes:
     """Size and mtime of the Python modules beside a script and in its packages (folders with an
-    `__init__.py`, at any depth), up to 256 files: the rules read sibling modules (scorelint/crossmodule.py),
+    `__init__.py`, at any depth), up to 256 files: the rules read sibling modules (scorelint/codefolder.py),
     so editing one must miss the cache. Remembered per ResultCache (one run), not per process: `--watch`
     runs again in the same process after a sibling changed."""
     lines: list[bytes] = []

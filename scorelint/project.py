@@ -10,8 +10,10 @@ For a path, this module decides in one place:
 - the lint itself (`Linter.lint_text` / `fix_text`), and for every finding, static or from the sandbox,
   the same suppression comments and the same rule options.
 
-The deployment checks take the same Pipeline for the files they find (`scorelint.deployment.run`); the
-sibling modules of a script's code folder are read by `scorelint.crossmodule`, cached per folder.
+The project context is here too: one `CodeFolders` per pipeline (`scorelint.codefolder`), which every
+Linter the pipeline builds shares, so the rules that follow sibling modules and the deployment checks
+(`scorelint.deployment.run`, which takes the same Pipeline for the files it finds) read each code folder
+once, and see edits.
 
 `runner.py` (many files, worker processes, writes) and the language server (the protocol) only adapt
 it. Nothing here imports libcst or a rule until a file really has to be linted: a cache hit stays cheap.
@@ -30,6 +32,7 @@ from .config import ConfigError, Settings, find_pyproject, is_excluded_dir, load
 
 if TYPE_CHECKING:
     from .api import FixOutcome, Linter
+    from .codefolder import CodeFolders
     from .model import Diagnostic, LintResult
 
 
@@ -64,8 +67,9 @@ class Configuration:
     """One configuration file (or none) as the engine sees it: settings, and the Linter built from them
     on first use (importing every rule and libcst only when a file really has to be linted)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, code_folders: CodeFolders | None = None) -> None:
         self.settings = settings
+        self.code_folders = code_folders
         self._linter: Linter | ConfigError | None = None
 
     @property
@@ -74,7 +78,7 @@ class Configuration:
             from .api import Linter
 
             try:
-                self._linter = Linter(self.settings)
+                self._linter = Linter(self.settings, code_folders=self.code_folders)
             except ConfigError as exc:  # an unknown rule selector or option: remembered like a broken file
                 self._linter = exc
             settle_memory_once()
@@ -102,8 +106,18 @@ class Pipeline:
 
     def __init__(self, overrides: Overrides | None = None) -> None:
         self.overrides = overrides or Overrides()
+        self._code_folders: CodeFolders | None = None
         self._config_for_dir: dict[Path, Path | _Broken | None] = {}
         self._configurations: dict[tuple[Path | None, int], Configuration | ConfigError] = {}
+
+    @property
+    def code_folders(self) -> CodeFolders:
+        """The project context: the code folders every configuration's Linter and the deployment checks read."""
+        if self._code_folders is None:
+            from .codefolder import CodeFolders
+
+            self._code_folders = CodeFolders()
+        return self._code_folders
 
     def clear(self) -> None:
         """Forget what was read (a configuration file was created, changed or deleted)."""
@@ -136,7 +150,7 @@ class Pipeline:
         if found is None:
             try:
                 base = load_settings(Path(path).parent, config) if config is not None else Settings()
-                found = Configuration(self.overrides.apply(base))
+                found = Configuration(self.overrides.apply(base), self.code_folders)
             except ConfigError as exc:
                 found = exc
             if len(self._configurations) > 64:  # an editor session that saved its pyproject many times

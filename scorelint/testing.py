@@ -61,7 +61,7 @@ def example_findings(case: ExampleCase, registry: Registry | None = None) -> lis
             deployment, _ = load(root / example.filename)
             if deployment is None:
                 return []
-            results = check_deployment(deployment, linter.selection).values()
+            results = check_deployment(deployment, linter).values()
         else:
             kind = example.kind.value if example.kind is not None else None
             results = [linter.lint_text(example.code, str(root / example.filename), kind=kind)]
@@ -142,7 +142,7 @@ def check_deployment_example(case: ExampleCase, registry: Registry | None = None
             path.write_text(text, encoding="utf-8")
         deployment, error = load(root / example.filename)
         assert error is None and deployment is not None, f"{case.id}: not a deployment: {error}"
-        results = check_deployment(deployment, linter.selection)
+        results = check_deployment(deployment, linter)
         found = sorted(((path, d) for path, result in results.items() for d in result.diagnostics
                         if d.code == rule.code), key=lambda item: (item[0] != deployment.path, item[1].sort_key()))
         for result in results.values():

@@ -1,11 +1,10 @@
-"""Inference across the code folder (scorelint/crossmodule.py) and the rules that use it (SL203, SL506).
+"""Inference across the code folder (scorelint/codefolder.py) and the rules that use it (SL203, SL506).
 
 1. The fixture folders in tests/fixtures/crossmodule/: one per case; the first line of score.py lists the
    findings expected from the rules that follow sibling modules.
 2. Differential: two-file deployments served by azureml-inference-server-http itself (the server puts the
    code folder on sys.path): what it answers, and that scorelint's verdict matches.
-3. Costs and limits: a folder whose scripts import no sibling module parses nothing (not even the
-   crossmodule module is imported); hops, file size; edited siblings are seen (LSP) and miss the cache (CLI).
+3. Costs and limits: a folder whose scripts import no sibling module parses nothing; hops, file size; edited siblings are seen (LSP) and miss the cache (CLI).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import pytest
 
 from scorelint.api import Linter
 from scorelint.config import Settings
-from scorelint.crossmodule import MAX_HOPS, CodeFolder, folder_of
+from scorelint.codefolder import MAX_HOPS, CodeFolder
 
 from .conftest import ROOT
 
@@ -145,10 +144,10 @@ def test_a_folder_without_sibling_imports_pays_nothing():
         import sys
         from pathlib import Path
         from scorelint.api import Linter
-        result = Linter().lint_file(Path({str(script)!r}))
+        linter = Linter()
+        result = linter.lint_file(Path({str(script)!r}))
         assert result.error is None and not result.internal_errors
-        crossmodule = sys.modules.get("scorelint.crossmodule")
-        print(sum(f.parsed for f in crossmodule._FOLDERS.values()) if crossmodule else 0)
+        print(sum(f.parsed for f in linter.code_folders))
     """)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -193,7 +192,8 @@ def test_an_edited_sibling_is_seen_in_the_same_process(tmp_path):
     assert not linter.lint_file(tmp_path / "score.py").diagnostics
     helpers.write_text(_HELPERS + "\n")  # a different size: seen even within one mtime tick
     assert [d.code for d in linter.lint_file(tmp_path / "score.py").diagnostics] == ["SL203"]
-    assert folder_of(tmp_path / "score.py") is folder_of(tmp_path / "score.py")  # one cache per folder
+    folders = linter.code_folders
+    assert folders.of_script(tmp_path / "score.py") is folders.of_script(tmp_path / "score.py")  # one per folder
 
 
 def test_an_edited_sibling_misses_the_result_cache(tmp_path):

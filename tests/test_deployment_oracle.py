@@ -105,7 +105,7 @@ def _scorelint(path: Path) -> tuple[str | None, set[str], set[str]]:
     if deployment is None:
         return "not a deployment", set(), set()
     linter = Linter(Settings())
-    results = check_deployment(deployment, linter.selection)
+    results = check_deployment(deployment, linter)
     # A missing name or endpoint_name is reported as advice (scripts pass --name / --endpoint-name): it counts.
     yaml_errors = {d.code for d in results[path].diagnostics if d.severity.value == "error"
                    or (d.code == "SL700" and any(f"--{key}" in f"{d.message} {d.help or ''}"

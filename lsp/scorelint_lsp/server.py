@@ -173,7 +173,7 @@ class ScorelintServer(LanguageServer):
                 # A deployment YAML, or a conda file a nearby deployment uses: the deployment rules' findings.
                 from scorelint.deployment.editor import lint_deployment_file
 
-                result = lint_deployment_file(Path(path), text, linter.selection)
+                result = lint_deployment_file(Path(path), text, linter)
                 if result is None:
                     return outcome
             # once an entry script, always one while open: deleting `def init` must be reported

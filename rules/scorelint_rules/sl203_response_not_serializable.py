@@ -114,7 +114,7 @@ class ResponseNotSerializable(Rule):
     `base64.b64encode(...)`, `.encode()`), or a set, directly, inside a returned dict, list or tuple, or
     through local variables. It follows calls to functions of the same module and of sibling modules of the
     code folder (`helpers.predict(x)` where `helpers.py` returns `model.predict(...)`; see
-    `scorelint/crossmodule.py`). A `flask`/`AMLResponse` response is sent as it is and is not checked.
+    `scorelint/codefolder.py`). A `flask`/`AMLResponse` response is sent as it is and is not checked.
 
     ## Why is this bad?
     The server sends anything `run` returns that is not a response object through `json.dumps`. These
@@ -621,9 +621,7 @@ class ResponseNotSerializable(Rule):
             return None
         if qualified.split(".", 1)[0] in sys.stdlib_module_names:
             return None  # never a sibling: the server appends the code folder after the standard library
-        from scorelint.crossmodule import folder_of  # only scripts that call an imported name get here
-
-        folder = folder_of(self.ctx.path)
+        folder = self.ctx.code_folder  # only scripts that call an imported name get here
         sibling = folder.function(qualified) if folder is not None else None
         if sibling is None:
             return None

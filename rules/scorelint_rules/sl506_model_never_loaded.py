@@ -154,9 +154,7 @@ class ModelNeverLoaded(Rule):
         calls = [c for c in facts.own_nodes(init_def, cst.Call) if self._imported(c.func)]
         if not calls:
             return  # no call on an imported name: nothing to look up in the folder
-        from scorelint.crossmodule import folder_of
-
-        folder = folder_of(self.ctx.path)
+        folder = self.ctx.code_folder
         if folder is None:
             return
         for call in calls:
@@ -195,7 +193,7 @@ class ModelNeverLoaded(Rule):
         return module not in sys.stdlib_module_names  # never a sibling: the code folder comes after it
 
     @staticmethod
-    def _lost_globals(loader) -> set[str]:  # noqa: ANN001 - crossmodule.SiblingFunction
+    def _lost_globals(loader) -> set[str]:  # noqa: ANN001 - codefolder.SiblingFunction
         """Names the loader assigns as locals while its module holds only a placeholder for them."""
         facts = loader.ctx.facts
         func = loader.definition

@@ -119,7 +119,7 @@ def _at(path: Path, node: ast.expr, lines: list[str]) -> Located:
 
 def _model_dir_paths(tree: ast.Module):
     """(node, literal path parts) for each path built from AZUREML_MODEL_DIR with literal parts only."""
-    from scorelint.deployment.codefolder import dotted_name  # loaded with a deployment, not with the rules
+    from scorelint.codefolder import dotted_name  # loaded with a deployment, not with the rules
 
     names = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_model_dir(node.value)
              for t in node.targets if isinstance(t, ast.Name)}
@@ -162,7 +162,7 @@ def _div_chain(node: ast.expr) -> list[ast.expr]:
 
 def _is_model_dir(node: ast.expr, names: set[str] = frozenset()) -> bool:
     """os.environ["AZUREML_MODEL_DIR"], os.environ.get(...), os.getenv(...), or a name assigned one."""
-    from scorelint.deployment.codefolder import dotted_name
+    from scorelint.codefolder import dotted_name
 
     if isinstance(node, ast.Name):
         return node.id in names

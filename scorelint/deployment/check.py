@@ -19,7 +19,7 @@ from .rule import DeploymentContext, DeploymentRule
 from .yamlfile import YamlError, _without_comment
 
 if TYPE_CHECKING:
-    from ..config import RuleSelection
+    from ..api import Linter
 
 
 def deployment_rules(rules) -> list[type[DeploymentRule]]:
@@ -34,10 +34,11 @@ def load(path: Path) -> tuple[Deployment | None, str | None]:
         return None, str(exc)
 
 
-def check_deployment(deployment: Deployment, selection: RuleSelection, python: str | None = None
-                     ) -> dict[Path, LintResult]:
-    """Run the selected deployment rules; results by file (the YAML's is always there)."""
-    ctx = DeploymentContext(deployment, python)
+def check_deployment(deployment: Deployment, linter: Linter, python: str | None = None) -> dict[Path, LintResult]:
+    """Run the deployment rules `linter` selects for the YAML (its code folders are the project's: a script's
+    imports are read once for every deployment and rule); results by file (the YAML's is always there)."""
+    selection = linter.selection
+    ctx = DeploymentContext(deployment, python, linter.code_folders)
     yaml_result = LintResult(str(deployment.path))
     results: dict[Path, LintResult] = {deployment.path: yaml_result}
     rules = deployment_rules(selection.rules_for(deployment.path))

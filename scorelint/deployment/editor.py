@@ -16,7 +16,7 @@ from .related import deployments_using
 from .yamlfile import YamlDocument, YamlError
 
 if TYPE_CHECKING:
-    from ..config import RuleSelection
+    from ..api import Linter
 
 YAML_SUFFIXES = (".yml", ".yaml")
 
@@ -26,7 +26,7 @@ def is_deployment_related(path: Path, language_id: str | None = None) -> bool:
     return path.suffix.lower() in YAML_SUFFIXES or language_id == "yaml"
 
 
-def lint_deployment_file(path: Path, text: str, selection: RuleSelection, python: str | None = None
+def lint_deployment_file(path: Path, text: str, linter: Linter, python: str | None = None
                          ) -> LintResult | None:
     """The findings in `path` (buffer `text`); None when no deployment concerns the file."""
     overlay = {path: text}
@@ -38,14 +38,14 @@ def lint_deployment_file(path: Path, text: str, selection: RuleSelection, python
             result.error = str(exc)
             return result
         if deployment is not None:
-            found = check_deployment(deployment, selection, python).get(path)
+            found = check_deployment(deployment, linter, python).get(path)
             return found if found is not None else result
     deployments = deployments_using(path, overlay)
     if not deployments:
         return None
     seen: set[Diagnostic] = set()
     for deployment in deployments:
-        for found_path, found in check_deployment(deployment, selection, python).items():
+        for found_path, found in check_deployment(deployment, linter, python).items():
             if os.path.realpath(found_path) != os.path.realpath(path):
                 continue
             for diagnostic in found.diagnostics:

@@ -5,7 +5,7 @@ INVALID examples, one file under rules/scorelint_rules/), with three differences
 
 - it subclasses `DeploymentRule` (`target = "deployment"`), so the per-script pass never runs it;
 - its `check()` reads `self.deployment` (the parsed YAML: `scorelint.deployment.definition.Deployment`),
-  `self.ctx.code` (the code folder, its imports) and `self.ctx.verdict(module)` (does the environment
+  `self.ctx.code` (the imports of the scoring script and its local modules) and `self.ctx.verdict(module)` (does the environment
   provide a module), and reports with `self.report_at(located, message)`: `located` carries the file
   (the YAML, the conda file, a requirements file or a Python module) and the range;
 - its examples are `DeploymentValid` / `DeploymentInvalid`: the deployment YAML as `code`, the other files
@@ -24,7 +24,7 @@ from ..rule import ANY_SCRIPT, Invalid, Rule, RuleOptions, Valid, _dedent
 from .yamlfile import Located
 
 if TYPE_CHECKING:
-    from .codefolder import CodeFolder
+    from ..codefolder import CodeFolders, ScriptImports
     from .definition import Deployment
     from .packages import Closure, Metadata, Verdict
 
@@ -73,20 +73,23 @@ class DeploymentReport:
 class DeploymentContext:
     """What deployment rules share, each part computed once and only when a rule asks for it."""
 
-    def __init__(self, deployment: Deployment, python: str | None = None) -> None:
+    def __init__(self, deployment: Deployment, python: str | None = None, code_folders: CodeFolders | None = None
+                 ) -> None:
         self.deployment = deployment
         self.python = python
+        self.code_folders = code_folders
 
     @cached_property
-    def code(self) -> CodeFolder | None:
-        """The code folder and the imports of the script and its local modules (None without a script)."""
-        from .codefolder import read_code_folder
+    def code(self) -> ScriptImports | None:
+        """The imports of the scoring script and of the local modules it imports, from the project's code
+        folders (`scorelint.codefolder`); None without a script."""
+        from ..codefolder import CodeFolders
 
         script = self.deployment.script_path
         if script is None or not script.is_file():
             return None
-        root = self.deployment.code_dir or script.parent
-        return read_code_folder(root, script)
+        folders = self.code_folders if self.code_folders is not None else CodeFolders()
+        return folders.folder(self.deployment.code_dir or script.parent).imports(script)
 
     @cached_property
     def metadata(self) -> Metadata:

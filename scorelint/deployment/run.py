@@ -98,7 +98,7 @@ class DeploymentRun:
             except ConfigError as exc:
                 merged.append(FileOutcome(deployment.path, LintResult(str(deployment.path)), config_error=str(exc)))
                 continue
-            for path, result in check_deployment(deployment, linter.selection, python).items():
+            for path, result in check_deployment(deployment, linter, python).items():
                 key = _key(path)
                 outcome = by_key.get(key)
                 if outcome is None:

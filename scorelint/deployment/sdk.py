@@ -18,7 +18,7 @@ import ast
 import re
 from pathlib import Path
 
-from .codefolder import dotted_name
+from ..codefolder import dotted_name
 from .definition import Deployment
 from .environment import Environment, Package, canonical, read_conda_file
 from .yamlfile import Located, Mapping, Sequence, YamlDocument
