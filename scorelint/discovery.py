@@ -171,6 +171,7 @@ def _excluded(path: Path, settings: Settings) -> bool:
 YAML_SUFFIXES = (".yml", ".yaml")
 _DEPLOYMENT_WORDS = re.compile(rb"endpoint_name|Deployment\.schema\.json|Deployment\.json")
 _DEPLOYMENT_MAX_BYTES = 1_000_000
+_FIRST_READ = 65_536
 
 
 def may_be_deployment(path: Path) -> bool:
@@ -183,7 +184,10 @@ def head_matches(path: Path, pattern: re.Pattern) -> bool:
     """Whether `pattern` occurs in the first megabyte of the file."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(_DEPLOYMENT_MAX_BYTES)
+            # A small read first: asking for a megabyte at once allocates one, for files of 1-2 KB.
+            data = handle.read(_FIRST_READ)
+            if len(data) == _FIRST_READ:
+                data += handle.read(_DEPLOYMENT_MAX_BYTES - _FIRST_READ)
     except OSError:
         return False
     return pattern.search(data) is not None

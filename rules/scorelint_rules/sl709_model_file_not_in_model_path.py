@@ -74,19 +74,23 @@ class ModelFileNotInModelPath(DeploymentRule):
     ]
 
     def check(self) -> None:
-        deployment, code = self.deployment, self.ctx.code
-        if self.deployment.is_template:
+        deployment = self.deployment
+        if deployment.is_template:
             return  # a pipeline fills in (and may override) its values before deploying
-        if deployment.model_path is None or code is None:
-            return
+        if deployment.model_path is None:
+            return  # (before reading the code folder: most deployments register their model)
         model = deployment.path.parent / deployment.model_path.value
         if not model.exists():
             return  # the upload itself fails; not this rule's finding
+        code = self.ctx.code
+        if code is None:
+            return
         tree = code.script_tree
         if tree is None:
             return  # unreadable or not valid Python: syntax-error says so
-        lines = code.script_source.splitlines()
-        for node, parts in _model_dir_paths(tree):
+        paths = _model_dir_paths(tree, code.script_source)
+        lines = code.script_source.splitlines() if paths else []
+        for node, parts in paths:
             if not parts or parts[0] != model.name:
                 inside = model.joinpath(*parts) if model.is_dir() else None
                 if inside is not None and inside.exists():
@@ -117,22 +121,35 @@ def _at(path: Path, node: ast.expr, lines: list[str]) -> Located:
     return Located(None, path, Range.of(node.lineno, start, node.lineno, max(end, start)))
 
 
-def _model_dir_paths(tree: ast.Module):
+def _model_dir_paths(tree: ast.Module, source: str):
     """(node, literal path parts) for each path built from AZUREML_MODEL_DIR with literal parts only."""
+    if _MODEL_DIR not in source:
+        return []  # every path judged here names the variable in a string literal
     from scorelint.codefolder import dotted_name  # loaded with a deployment, not with the rules
 
-    names = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_model_dir(node.value)
+    # One walk: the names assigned AZUREML_MODEL_DIR may be assigned after the code that uses them (a global
+    # set in init()), so the joins and divisions are judged once the walk has seen every assignment.
+    assignments, candidates = [], []
+    inner = set()  # `a / b / c` nests as ((a / b) / c): only the outermost division starts a chain
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            assignments.append(node)
+        elif isinstance(node, ast.Call):
+            candidates.append(node)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            candidates.append(node)
+            inner.add(id(node.left))
+    names = {t.id for node in assignments if _is_model_dir(node.value)
              for t in node.targets if isinstance(t, ast.Name)}
     found = []
-    # `a / b / c` nests as ((a / b) / c): only the outermost division starts a chain.
-    inner = {id(n.left) for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and dotted_name(node.func) in ("os.path.join", "path.join", "join") and node.args:
-            if _is_model_dir(node.args[0], names):
+    for node in candidates:
+        if isinstance(node, ast.Call):
+            if node.args and dotted_name(node.func) in ("os.path.join", "path.join", "join") \
+                    and _is_model_dir(node.args[0], names):
                 parts = _literals(node.args[1:])
                 if parts is not None:
                     found.append((node, parts))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and id(node) not in inner:
+        elif id(node) not in inner:
             chain = _div_chain(node)
             base = chain[0]
             if isinstance(base, ast.Call) and dotted_name(base.func) in ("Path", "pathlib.Path") and base.args \

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .environment import Environment, read_conda_file
@@ -45,8 +46,9 @@ class Deployment:
     source: str = "yaml"  # "yaml", "sdk" (SDK v2 Python) or "sdk-v1": where the definition was read from
     code_unknown: bool = False  # the code folder is given, but not as a literal (SDK definitions)
 
-    @property
+    @cached_property
     def is_template(self) -> bool:
+        """(Asked by several rules, for every key of the file: the text is searched once.)"""
         return self.source == "yaml" and is_template(self.doc.text)
 
     @property

@@ -116,56 +116,77 @@ def _load(text: str) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader)
-        return None if node is None else _build(node, yaml.SafeLoader(""))
+        return None if node is None else _Builder(yaml.constructor.SafeConstructor()).build(node, 0)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlError(f"not valid YAML{where}: {problem}") from None
+    except YamlError:
+        raise
     except (RecursionError, MemoryError):
         raise YamlError("not valid YAML: nested too deeply") from None
     except Exception as exc:  # odd input PyYAML refuses with other types (bad tags, huge numbers)
         raise YamlError(f"not valid YAML: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
 
 
-def _build(node, constructor, depth: int = 0) -> Any:
-    """Plain values from a composed node, remembering where keys, values and items start."""
-    from yaml.nodes import MappingNode, SequenceNode
-
-    if depth > 100:
-        raise RecursionError
-    if isinstance(node, MappingNode):
-        mapping = Mapping()
-        mapping.marks = {}
-        for key_node, value_node in node.value:
-            key = _build(key_node, constructor, depth + 1)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # a mapping used as a key (`{{ACR}}`-style templates): not a key a rule looks up
-            if key == "<<" and isinstance(value_node, MappingNode):  # a merge key: the merged mapping's entries
-                merged = _build(value_node, constructor, depth + 1)
-                for merged_key, merged_value in merged.items():
-                    mapping.setdefault(merged_key, merged_value)
-                    mapping.marks.setdefault(merged_key, merged.marks[merged_key])
-                continue
-            mapping[key] = _build(value_node, constructor, depth + 1)
-            mapping.marks[key] = (_mark(key_node), _mark(value_node))
-        return mapping
-    if isinstance(node, SequenceNode):
-        sequence = Sequence(_build(item, constructor, depth + 1) for item in node.value)
-        sequence.marks = [_mark(item) for item in node.value]
-        return sequence
-    return constructor.construct_object(node, deep=True)
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _mark(node) -> tuple[int, int]:
-    mark = node.start_mark
-    return mark.line, mark.column
+class _Builder:
+    """Plain values from a composed node, remembering where keys, values and items start. Mappings and
+    sequences are built here; scalars by PyYAML's safe constructor (as `yaml.safe_load` would), except plain
+    strings (nine scalars in ten), whose value is the node's text."""
+
+    def __init__(self, constructor) -> None:
+        from yaml.nodes import MappingNode, SequenceNode
+
+        self.construct = constructor.construct_object
+        self.mapping_node, self.sequence_node = MappingNode, SequenceNode
+
+    def build(self, node, depth: int) -> Any:
+        if depth > 100:
+            raise RecursionError
+        if node.tag == _STR_TAG and node.__class__ is not self.mapping_node and node.__class__ is not self.sequence_node:
+            return node.value
+        if isinstance(node, self.mapping_node):
+            mapping = Mapping()
+            marks = mapping.marks = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:  # `<<: *base` (or a list of them): the merged entries, the
+                    # mapping's own winning, then the first listed (as yaml.safe_load merges)
+                    merged = value_node.value if isinstance(value_node, self.sequence_node) else [value_node]
+                    for source in merged:
+                        if not isinstance(source, self.mapping_node):
+                            mark = source.start_mark
+                            raise YamlError(f"not valid YAML (line {mark.line + 1}, column {mark.column + 1}): "
+                                            "`<<` merges mappings only")
+                        built = self.build(source, depth + 1)
+                        for merged_key, merged_value in built.items():
+                            mapping.setdefault(merged_key, merged_value)
+                            marks.setdefault(merged_key, built.marks[merged_key])
+                    continue
+                key = self.build(key_node, depth + 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    continue  # a mapping used as a key (`{{ACR}}`-style templates): not a key a rule looks up
+                mapping[key] = self.build(value_node, depth + 1)
+                key_mark, value_mark = key_node.start_mark, value_node.start_mark
+                marks[key] = ((key_mark.line, key_mark.column), (value_mark.line, value_mark.column))
+            return mapping
+        if isinstance(node, self.sequence_node):
+            sequence = Sequence(self.build(item, depth + 1) for item in node.value)
+            sequence.marks = [(item.start_mark.line, item.start_mark.column) for item in node.value]
+            return sequence
+        return self.construct(node, deep=True)
 
 
 def _without_comment(line: str) -> str:
     """The line without a trailing YAML comment (a `#` at the start or after a blank, outside quotes)."""
+    if "#" not in line:
+        return line
     quote = None
     for index, char in enumerate(line):
         if quote:
