@@ -68,6 +68,8 @@ class DocState:
     sandbox: list[types.Diagnostic] = field(default_factory=list)
     sandbox_stamp: int = 0
     sandbox_task: asyncio.Future | None = None
+    deployment: list[types.Diagnostic] = field(default_factory=list)  # from the deployments using the saved file
+    deployment_stale: bool = False  # the last lint saw an unsaved buffer: the save must read them again
 
 
 class ScorelintServer(LanguageServer):
@@ -184,12 +186,15 @@ class ScorelintServer(LanguageServer):
         except ConfigError as exc:
             outcome.messages.append((f"configuration error: {exc}", True))
             return outcome
-        if result is None:
+        script = result is None
+        if script:
             state.entry = True
             result = linter.lint_text(text, path)
         index = convert.TextIndex(text, self.codec)
         outcome.linted = True
         outcome.diagnostics = [convert.to_lsp(d, index, version, uri) for d in result.diagnostics]
+        if script:
+            outcome.diagnostics += self.deployment_findings(state, Path(path), text, linter, index, version, outcome)
         outcome.safe_fixes = sum(1 for d in result.diagnostics
                                  if d.fix is not None and d.fix.applicability.value == "safe")
         if result.error:
@@ -197,6 +202,22 @@ class ScorelintServer(LanguageServer):
         for problem in result.internal_errors:
             outcome.messages.append((f"{path.name}: {problem}", False))
         return outcome
+
+    def deployment_findings(self, state: DocState, path: Path, text: str, linter: Any, index: Any,
+                            version: int | None, outcome: Outcome) -> list[types.Diagnostic]:
+        """What the deployments that use an entry script report in it (the command line merges the same into
+        the script's result), computed when the buffer matches the saved file and kept while it does not."""
+        from scorelint.deployment.editor import script_findings
+
+        try:
+            found = script_findings(path, text, linter)
+        except Exception as exc:  # noqa: BLE001 - a deployment problem must not hide the script's findings
+            outcome.messages.append((f"{path.name}: deployment check failed: {type(exc).__name__}: {exc}", False))
+            return state.deployment
+        state.deployment_stale = found is None
+        if found is not None:
+            state.deployment = [convert.to_lsp(d, index, version, state.uri) for d in found]
+        return state.deployment
 
     async def outcome(self, uri: str, *, required: bool) -> Outcome | None:
         """The lint of the document's current version: cached, in flight, or started now."""
@@ -401,7 +422,9 @@ def create_server() -> ScorelintServer:
             return
         current = state.outcome is not None and (state.outcome.version, state.outcome.generation) == (
             state.version, ls.generation)
-        if not current:
+        if current and state.deployment_stale:
+            state.outcome = None  # the deployments that use the script read the saved file: lint again
+        if not current or state.deployment_stale:
             ls.schedule(uri, 0)
         if ls.editor.sandbox_on_save:
             if state.sandbox_task is not None and not state.sandbox_task.done():

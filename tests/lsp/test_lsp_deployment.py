@@ -1,11 +1,13 @@
 """The language server on deployment files: a deployment YAML and the conda file it uses get the deployment
-rules' findings from their unsaved buffers, on the YAML line they concern; other YAML gets none."""
+rules' findings from their unsaved buffers, on the YAML line they concern; other YAML gets none; the scoring
+script a deployment names gets the findings at its imports, as on the command line."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from .helpers import Doc, codes
@@ -49,3 +51,20 @@ async def test_other_yaml_gets_nothing(client: LanguageClient):
     path = client.root / "ci.yml"
     path.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n")
     assert await Doc(client, path, path.read_text(), language_id="yaml").open() == []
+
+
+async def test_scoring_script_gets_the_findings_at_its_imports(client: LanguageClient):
+    """main.py (named by blue-deployment.yml, whatever its name) imports pandas, which the environment does
+    not install: SL702 and SL704 at the imports, beside the script's own findings. They are computed from the
+    saved file, kept while the buffer is edited, and read again on save."""
+    project = _project(client)
+    path = project / "src" / "main.py"
+    script = Doc(client, path, path.read_text())
+    found = await script.open()
+    assert {c: line for c, line in _lines(found).items() if c.startswith("SL7")} == {"SL702": 5, "SL704": 6}
+    edited = script.text.replace("import pandas as pd\n", "import pandas as pd  # noqa: SL702\n")
+    assert {"SL702", "SL704"} <= set(codes(await script.change(edited)))  # unsaved: the last ones are kept
+    path.write_text(edited)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=script.uri)))
+    assert "SL702" not in codes(await script.diagnostics())  # saved: the suppression comment counts
