@@ -15,7 +15,6 @@ azureml-inference-server-http 1.5.1):
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,21 +23,6 @@ import libcst as cst
 from scorelint.facts import PARAMETER_TYPES, SchemaDecorator, argument
 
 POWER_BI_NAMES = ("Inputs", "GlobalParameters", "Results")
-
-SCHEMA_HEADER = """\
-from inference_schema.schema_decorators import input_schema, output_schema
-from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
-
-def init():
-    pass
-
-"""
-
-
-def example(body: str, header: str = SCHEMA_HEADER) -> str:
-    """An example script for the rules' VALID/INVALID lists: a header plus a dedented body."""
-    body = textwrap.dedent(body)
-    return header + (body[1:] if body.startswith("\n") else body)
 
 # Spellings (lower case, separators removed) that can only mean one of the Power BI names.
 _NEAR_MISSES = {

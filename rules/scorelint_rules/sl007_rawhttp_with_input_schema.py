@@ -6,16 +6,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 _SCHEMA = INPUT_SCHEMA | OUTPUT_SCHEMA
 
-_HEADER = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-from inference_schema.schema_decorators import input_schema, output_schema
-from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
-
-def init():
-    pass
-
-"""
-
 
 class RawhttpWithInputSchema(Rule):
     """`run` uses `@rawhttp` together with inference-schema decorators, which the server refuses.
@@ -53,16 +43,74 @@ class RawhttpWithInputSchema(Rule):
     contract = "1. Loading: run decorated with both @rawhttp and @input_schema is a load error"
 
     VALID = [
-        Valid(_HEADER + "@rawhttp\ndef run(request):\n    return request.get_data()\n"),
-        Valid(_HEADER + "@input_schema('data', StandardPythonParameterType([1]))\ndef run(data):\n    return data\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return request.get_data()
+            """),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @input_schema('data', StandardPythonParameterType([1]))
+            def run(data):
+                return data
+            """),
     ]
     INVALID = [
-        Invalid(_HEADER + "@rawhttp\n@input_schema('data', StandardPythonParameterType([1]))\ndef run(data):\n"
-                "    return data\n", line=9, message_contains="@rawhttp"),
-        Invalid(_HEADER + "@input_schema('data', StandardPythonParameterType([1]))\n@rawhttp\ndef run(data):\n"
-                "    return data\n", line=8),
-        Invalid(_HEADER + "@rawhttp\ndef helper(x):\n    return x\n\n"
-                "@output_schema(StandardPythonParameterType([1]))\ndef run(data):\n    return data\n", line=12,
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @rawhttp
+            @input_schema('data', StandardPythonParameterType([1]))
+            def run(data):
+                return data
+            """, line=9, message_contains="@rawhttp"),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @input_schema('data', StandardPythonParameterType([1]))
+            @rawhttp
+            def run(data):
+                return data
+            """, line=8),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
+            @rawhttp
+            def helper(x):
+                return x
+
+            @output_schema(StandardPythonParameterType([1]))
+            def run(data):
+                return data
+            """, line=12,
                 message_contains="helper"),
     ]
 

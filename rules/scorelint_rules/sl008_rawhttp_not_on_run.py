@@ -3,14 +3,6 @@ from __future__ import annotations
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-_HEADER = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-
-def init():
-    pass
-
-"""
-
 
 class RawhttpNotOnRun(Rule):
     """`@rawhttp` is applied to something other than `run`, which switches the whole service to raw mode.
@@ -52,8 +44,27 @@ class RawhttpNotOnRun(Rule):
     contract = "1. Loading: @rawhttp applied to ANY function switches the server to raw mode"
 
     VALID = [
-        Valid(_HEADER + "@rawhttp\ndef run(request):\n    return request.get_data()\n"),
-        Valid(_HEADER + "def predict(request):\n    return request.get_data()\n\nrun = rawhttp(predict)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return request.get_data()
+            """),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+
+            def init():
+                pass
+
+            def predict(request):
+                return request.get_data()
+
+            run = rawhttp(predict)
+            """),
         Valid("""
             import azureml.contrib.services.aml_request as req
 
@@ -66,8 +77,19 @@ class RawhttpNotOnRun(Rule):
             """),
     ]
     INVALID = [
-        Invalid(_HEADER + "@rawhttp\ndef parse(request):\n    return request.get_json()\n\ndef run(data):\n"
-                "    return data\n", line=6, message_contains="parse"),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def parse(request):
+                return request.get_json()
+
+            def run(data):
+                return data
+            """, line=6, message_contains="parse"),
         Invalid("""
             from azureml_inference_server_http.api.aml_request import rawhttp as raw
 

@@ -217,20 +217,79 @@ class UndefinedName(Rule):
                 return model.predict(json.loads(data)).tolist()
             """),
         # Where isort would put it: the standard library above third-party imports, a blank line between.
-        Invalid("import numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n",
-                line=7, fixed="import json\n\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n"
-                "    return np.array(json.loads(data))\n"),
-        Invalid("from __future__ import annotations\nimport logging\nimport sys\n\nimport numpy as np\n\n"
-                "def init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n",
-                line=11, fixed="from __future__ import annotations\nimport json\nimport logging\nimport sys\n\n"
-                "import numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n    return np.array(json.loads(data))\n"),
+        Invalid("""
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data):
+                return np.array(json.loads(data))
+            """,
+                line=7, fixed="""
+            import json
+
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data):
+                return np.array(json.loads(data))
+            """),
+        Invalid("""
+            from __future__ import annotations
+            import logging
+            import sys
+
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data):
+                return np.array(json.loads(data))
+            """,
+                line=11, fixed="""
+            from __future__ import annotations
+            import json
+            import logging
+            import sys
+
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data):
+                return np.array(json.loads(data))
+            """),
         # Two names, each reported once; np gets the conventional (unsafe) import.
-        Invalid('"""Scoring."""\nimport json\n\ndef init():\n    pass\n\ndef run(data):\n'
-                "    rows = np.array(json.loads(data))\n    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n",
+        Invalid('''
+            """Scoring."""
+            import json
+
+            def init():
+                pass
+
+            def run(data):
+                rows = np.array(json.loads(data))
+                return {'mean': float(np.mean(rows)), 'p': predictor(rows)}
+            ''',
                 expected=2, line=8, message_contains="every request",
-                fixed='"""Scoring."""\nimport json\n\nimport numpy as np\n\ndef init():\n    pass\n\ndef run(data):\n'
-                      "    rows = np.array(json.loads(data))\n"
-                      "    return {'mean': float(np.mean(rows)), 'p': predictor(rows)}\n"),
+                fixed='''
+            """Scoring."""
+            import json
+
+            import numpy as np
+
+            def init():
+                pass
+
+            def run(data):
+                rows = np.array(json.loads(data))
+                return {'mean': float(np.mean(rows)), 'p': predictor(rows)}
+            '''),
         # At import time: the sample is built when the module is imported.
         Invalid("""
             from inference_schema.schema_decorators import input_schema

@@ -234,14 +234,34 @@ class UnboundLocal(Rule):
                 return json.dumps(rows)
             """, line=7, message_contains="`json`",
                 fixed=None),
-        Invalid("import os\n\nmodel_dir = os.environ['AZUREML_MODEL_DIR']\n\ndef init():\n"
-                "    \"\"\"Load the model.\"\"\"\n    path = os.path.join(model_dir, 'model.pkl')\n"
-                "    model_dir = None\n\ndef run(data):\n    return data\n", line=7,
+        Invalid('''
+            import os
+
+            model_dir = os.environ['AZUREML_MODEL_DIR']
+
+            def init():
+                """Load the model."""
+                path = os.path.join(model_dir, 'model.pkl')
+                model_dir = None
+
+            def run(data):
+                return data
+            ''', line=7,
                 message_contains="the deployment fails",
-                fixed="import os\n\nmodel_dir = os.environ['AZUREML_MODEL_DIR']\n\ndef init():\n"
-                "    \"\"\"Load the model.\"\"\"\n    global model_dir\n"
-                "    path = os.path.join(model_dir, 'model.pkl')\n"
-                "    model_dir = None\n\ndef run(data):\n    return data\n"),
+                fixed='''
+            import os
+
+            model_dir = os.environ['AZUREML_MODEL_DIR']
+
+            def init():
+                """Load the model."""
+                global model_dir
+                path = os.path.join(model_dir, 'model.pkl')
+                model_dir = None
+
+            def run(data):
+                return data
+            '''),
     ]
 
     def check(self) -> None:

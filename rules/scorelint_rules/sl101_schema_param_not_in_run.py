@@ -5,7 +5,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._schemas import POWER_BI_NAMES, example, input_options, normalized, rename_edits, retext_string
+from ._schemas import POWER_BI_NAMES, input_options, normalized, rename_edits, retext_string
 
 
 class SchemaParamNotInRun(Rule):
@@ -51,120 +51,204 @@ class SchemaParamNotInRun(Rule):
     contract = "2. How run is called: the @input_schema name must be a parameter of run, or every call raises"
 
     VALID = [
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType({"data": [1.0]}))
             @input_schema("GlobalParameters", StandardPythonParameterType(1.0))
             def run(Inputs, GlobalParameters=1.0):
                 return {"Results": Inputs["data"]}
-            """)),
-        Valid(example("""
+            """),
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             INPUT_NAME = "data"
 
             @input_schema(INPUT_NAME, StandardPythonParameterType([[1, 2]]))
             def run(data, request_headers=None):
                 return data
-            """)),
-        Valid(example("""
+            """),
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema(param_name="sepal_length", param_type=StandardPythonParameterType([7.2]))
             @input_schema(param_name="sepal_width", param_type=StandardPythonParameterType([3.2]))
             def run(sepal_length, sepal_width):
                 return [sepal_length, sepal_width]
-            """)),
+            """),
         # The decorator on a helper, not on run: not run's schema.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("payload", StandardPythonParameterType([1]))
             def helper(payload):
                 return payload
 
             def run(data):
                 return data
-            """)),
+            """),
         # A parameter without a decorator is fine: it receives the raw JSON value.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1]))
             def run(data, options):
                 return data
-            """)),
+            """),
     ]
     INVALID = [
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType({"data": [1.0]}))
             def run(inputs):
                 data = inputs["data"]
                 return {"Results": data}
-            """),
+            """,
             line=7, message_contains="every request is a 500",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType({"data": [1.0]}))
             def run(Inputs):
                 data = Inputs["data"]
                 return {"Results": data}
-            """),
+            """,
         ),
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample = StandardPythonParameterType([[1, 2, 3]])
 
             @input_schema('Data', sample)
             def run(data):
                 return data
-            """),
+            """,
             line=9, message_contains="`data`",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample = StandardPythonParameterType([[1, 2, 3]])
 
             @input_schema('data', sample)
             def run(data):
                 return data
-            """),
+            """,
         ),
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("input_data", StandardPythonParameterType([1]))
             def run(raw_data):
                 return raw_data
-            """),
+            """,
             line=7, message_contains="`raw_data`",
         ),
         # A constant name, through a variable.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             PARAM = "features"
 
             @input_schema(param_name=PARAM, param_type=StandardPythonParameterType([1]))
             def run(data):
                 return data
-            """),
+            """,
             line=9,
         ),
         # With optional=True the call does not fail, but run never receives the advertised field.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1]))
             @input_schema("GlobalParameters", StandardPythonParameterType({"k": 1}), optional=True)
             def run(data, global_parameters=None):
                 if global_parameters:
                     data = [x * global_parameters["k"] for x in data]
                 return data
-            """),
+            """,
             line=8, message_contains="never receives",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1]))
             @input_schema("GlobalParameters", StandardPythonParameterType({"k": 1}), optional=True)
             def run(data, GlobalParameters=None):
                 if GlobalParameters:
                     data = [x * GlobalParameters["k"] for x in data]
                 return data
-            """),
+            """,
         ),
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("a", StandardPythonParameterType([1]))
             @input_schema("b", StandardPythonParameterType([1]))
             def run(data):
                 return data
-            """),
+            """,
             expected=2, line=7,
         ),
     ]

@@ -7,7 +7,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._schemas import (
     dict_keys,
-    example,
     normalized,
     power_bi_name,
     rename_edits,
@@ -65,7 +64,13 @@ class SchemaNameCasing(Rule):
 
     VALID = [
         # The documents' Power BI example, names exactly right.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_input = StandardPythonParameterType({'input1': StandardPythonParameterType(0.0)})
             sample_global_parameters = StandardPythonParameterType(1.0)
             outputs = StandardPythonParameterType({'Results': StandardPythonParameterType([1.0, 1.0])})
@@ -76,14 +81,20 @@ class SchemaNameCasing(Rule):
             def run(Inputs, GlobalParameters=1.0):
                 result = {"Results": [Inputs['input1']]}
                 return result
-            """)),
+            """),
         # Not a Power BI script: `data` in, `result` out.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([[1, 2]]))
             @output_schema(StandardPythonParameterType({"result": [1]}))
             def run(data):
                 return {"result": data, "results_count": 1}
-            """)),
+            """),
         # An undecorated run receives the body as one string: parameter names do not matter.
         Valid("""
             import json
@@ -96,13 +107,25 @@ class SchemaNameCasing(Rule):
                 return {"results": payload["data"]}
             """),
         # `result` singular is a near miss only in a script that otherwise follows the Power BI shape.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("features", StandardPythonParameterType([1.0]))
             def run(features):
                 return {"result": features}
-            """)),
+            """),
         # AutoML's generated script.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             input_sample = StandardPythonParameterType({'data': [1]})
             method_sample = StandardPythonParameterType("predict")
             sample_global_params = StandardPythonParameterType({"method": method_sample})
@@ -114,26 +137,44 @@ class SchemaNameCasing(Rule):
             def run(Inputs, GlobalParameters={"method": "predict"}):
                 data = Inputs['data']
                 return {'Results': data}
-            """)),
+            """),
     ]
     INVALID = [
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("inputs", StandardPythonParameterType({"data": [1.0]}))
             def run(inputs):
                 data = inputs["data"]
                 return {"Results": [x * 2 for x in data], "echo": f"{inputs}"}
-            """),
+            """,
             line=7, message_contains="`Inputs`",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType({"data": [1.0]}))
             def run(Inputs):
                 data = Inputs["data"]
                 return {"Results": [x * 2 for x in data], "echo": f"{Inputs}"}
-            """),
+            """,
         ),
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('Inputs', StandardPythonParameterType({'data': [1.0]}))
             @input_schema('Global_Parameters', StandardPythonParameterType({'threshold': 0.5}))
             @output_schema(StandardPythonParameterType({'results': [1.0]}))
@@ -141,9 +182,15 @@ class SchemaNameCasing(Rule):
                 threshold = Global_Parameters.get('threshold', 0.5) if Global_Parameters else 0.5
                 output = {'results': [v > threshold for v in Inputs['data']]}
                 return output
-            """),
+            """,
             expected=3, line=8, message_contains="`GlobalParameters`",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('Inputs', StandardPythonParameterType({'data': [1.0]}))
             @input_schema('GlobalParameters', StandardPythonParameterType({'threshold': 0.5}))
             @output_schema(StandardPythonParameterType({'Results': [1.0]}))
@@ -151,31 +198,49 @@ class SchemaNameCasing(Rule):
                 threshold = GlobalParameters.get('threshold', 0.5) if GlobalParameters else 0.5
                 output = {'Results': [v > threshold for v in Inputs['data']]}
                 return output
-            """),
+            """,
         ),
         # Upper case, and a parameter with no decorator of its own.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
             import numpy as np
 
             @input_schema('INPUTS', NumpyParameterType(np.array([[1.0, 2.0]])))
             def run(INPUTS, globalParameters=None):
                 return {'Results': INPUTS.tolist(), 'params': globalParameters}
-            """),
+            """,
             expected=2, line=10,
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
             import numpy as np
 
             @input_schema('Inputs', NumpyParameterType(np.array([[1.0, 2.0]])))
             def run(Inputs, GlobalParameters=None):
                 return {'Results': Inputs.tolist(), 'params': GlobalParameters}
-            """),
+            """,
         ),
         # The output sample through variables, and a returned dict through a local variable.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_output = StandardPythonParameterType([1.0])
             outputs = StandardPythonParameterType({"RESULTS": sample_output})
 
@@ -184,9 +249,15 @@ class SchemaNameCasing(Rule):
             def run(Inputs):
                 response = {"Result": Inputs}
                 return response
-            """),
+            """,
             expected=2, line=8, message_contains="`Results`",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_output = StandardPythonParameterType([1.0])
             outputs = StandardPythonParameterType({"Results": sample_output})
 
@@ -195,26 +266,38 @@ class SchemaNameCasing(Rule):
             def run(Inputs):
                 response = {"Results": Inputs}
                 return response
-            """),
+            """,
         ),
         # A name through a constant and a rename that would clash: reported without a fix.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             NAME = "inputs"
 
             @input_schema(NAME, StandardPythonParameterType([1.0]))
             def run(inputs):
                 return inputs
-            """),
+            """,
             line=9,
         ),
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("inputs", StandardPythonParameterType([1.0]))
             def run(inputs):
                 Inputs = [x for x in inputs]
                 return Inputs
-            """),
+            """,
             line=7,
         ),
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._schemas import add_optional_true, example, input_options, power_bi_name
+from ._schemas import add_optional_true, input_options, power_bi_name
 
 
 
@@ -58,28 +58,46 @@ class GlobalParametersRequired(Rule):
     contract = "3. Schema generation and Swagger: GlobalParameters is documented as optional, so run must give it a default"
 
     VALID = [
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('Inputs', StandardPythonParameterType({'data': [1.0]}))
             @input_schema('GlobalParameters', StandardPythonParameterType(1.0), optional=True)
             def run(Inputs, GlobalParameters=None):
                 return {'Results': Inputs['data']}
-            """)),
+            """),
         # AutoML's style: no conversion, a dict default.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_global_params = StandardPythonParameterType({"method": "predict"})
 
             @input_schema('GlobalParameters', sample_global_params, convert_to_provided_type=False)
             @input_schema('Inputs', StandardPythonParameterType({'data': [1]}))
             def run(Inputs, GlobalParameters={"method": "predict"}):
                 return {'Results': Inputs['data']}
-            """)),
+            """),
         # Required inputs that nobody calls optional are fine.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('data', StandardPythonParameterType([1]))
             @input_schema('threshold', StandardPythonParameterType(0.5))
             def run(data, threshold):
                 return [x > threshold for x in data]
-            """)),
+            """),
         # An undecorated run gets the body as one string in its first parameter.
         Valid("""
             def init():
@@ -92,7 +110,13 @@ class GlobalParametersRequired(Rule):
     INVALID = [
         # The documents' own Power BI example.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_input = StandardPythonParameterType({'input1': StandardPythonParameterType(0.0)})
             sample_global_parameters = StandardPythonParameterType(1.0) # This line is optional.
 
@@ -104,9 +128,15 @@ class GlobalParametersRequired(Rule):
 
             def run(Inputs, GlobalParameters):
                 return Inputs['input1']
-            """),
+            """,
             line=16, message_contains="400",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_input = StandardPythonParameterType({'input1': StandardPythonParameterType(0.0)})
             sample_global_parameters = StandardPythonParameterType(1.0) # This line is optional.
 
@@ -118,11 +148,17 @@ class GlobalParametersRequired(Rule):
 
             def run(Inputs, GlobalParameters=None):
                 return Inputs['input1']
-            """),
+            """,
         ),
         # Declared optional in the decorator, required by the signature; annotated, multi-line call.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1.0]))
             @input_schema(
                 param_name="options",
@@ -132,9 +168,15 @@ class GlobalParametersRequired(Rule):
             def run(data, options: dict):
                 scale = options["scale"] if options else 1.0
                 return [x * scale for x in data]
-            """),
+            """,
             line=13, message_contains="optional=True",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1.0]))
             @input_schema(
                 param_name="options",
@@ -144,47 +186,77 @@ class GlobalParametersRequired(Rule):
             def run(data, options: dict = None):
                 scale = options["scale"] if options else 1.0
                 return [x * scale for x in data]
-            """),
+            """,
         ),
         # GlobalParameters without a decorator: the raw JSON value, so only a default is needed.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType([1.0]))
             @output_schema(StandardPythonParameterType({"Results": [1.0]}))
             def run(Inputs, GlobalParameters, *, request_headers=None):
                 return {"Results": Inputs}
-            """),
+            """,
             line=9,
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType([1.0]))
             @output_schema(StandardPythonParameterType({"Results": [1.0]}))
             def run(Inputs, GlobalParameters=None, *, request_headers=None):
                 return {"Results": Inputs}
-            """),
+            """,
         ),
         # An explicit optional=False is turned into True.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType([1.0]))
             @input_schema("GlobalParameters", StandardPythonParameterType({"k": 1}), True, False)
             def run(Inputs, GlobalParameters):
                 return Inputs
-            """),
+            """,
             line=9,
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType([1.0]))
             @input_schema("GlobalParameters", StandardPythonParameterType({"k": 1}), True, True)
             def run(Inputs, GlobalParameters=None):
                 return Inputs
-            """),
+            """,
         ),
         # A later parameter without a default: adding one here would not compile, so no fix.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType([1.0]))
             def run(Inputs, GlobalParameters, request_headers):
                 return Inputs
-            """),
+            """,
             line=8,
         ),
     ]

@@ -8,7 +8,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._schemas import (
     dict_keys,
-    example,
     literal_shape,
     resolve_sample,
     sample_shape,
@@ -67,7 +66,13 @@ class OutputSchemaMismatch(Rule):
     contract = "3. Schema generation and Swagger: the output sample is the published response schema (Results for Power BI)"
 
     VALID = [
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             outputs = StandardPythonParameterType({'Results': StandardPythonParameterType([1.0, 1.0])})
 
             @input_schema('Inputs', StandardPythonParameterType({'input1': [1.0]}))
@@ -75,9 +80,15 @@ class OutputSchemaMismatch(Rule):
             def run(Inputs):
                 result = model.predict(Inputs['input1'])
                 return {'Results': result.tolist()}
-            """)),
+            """),
         # A list promised, a list returned (through a variable); a string from except is another rule's.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
             import numpy as np
 
@@ -89,35 +100,59 @@ class OutputSchemaMismatch(Rule):
                     return predictions
                 except Exception as e:
                     return str(e)
-            """)),
+            """),
         # Unknown shapes are not guessed: model output, a helper's result.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @output_schema(StandardPythonParameterType({"Results": [1]}))
             def run(data):
                 if not data:
                     return None
                 return postprocess(model.predict(data))
-            """)),
+            """),
         # A DataFrame sample in the 'split' orient is a dict.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
             import pandas as pd
 
             @output_schema(PandasParameterType(pd.DataFrame({'a': [1]}), orient='split'))
             def run(data):
                 return {'columns': ['a'], 'index': [0], 'data': [[1]]}
-            """)),
+            """),
         # No output schema: nothing promised.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('data', StandardPythonParameterType([1]))
             def run(data):
                 return [1, 2]
-            """)),
+            """),
     ]
     INVALID = [
         # The documents' own Power BI example.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             import numpy as np
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
 
@@ -136,9 +171,15 @@ class OutputSchemaMismatch(Rule):
                 except Exception as e:
                     error = str(e)
                     return error
-            """),
+            """,
             line=21, message_contains="`Results`",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             import numpy as np
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
 
@@ -157,27 +198,45 @@ class OutputSchemaMismatch(Rule):
                 except Exception as e:
                     error = str(e)
                     return error
-            """),
+            """,
         ),
         # A string returned outside an except block; the variable holds an f-string.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @output_schema(StandardPythonParameterType({"Results": "cat"}))
             def run(data):
                 label = f"class {model.predict(data)[0]}"
                 return label
-            """),
+            """,
             line=10, message_contains="a string",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @output_schema(StandardPythonParameterType({"Results": "cat"}))
             def run(data):
                 label = f"class {model.predict(data)[0]}"
                 return {"Results": label}
-            """),
+            """,
         ),
         # A list promised (directly and through a variable), dicts returned: no fix, the shape differs.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             output_sample = StandardPythonParameterType([0.5])
 
             @input_schema("data", StandardPythonParameterType([[1.0]]))
@@ -187,21 +246,33 @@ class OutputSchemaMismatch(Rule):
                     return {"error": "too many rows"}
                 scores = {"scores": model.predict(data).tolist()}
                 return scores
-            """),
+            """,
             expected=2, line=13, message_contains="a list",
         ),
         # A dict with several keys promised, a list returned: reported without a fix.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @output_schema(StandardPythonParameterType({"label": "cat", "score": 0.9}))
             def run(data):
                 return [model.predict(data)[0], 0.5]
-            """),
+            """,
             line=9, message_contains="`label`, `score`",
         ),
         # A records DataFrame sample is a list.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
             import pandas as pd
 
@@ -209,7 +280,7 @@ class OutputSchemaMismatch(Rule):
             def run(data):
                 frame = model.predict(data)
                 return frame.to_dict()
-            """),
+            """,
             line=13,
         ),
     ]

@@ -5,7 +5,7 @@ import libcst as cst
 from scorelint.model import Severity
 from scorelint.rule import Invalid, Rule, Valid
 
-from ._schemas import add_optional_true, example, input_options, literal_python_type, resolve_sample
+from ._schemas import add_optional_true, input_options, literal_python_type, resolve_sample
 
 _FALSY_LITERALS = ("None", "False")
 
@@ -54,40 +54,70 @@ class SchemaDefaultRejected(Rule):
     contract = "2. How run is called: the server passes a missing parameter's default through the schema decorator"
 
     VALID = [
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('Inputs', StandardPythonParameterType({'data': [1.0]}))
             @input_schema('GlobalParameters', StandardPythonParameterType(1.0), optional=True)
             def run(Inputs, GlobalParameters=None):
                 return Inputs
-            """)),
+            """),
         # AutoML: no conversion at all.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_global_parameters = StandardPythonParameterType(1.0)
 
             @input_schema('Inputs', StandardPythonParameterType({'data': [1.0]}))
             @input_schema('GlobalParameters', sample_global_parameters, convert_to_provided_type=False)
             def run(Inputs, GlobalParameters=1.0):
                 return Inputs
-            """)),
+            """),
         # Defaults of the sample's type; an int for a float sample is accepted too.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('data', StandardPythonParameterType([1.0]))
             @input_schema('threshold', StandardPythonParameterType(0.5))
             @input_schema('method', StandardPythonParameterType("predict"))
             @input_schema('options', StandardPythonParameterType({"k": 1}))
             def run(data, threshold=1, method="predict", options={}):
                 return data
-            """)),
+            """),
         # A parameter without a decorator receives the raw JSON value: None is fine.
-        Valid(example("""
+        Valid("""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema('data', StandardPythonParameterType([1.0]))
             def run(data, extra=None):
                 return data
-            """)),
+            """),
     ]
     INVALID = [
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_input = StandardPythonParameterType({'input1': StandardPythonParameterType(0.0)})
             sample_global_parameters = StandardPythonParameterType(1.0)
 
@@ -95,9 +125,15 @@ class SchemaDefaultRejected(Rule):
             @input_schema('GlobalParameters', sample_global_parameters)
             def run(Inputs, GlobalParameters=None):
                 return Inputs
-            """),
+            """,
             line=12, message_contains="500",
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             sample_input = StandardPythonParameterType({'input1': StandardPythonParameterType(0.0)})
             sample_global_parameters = StandardPythonParameterType(1.0)
 
@@ -105,11 +141,17 @@ class SchemaDefaultRejected(Rule):
             @input_schema('GlobalParameters', sample_global_parameters, optional=True)
             def run(Inputs, GlobalParameters=None):
                 return Inputs
-            """),
+            """,
         ),
         # NumPy samples reject None too.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
             import numpy as np
 
@@ -119,9 +161,15 @@ class SchemaDefaultRejected(Rule):
             )
             def run(data: np.ndarray = None):
                 return data.tolist()
-            """),
+            """,
             line=14,
-            fixed=example("""
+            fixed="""
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
             import numpy as np
 
@@ -131,26 +179,38 @@ class SchemaDefaultRejected(Rule):
             )
             def run(data: np.ndarray = None):
                 return data.tolist()
-            """),
+            """,
         ),
         # A default of another type than the sample: no fix.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1.0]))
             @input_schema("threshold", StandardPythonParameterType(0.5))
             def run(data, threshold="auto"):
                 return data
-            """),
+            """,
             line=9, message_contains="`str`",
         ),
         # optional=True does not help a non-empty default of the wrong type.
         Invalid(
-            example("""
+            """
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType([1.0]))
             @input_schema("method", StandardPythonParameterType("predict"), optional=True)
             def run(data, method=1):
                 return data
-            """),
+            """,
             line=9,
         ),
     ]

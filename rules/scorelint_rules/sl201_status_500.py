@@ -13,15 +13,6 @@ from ._responses import (
     status_codes,
 )
 
-_RAW = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 # Exceptions that, caught around input handling, mean the client sent something unusable.
 _CLIENT_ERRORS = frozenset(
     {"ValueError", "KeyError", "JSONDecodeError", "UnicodeDecodeError", "ValidationError", "BadRequest",
@@ -81,11 +72,46 @@ class Status500(Rule):
     contract = "2. How run is called: status 500 returned by the script is rewritten to 502 by azureml-fe"
 
     VALID = [
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n"
-              "        return AMLResponse('Method not allowed', 405)\n    return AMLResponse('ok', 200)\n"),
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    try:\n        return AMLResponse(predict(request), 200)\n"
-              "    except Exception:\n        return AMLResponse('model unavailable', 503)\n"),
-        Valid(_RAW + "STATUS = 200\n\n@rawhttp\ndef run(request):\n    return AMLResponse('ok', STATUS)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method != 'POST':
+                    return AMLResponse('Method not allowed', 405)
+                return AMLResponse('ok', 200)
+            """),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                try:
+                    return AMLResponse(predict(request), 200)
+                except Exception:
+                    return AMLResponse('model unavailable', 503)
+            """),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            STATUS = 200
+
+            @rawhttp
+            def run(request):
+                return AMLResponse('ok', STATUS)
+            """),
         Valid("""
             from flask import Response
 
@@ -105,32 +131,112 @@ class Status500(Rule):
                 return {'n': len(rows), 'max': 500}
             """),
         # the seed's CORS example ends with a 400, which is right
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-              "        return AMLResponse(request.full_path, 200)\n    else:\n"
-              "        return AMLResponse('bad request', 400)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse(request.full_path, 200)
+                else:
+                    return AMLResponse('bad request', 400)
+            """),
     ]
     INVALID = [
         # the documents' @rawhttp image example
-        Invalid(_RAW + "import json\n\n@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-                "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
-                "        return AMLResponse(json.dumps(1), 200)\n    else:\n"
-                "        return AMLResponse('bad request', 500)\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            import json
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse(request.full_path, 200)
+                elif request.method == 'POST':
+                    return AMLResponse(json.dumps(1), 200)
+                else:
+                    return AMLResponse('bad request', 500)
+            """,
                 line=16, message_contains="405",
-                fixed=_RAW + "import json\n\n@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-                "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
-                "        return AMLResponse(json.dumps(1), 200)\n    else:\n"
-                "        return AMLResponse('bad request', 405)\n"),
-        Invalid(_RAW + "import json\n\n@rawhttp\ndef run(request):\n    try:\n"
-                "        data = json.loads(request.get_data())\n    except json.JSONDecodeError as e:\n"
-                "        return AMLResponse(str(e), status_code=500)\n    return AMLResponse(data, 200, json_str=True)\n",
+                fixed="""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            import json
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse(request.full_path, 200)
+                elif request.method == 'POST':
+                    return AMLResponse(json.dumps(1), 200)
+                else:
+                    return AMLResponse('bad request', 405)
+            """),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            import json
+
+            @rawhttp
+            def run(request):
+                try:
+                    data = json.loads(request.get_data())
+                except json.JSONDecodeError as e:
+                    return AMLResponse(str(e), status_code=500)
+                return AMLResponse(data, 200, json_str=True)
+            """,
                 line=14, message_contains="400",
-                fixed=_RAW + "import json\n\n@rawhttp\ndef run(request):\n    try:\n"
-                "        data = json.loads(request.get_data())\n    except json.JSONDecodeError as e:\n"
-                "        return AMLResponse(str(e), status_code=400)\n    return AMLResponse(data, 200, json_str=True)\n"),
+                fixed="""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            import json
+
+            @rawhttp
+            def run(request):
+                try:
+                    data = json.loads(request.get_data())
+                except json.JSONDecodeError as e:
+                    return AMLResponse(str(e), status_code=400)
+                return AMLResponse(data, 200, json_str=True)
+            """),
         # a module constant: no fix (the constant may be used elsewhere)
-        Invalid(_RAW + "ERROR_STATUS = 500\n\n@rawhttp\ndef run(request):\n    try:\n"
-                "        return AMLResponse(predict(request), 200)\n    except Exception as e:\n"
-                "        return AMLResponse('scoring failed', ERROR_STATUS)\n", line=14, message_contains="502"),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            ERROR_STATUS = 500
+
+            @rawhttp
+            def run(request):
+                try:
+                    return AMLResponse(predict(request), 200)
+                except Exception as e:
+                    return AMLResponse('scoring failed', ERROR_STATUS)
+            """, line=14, message_contains="502"),
         # a local variable and HTTPStatus
         Invalid("""
             from http import HTTPStatus
@@ -165,23 +271,82 @@ class Status500(Rule):
             """,
                 expected=2, line=8),
         # a helper that builds the error response
-        Invalid(_RAW + "def error(message):\n    return AMLResponse(message, 500)\n\n@rawhttp\ndef run(request):\n"
-                "    if request.content_type != 'application/json':\n        return error('send JSON')\n"
-                "    return AMLResponse('ok', 200)\n", line=8),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def error(message):
+                return AMLResponse(message, 500)
+
+            @rawhttp
+            def run(request):
+                if request.content_type != 'application/json':
+                    return error('send JSON')
+                return AMLResponse('ok', 200)
+            """, line=8),
         # the fall-through after one `if` per method (azureml's GPU deployment notebook)
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
-                "        return AMLResponse(score(request.get_data(False)), 200)\n    if request.method == 'GET':\n"
-                "        return AMLResponse(b'GET is not supported', 405)\n    return AMLResponse('bad request', 500)\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'POST':
+                    return AMLResponse(score(request.get_data(False)), 200)
+                if request.method == 'GET':
+                    return AMLResponse(b'GET is not supported', 405)
+                return AMLResponse('bad request', 500)
+            """,
                 line=13, message_contains="405",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
-                "        return AMLResponse(score(request.get_data(False)), 200)\n    if request.method == 'GET':\n"
-                "        return AMLResponse(b'GET is not supported', 405)\n    return AMLResponse('bad request', 405)\n"),
+                fixed="""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'POST':
+                    return AMLResponse(score(request.get_data(False)), 200)
+                if request.method == 'GET':
+                    return AMLResponse(b'GET is not supported', 405)
+                return AMLResponse('bad request', 405)
+            """),
         # a content-type check answered with 500
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    if not request.is_json:\n"
-                "        return AMLResponse('send JSON', 500)\n    return AMLResponse('ok', 200)\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if not request.is_json:
+                    return AMLResponse('send JSON', 500)
+                return AMLResponse('ok', 200)
+            """,
                 line=10, message_contains="415",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    if not request.is_json:\n"
-                "        return AMLResponse('send JSON', 415)\n    return AMLResponse('ok', 200)\n"),
+                fixed="""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if not request.is_json:
+                    return AMLResponse('send JSON', 415)
+                return AMLResponse('ok', 200)
+            """),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:

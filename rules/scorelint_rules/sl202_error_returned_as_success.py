@@ -12,16 +12,6 @@ from ._responses import JSON_DUMPS, exception_name, response_kind, status_argume
 _ERROR_WORDS = re.compile(r"\b(error|errors|exception|fail|failed|failure|invalid|unable|could not|cannot)\b",
                           re.IGNORECASE)
 
-_TEMPLATE = """\
-import json
-import numpy as np
-
-def init():
-    global model
-    model = load()
-
-"""
-
 
 # What an error returned as a result does to the client, and what to write instead (both findings).
 _HELP = ("The client gets 200 OK with the error in the body and cannot tell the failure from a prediction; re-raise "
@@ -85,8 +75,21 @@ class ErrorReturnedAsSuccess(Rule):
     contract = "2. How run is called: returning str(e) from an except block sends the error message as a 200"
 
     VALID = [
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-              "    except Exception:\n        logging.exception('scoring failed')\n        raise\n"),
+        Valid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception:
+                    logging.exception('scoring failed')
+                    raise
+            """),
         Valid("""
             from azureml.contrib.services.aml_request import rawhttp
             from azureml.contrib.services.aml_response import AMLResponse
@@ -103,14 +106,52 @@ class ErrorReturnedAsSuccess(Rule):
                 return {'n': len(data)}
             """),
         # returning str(x) outside an except block is fine
-        Valid(_TEMPLATE + "def run(data):\n    label = model.predict(json.loads(data))[0]\n    return str(label)\n"),
+        Valid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                label = model.predict(json.loads(data))[0]
+                return str(label)
+            """),
         # a fallback value without any error in it
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['rows']\n    except KeyError:\n"
-              "        return {'predictions': []}\n    return {'predictions': model.predict(rows).tolist()}\n"),
+        Valid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)['rows']
+                except KeyError:
+                    return {'predictions': []}
+                return {'predictions': model.predict(rows).tolist()}
+            """),
         # a nested function's return is not run's
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(data).tolist()\n"
-              "    except Exception as e:\n        def describe():\n            return str(e)\n"
-              "        log(describe())\n        raise\n"),
+        Valid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(data).tolist()
+                except Exception as e:
+                    def describe():
+                        return str(e)
+                    log(describe())
+                    raise
+            """),
         Valid("""
             import json
             from azureml_inference_server_http.api.aml_response import AMLResponse
@@ -125,31 +166,143 @@ class ErrorReturnedAsSuccess(Rule):
                     return AMLResponse(json.dumps({'error': str(e)}), 422, {'Content-Type': 'application/json'})
             """),
         # `return body, 400`: tuple-status-ignored owns it (its fix keeps the 400; a `raise` here would make it 500)
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-              "    except ValueError as err:\n        return {'error': str(err)}, 400\n"),
+        Valid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except ValueError as err:
+                    return {'error': str(err)}, 400
+            """),
     ]
     INVALID = [
         # the documents' template
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        data = np.array(json.loads(data))\n"
-                "        result = model.predict(data)\n        return result.tolist()\n    except Exception as e:\n"
-                "        error = str(e)\n        return error\n",
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    data = np.array(json.loads(data))
+                    result = model.predict(data)
+                    return result.tolist()
+                except Exception as e:
+                    error = str(e)
+                    return error
+            """,
                 line=15, message_contains="200 OK",
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        data = np.array(json.loads(data))\n"
-                "        result = model.predict(data)\n        return result.tolist()\n    except Exception as e:\n"
-                "        error = str(e)\n        raise\n"),
-        Invalid(_TEMPLATE + "def run(raw_data):\n    try:\n        return model.predict(json.loads(raw_data)).tolist()\n"
-                "    except Exception as e:\n        return str(e)\n", line=12,
-                fixed=_TEMPLATE + "def run(raw_data):\n    try:\n        return model.predict(json.loads(raw_data)).tolist()\n"
-                "    except Exception as e:\n        raise\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return {'result': model.predict(json.loads(data)).tolist()}\n"
-                "    except Exception as err:\n        return json.dumps({'error': str(err)})\n", line=12,
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    data = np.array(json.loads(data))
+                    result = model.predict(data)
+                    return result.tolist()
+                except Exception as e:
+                    error = str(e)
+                    raise
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(raw_data):
+                try:
+                    return model.predict(json.loads(raw_data)).tolist()
+                except Exception as e:
+                    return str(e)
+            """, line=12,
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(raw_data):
+                try:
+                    return model.predict(json.loads(raw_data)).tolist()
+                except Exception as e:
+                    raise
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return {'result': model.predict(json.loads(data)).tolist()}
+                except Exception as err:
+                    return json.dumps({'error': str(err)})
+            """, line=12,
                 message_contains="exception's message",
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        return {'result': model.predict(json.loads(data)).tolist()}\n"
-                "    except Exception as err:\n        raise\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception as ex:\n        return f'Prediction failed: {ex}'\n", line=12,
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception as ex:\n        raise\n"),
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return {'result': model.predict(json.loads(data)).tolist()}
+                except Exception as err:
+                    raise
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception as ex:
+                    return f'Prediction failed: {ex}'
+            """, line=12,
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception as ex:
+                    raise
+            """),
         Invalid("""
             import traceback
 
@@ -176,24 +329,90 @@ class ErrorReturnedAsSuccess(Rule):
                     raise
             """),
         # the message built in steps, a tuple of caught exceptions
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['data']\n"
-                "        return model.predict(rows).tolist()\n    except (ValueError, KeyError) as err:\n"
-                "        msg = 'Bad input: ' + repr(err)\n        payload = {'error': msg}\n        return payload\n",
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)['data']
+                    return model.predict(rows).tolist()
+                except (ValueError, KeyError) as err:
+                    msg = 'Bad input: ' + repr(err)
+                    payload = {'error': msg}
+                    return payload
+            """,
                 line=15,
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)['data']\n"
-                "        return model.predict(rows).tolist()\n    except (ValueError, KeyError) as err:\n"
-                "        msg = 'Bad input: ' + repr(err)\n        payload = {'error': msg}\n        raise\n"),
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)['data']
+                    return model.predict(rows).tolist()
+                except (ValueError, KeyError) as err:
+                    msg = 'Bad input: ' + repr(err)
+                    payload = {'error': msg}
+                    raise
+            """),
         # an error dict with no exception text still reports failure as success
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception:\n        logging.exception('scoring')\n"
-                "        return {'status': 'failed', 'message': 'could not score the input'}\n", line=13,
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception:
+                    logging.exception('scoring')
+                    return {'status': 'failed', 'message': 'could not score the input'}
+            """, line=13,
                 message_contains="error message",
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception:\n        logging.exception('scoring')\n        raise\n"),
+                fixed="""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception:
+                    logging.exception('scoring')
+                    raise
+            """),
         # the error stored in the handler and returned after the try (no fix: the return serves both paths)
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        result = model.predict(json.loads(data))\n"
-                "        result_dict = {'result': result.tolist()}\n    except Exception as e:\n"
-                "        result_dict = {'error': str(e)}\n    return result_dict\n", line=13,
+        Invalid("""
+            import json
+            import numpy as np
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    result = model.predict(json.loads(data))
+                    result_dict = {'result': result.tolist()}
+                except Exception as e:
+                    result_dict = {'error': str(e)}
+                return result_dict
+            """, line=13,
                 message_contains="stores the exception's message in `result_dict`"),
         # the error dict built in except and sent through json.dumps after the try (a public script)
         Invalid("""

@@ -66,42 +66,6 @@ class Finding:
     fixable: str | None = None  # "tolist" | "decode" | "list" for a fix at `node`
 
 
-_TEMPLATE = """\
-import json
-import numpy as np
-import pandas as pd
-
-def init():
-    global model
-    model = load()
-
-"""
-
-
-_SIBLING_SCORE = """\
-import json
-import helpers
-
-def init():
-    helpers.load()
-
-def run(data):
-    rows = json.loads(data)["data"]
-    return {"predictions": helpers.predict(rows)}
-"""
-_SIBLING_HELPERS = """\
-import joblib
-import numpy as np
-
-def load():
-    global model
-    model = joblib.load("model.pkl")
-
-def predict(rows):
-    return model.predict(np.asarray(rows))
-"""
-
-
 class ResponseNotSerializable(Rule):
     """`run` returns a value `json.dumps` cannot serialise, so every such request fails with a 500.
 
@@ -151,23 +115,91 @@ class ResponseNotSerializable(Rule):
     contract = "2. How run is called: a return value json cannot serialise becomes a 500"
 
     VALID = [
-        Valid(_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
-              "    result = model.predict(data)\n    return result.tolist()\n"),
-        Valid(_TEMPLATE + "def run(data):\n    df = pd.DataFrame(json.loads(data))\n"
-              "    return {'predictions': model.predict(df).tolist(), 'columns': list(df.columns)}\n"),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                data = np.array(json.loads(data)['data'])
+                result = model.predict(data)
+                return result.tolist()
+            """),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                df = pd.DataFrame(json.loads(data))
+                return {'predictions': model.predict(df).tolist(), 'columns': list(df.columns)}
+            """),
         # reassigned to a plain value before returning
-        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(np.array(json.loads(data)))\n"
-              "    result = result.tolist()\n    return {'result': result}\n"),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(np.array(json.loads(data)))
+                result = result.tolist()
+                return {'result': result}
+            """),
         # float64 is a float subclass: json accepts it
-        Valid(_TEMPLATE + "def run(data):\n    scores = model.predict(np.array(json.loads(data)))\n"
-              "    return {'mean': float(np.mean(scores)), 'first': np.float64(scores[0])}\n"),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                scores = model.predict(np.array(json.loads(data)))
+                return {'mean': float(np.mean(scores)), 'first': np.float64(scores[0])}
+            """),
         # a response object is sent as it is
-        Valid("from azureml.contrib.services.aml_request import rawhttp\n"
-              "from azureml.contrib.services.aml_response import AMLResponse\n\ndef init():\n    pass\n\n"
-              "@rawhttp\ndef run(request):\n    return AMLResponse(b'\\x89PNG', 200, {'Content-Type': 'image/png'})\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return AMLResponse(b'\\x89PNG', 200, {'Content-Type': 'image/png'})
+            """),
         # one branch converts: the value is not certainly an array
-        Valid(_TEMPLATE + "def run(data):\n    if data:\n        out = model.predict(data)\n    else:\n"
-              "        out = []\n    return out\n"),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                if data:
+                    out = model.predict(data)
+                else:
+                    out = []
+                return out
+            """),
         # not a model: `server.predict` of an encryption service, `helpers.predict` of a module
         Valid("""
             import helpers
@@ -182,13 +214,55 @@ class ResponseNotSerializable(Rule):
                 return server.predict(data)
             """),
         # the sibling converts
-        Valid(_SIBLING_SCORE, siblings=(("helpers.py", _SIBLING_HELPERS.replace(
-            "return model.predict(np.asarray(rows))", "return model.predict(np.asarray(rows)).tolist()")),)),
-        Valid(_TEMPLATE + "def run(data):\n    label = model.predict(np.array(json.loads(data)))[0]\n"
-              "    return {'label': str(label), 'items': sorted({1, 2})}\n"),
-        Valid(_TEMPLATE + "LABELS = ['cat', 'dog']\n\ndef run(data):\n"
-              "    preds = model.predict(np.array(json.loads(data)))\n"
-              "    return {'label': LABELS[preds[0]], 'first': preds.tolist()[0], 'p': preds[0].item()}\n"),
+        Valid("""
+            import json
+            import helpers
+
+            def init():
+                helpers.load()
+
+            def run(data):
+                rows = json.loads(data)["data"]
+                return {"predictions": helpers.predict(rows)}
+            """, siblings=(("helpers.py", """
+            import joblib
+            import numpy as np
+
+            def load():
+                global model
+                model = joblib.load("model.pkl")
+
+            def predict(rows):
+                return model.predict(np.asarray(rows)).tolist()
+            """),)),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                label = model.predict(np.array(json.loads(data)))[0]
+                return {'label': str(label), 'items': sorted({1, 2})}
+            """),
+        Valid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            LABELS = ['cat', 'dog']
+
+            def run(data):
+                preds = model.predict(np.array(json.loads(data)))
+                return {'label': LABELS[preds[0]], 'first': preds.tolist()[0], 'p': preds[0].item()}
+            """),
         # a transformers pipeline returns lists and dicts, even in a script that imports torch
         Valid("""
             import torch
@@ -216,9 +290,39 @@ class ResponseNotSerializable(Rule):
     ]
     INVALID = [
         # a sibling module of the code folder returns the prediction (a public two-file deployment)
-        Invalid(_SIBLING_SCORE, siblings=(("helpers.py", _SIBLING_HELPERS),), line=9,
+        Invalid("""
+            import json
+            import helpers
+
+            def init():
+                helpers.load()
+
+            def run(data):
+                rows = json.loads(data)["data"]
+                return {"predictions": helpers.predict(rows)}
+            """, siblings=(("helpers.py", """
+            import joblib
+            import numpy as np
+
+            def load():
+                global model
+                model = joblib.load("model.pkl")
+
+            def predict(rows):
+                return model.predict(np.asarray(rows))
+            """),), line=9,
                 message_contains="helpers.py returns `model.predict(np.asarray(rows))`",
-                fixed=_SIBLING_SCORE.replace("helpers.predict(rows)", "helpers.predict(rows).tolist()")),
+                fixed="""
+            import json
+            import helpers
+
+            def init():
+                helpers.load()
+
+            def run(data):
+                rows = json.loads(data)["data"]
+                return {"predictions": helpers.predict(rows).tolist()}
+            """),
         # through a package's re-export, imported by name
         Invalid("""
             import json
@@ -230,8 +334,20 @@ class ResponseNotSerializable(Rule):
             def run(data):
                 return {'scores': predict(json.loads(data))}
             """,
-                siblings=(("scoring/__init__.py", "from .core import predict\n"),
-                          ("scoring/core.py", _SIBLING_HELPERS)), line=8, message_contains="core.py returns",
+                siblings=(("scoring/__init__.py", """
+            from .core import predict
+            """),
+                          ("scoring/core.py", """
+            import joblib
+            import numpy as np
+
+            def load():
+                global model
+                model = joblib.load("model.pkl")
+
+            def predict(rows):
+                return model.predict(np.asarray(rows))
+            """)), line=8, message_contains="core.py returns",
                 fixed="""
             import json
             from scoring import predict
@@ -274,19 +390,88 @@ class ResponseNotSerializable(Rule):
                 result = model.predict(data)
                 return result.tolist()
             """),
-        Invalid(_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
-                "    result = model.predict(data)\n    return {'predictions': result}\n", line=12,
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                data = np.array(json.loads(data)['data'])
+                result = model.predict(data)
+                return {'predictions': result}
+            """, line=12,
                 message_contains="'predictions'",
-                fixed=_TEMPLATE + "def run(data):\n    data = np.array(json.loads(data)['data'])\n"
-                "    result = model.predict(data)\n    return {'predictions': result.tolist()}\n"),
-        Invalid(_TEMPLATE + "def run(raw):\n    probs = model.predict_proba(pd.read_json(raw))[:, 1]\n"
-                "    return probs\n", line=11,
-                fixed=_TEMPLATE + "def run(raw):\n    probs = model.predict_proba(pd.read_json(raw))[:, 1]\n"
-                "    return probs.tolist()\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    df = pd.DataFrame(json.loads(data))\n    df['score'] = model.predict(df)\n"
-                "    return df\n", line=12, message_contains="DataFrame"),
-        Invalid(_TEMPLATE + "def run(data):\n    scores = model.predict(json.loads(data))\n"
-                "    return [np.float32(s) for s in scores][0], np.argmax(scores)\n", line=11,
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                data = np.array(json.loads(data)['data'])
+                result = model.predict(data)
+                return {'predictions': result.tolist()}
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(raw):
+                probs = model.predict_proba(pd.read_json(raw))[:, 1]
+                return probs
+            """, line=11,
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(raw):
+                probs = model.predict_proba(pd.read_json(raw))[:, 1]
+                return probs.tolist()
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                df = pd.DataFrame(json.loads(data))
+                df['score'] = model.predict(df)
+                return df
+            """, line=12, message_contains="DataFrame"),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                scores = model.predict(json.loads(data))
+                return [np.float32(s) for s in scores][0], np.argmax(scores)
+            """, line=11,
                 message_contains="numpy scalar"),
         Invalid("""
             import base64
@@ -323,12 +508,44 @@ class ResponseNotSerializable(Rule):
             """, expected=1, line=6,
                 message_contains="set"),
         # a helper of the same module that returns an array
-        Invalid(_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
-                "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
-                "        raise\n    return out\n", line=17, message_contains="from `predict(...)`",
-                fixed=_TEMPLATE + "def predict(rows):\n    return model.predict(np.asarray(rows))\n\n"
-                "def run(data):\n    try:\n        out = predict(json.loads(data))\n    except ValueError:\n"
-                "        raise\n    return out.tolist()\n"),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def predict(rows):
+                return model.predict(np.asarray(rows))
+
+            def run(data):
+                try:
+                    out = predict(json.loads(data))
+                except ValueError:
+                    raise
+                return out
+            """, line=17, message_contains="from `predict(...)`",
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def predict(rows):
+                return model.predict(np.asarray(rows))
+
+            def run(data):
+                try:
+                    out = predict(json.loads(data))
+                except ValueError:
+                    raise
+                return out.tolist()
+            """),
         # a model loaded with joblib in init, whatever its name
         Invalid("""
             import joblib
@@ -351,14 +568,60 @@ class ResponseNotSerializable(Rule):
                 return scorer.predict_proba(data).tolist()
             """),
         # an element of a prediction: numpy int64 for a classifier with integer labels (a public script)
-        Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data)['data'])\n"
-                "    return {'label': model.predict(x)[0]}\n", line=11, message_contains="numpy scalar",
-                fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data)['data'])\n"
-                "    return {'label': model.predict(x).tolist()[0]}\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
-                "    label = preds[0]\n    return {'label': label}\n", line=12, message_contains="`label`",
-                fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(np.array(json.loads(data)))\n"
-                "    label = preds[0]\n    return {'label': label.tolist()}\n"),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                x = np.array(json.loads(data)['data'])
+                return {'label': model.predict(x)[0]}
+            """, line=11, message_contains="numpy scalar",
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                x = np.array(json.loads(data)['data'])
+                return {'label': model.predict(x).tolist()[0]}
+            """),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(np.array(json.loads(data)))
+                label = preds[0]
+                return {'label': label}
+            """, line=12, message_contains="`label`",
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(np.array(json.loads(data)))
+                label = preds[0]
+                return {'label': label.tolist()}
+            """),
         # a torch model's output is a tensor
         Invalid("""
             import json
@@ -423,8 +686,32 @@ class ResponseNotSerializable(Rule):
                 logits = net(torch.tensor(json.loads(data)))
                 return logits.argmax(dim=1).tolist()
             """),
-        Invalid(_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return x * 2\n", line=11,
-                fixed=_TEMPLATE + "def run(data):\n    x = np.array(json.loads(data))\n    return (x * 2).tolist()\n"),
+        Invalid("""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                x = np.array(json.loads(data))
+                return x * 2
+            """, line=11,
+                fixed="""
+            import json
+            import numpy as np
+            import pandas as pd
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                x = np.array(json.loads(data))
+                return (x * 2).tolist()
+            """),
     ]
 
     def check(self) -> None:

@@ -8,24 +8,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._responses import JSON_DUMPS, resolved_values, response_kind
 
-_TEMPLATE = """\
-import json
-
-def init():
-    global model
-    model = load()
-
-"""
-_RAW = """\
-import json
-from azureml.contrib.services.aml_request import rawhttp
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 
 class DoubleEncodedJson(Rule):
     """`run` returns JSON text that the server encodes again, or sends JSON as `text/html`.
@@ -72,14 +54,56 @@ class DoubleEncodedJson(Rule):
     contract = "2. How run is called: the return value, if not a response object, is serialised with json.dumps"
 
     VALID = [
-        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)['data'])\n"
-              "    return {'result': result.tolist()}\n"),
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    body = {'size': [1, 2]}\n"
-              "    return AMLResponse(body, 200, json_str=True)\n"),
-        Valid(_RAW + "@rawhttp\ndef run(request):\n"
-              "    return AMLResponse(json.dumps({'a': 1}), 200, {'Content-Type': 'application/json'})\n"),
-        Valid(_RAW + "JSON_HEADERS = {'Content-Type': 'application/json'}\n\n@rawhttp\ndef run(request):\n"
-              "    return AMLResponse(json.dumps({'a': 1}), 200, response_headers=JSON_HEADERS)\n"),
+        Valid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data)['data'])
+                return {'result': result.tolist()}
+            """),
+        Valid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                body = {'size': [1, 2]}
+                return AMLResponse(body, 200, json_str=True)
+            """),
+        Valid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return AMLResponse(json.dumps({'a': 1}), 200, {'Content-Type': 'application/json'})
+            """),
+        Valid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            JSON_HEADERS = {'Content-Type': 'application/json'}
+
+            @rawhttp
+            def run(request):
+                return AMLResponse(json.dumps({'a': 1}), 200, response_headers=JSON_HEADERS)
+            """),
         Valid("""
             import json
             from flask import Response
@@ -91,24 +115,90 @@ class DoubleEncodedJson(Rule):
                 return Response(json.dumps({'a': 1}), mimetype='application/json')
             """),
         # json.dumps used for logging, not returned
-        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
-              "    logger.info(json.dumps({'n': len(result)}))\n    return result\n"),
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    return AMLResponse(json.dumps({'a': 1}), 200, json_str=False,"
-              " response_headers={'Content-Type': 'application/json'})\n"),
+        Valid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data)).tolist()
+                logger.info(json.dumps({'n': len(result)}))
+                return result
+            """),
+        Valid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return AMLResponse(json.dumps({'a': 1}), 200, json_str=False, response_headers={'Content-Type': 'application/json'})
+            """),
         # a string that is not JSON
-        Valid(_TEMPLATE + "def run(data):\n    return str(model.predict(json.loads(data))[0])\n"),
+        Valid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                return str(model.predict(json.loads(data))[0])
+            """),
     ]
     INVALID = [
-        Invalid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)['data'])\n"
-                "    return json.dumps({'result': result.tolist()})\n", line=9, message_contains="JSON string",
-                fixed=_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)['data'])\n"
-                "    return {'result': result.tolist()}\n"),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data)['data'])
+                return json.dumps({'result': result.tolist()})
+            """, line=9, message_contains="JSON string",
+                fixed="""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data)['data'])
+                return {'result': result.tolist()}
+            """),
         # through a variable: no fix (the variable may be used elsewhere)
-        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
-                "    output = json.dumps(preds)\n    return output\n", line=10, message_contains="`output`"),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data)).tolist()
+                output = json.dumps(preds)
+                return output
+            """, line=10, message_contains="`output`"),
         # custom encoder: reported, but removing json.dumps would lose the encoder
-        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data))\n"
-                "    return json.dumps({'predictions': preds}, cls=NumpyEncoder)\n", line=9),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data))
+                return json.dumps({'predictions': preds}, cls=NumpyEncoder)
+            """, line=9),
         Invalid("""
             import pandas as pd
 
@@ -121,15 +211,55 @@ class DoubleEncodedJson(Rule):
                 return df.to_json(orient='records')
             """, line=9,
                 message_contains="to_json"),
-        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
-                "    return {'predictions': json.dumps(preds)}\n", line=9,
-                fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
-                "    return {'predictions': preds}\n"),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data)).tolist()
+                return {'predictions': json.dumps(preds)}
+            """, line=9,
+                fixed="""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data)).tolist()
+                return {'predictions': preds}
+            """),
         # the documents' @rawhttp image example
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    image = load_image(request.files['image'])\n"
-                "    return AMLResponse(json.dumps(image.size), 200)\n", line=11, message_contains="text/html",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    image = load_image(request.files['image'])\n"
-                "    return AMLResponse(image.size, 200, json_str=True)\n"),
+        Invalid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                image = load_image(request.files['image'])
+                return AMLResponse(json.dumps(image.size), 200)
+            """, line=11, message_contains="text/html",
+                fixed="""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                image = load_image(request.files['image'])
+                return AMLResponse(image.size, 200, json_str=True)
+            """),
         Invalid("""
             import json
             import flask
@@ -151,27 +281,102 @@ class DoubleEncodedJson(Rule):
                 return flask.Response(json.dumps({'ok': True}), status=201, mimetype="application/json")
             """),
         # str() of JSON text is the same text (seen in public scripts)
-        Invalid(_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
-                "    return str(json.dumps({'predictions': preds}))\n", line=9, message_contains="`str(...)`",
-                fixed=_TEMPLATE + "def run(data):\n    preds = model.predict(json.loads(data)).tolist()\n"
-                "    return {'predictions': preds}\n"),
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data)).tolist()
+                return str(json.dumps({'predictions': preds}))
+            """, line=9, message_contains="`str(...)`",
+                fixed="""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                preds = model.predict(json.loads(data)).tolist()
+                return {'predictions': preds}
+            """),
         # through several variables and a str()
-        Invalid(_TEMPLATE + "def run(data):\n    out = {'predictions': model.predict(json.loads(data)).tolist()}\n"
-                "    payload = json.dumps(out)\n    text = str(payload)\n    return text\n", line=11,
+        Invalid("""
+            import json
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                out = {'predictions': model.predict(json.loads(data)).tolist()}
+                payload = json.dumps(out)
+                text = str(payload)
+                return text
+            """, line=11,
                 message_contains="`text`"),
         # json_str=True makes AMLResponse call json.dumps on the text again
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    result = {'size': [1, 2]}\n"
-                "    return AMLResponse(json.dumps(result), 200, json_str=True)\n", line=11,
+        Invalid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                result = {'size': [1, 2]}
+                return AMLResponse(json.dumps(result), 200, json_str=True)
+            """, line=11,
                 message_contains="encodes twice",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    result = {'size': [1, 2]}\n"
-                "    return AMLResponse(result, 200, json_str=True)\n"),
+                fixed="""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                result = {'size': [1, 2]}
+                return AMLResponse(result, 200, json_str=True)
+            """),
         # both mistakes in one script
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-                "        return json.dumps({'status': 'ready'})\n    body = json.dumps({'ok': 1})\n"
-                "    return AMLResponse(body, 201)\n", expected=2, line=11,
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-                "        return {'status': 'ready'}\n    body = json.dumps({'ok': 1})\n"
-                "    return AMLResponse(body, 201)\n"),
+        Invalid("""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return json.dumps({'status': 'ready'})
+                body = json.dumps({'ok': 1})
+                return AMLResponse(body, 201)
+            """, expected=2, line=11,
+                fixed="""
+            import json
+            from azureml.contrib.services.aml_request import rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return {'status': 'ready'}
+                body = json.dumps({'ok': 1})
+                return AMLResponse(body, 201)
+            """),
     ]
 
     def check(self) -> None:

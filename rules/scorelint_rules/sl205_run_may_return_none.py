@@ -9,16 +9,6 @@ from ._fixes import indent_of
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "flask.abort", "werkzeug.exceptions.abort"})
 
-_TEMPLATE = """\
-import json
-import logging
-
-def init():
-    global model
-    model = load()
-
-"""
-
 
 class RunMayReturnNone(Rule):
     """A path through `run` returns nothing, and the client gets `200 OK` with `{}`.
@@ -64,29 +54,146 @@ class RunMayReturnNone(Rule):
     contract = "2. How run is called: the return value is serialised with json.dumps and sent with 200"
 
     VALID = [
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-              "    except Exception:\n        logging.exception('scoring failed')\n        raise\n"),
-        Valid(_TEMPLATE + "def run(data):\n    rows = json.loads(data)\n    if not rows:\n        return []\n"
-              "    elif len(rows) > 100:\n        raise ValueError('too many rows')\n    else:\n"
-              "        return model.predict(rows).tolist()\n"),
-        Valid(_TEMPLATE + "def run(data):\n    while True:\n        try:\n            return model.predict(data)\n"
-              "        except TimeoutError:\n            continue\n"),
-        Valid(_TEMPLATE + "def run(data):\n    with lock:\n        result = model.predict(data)\n"
-              "    for row in result:\n        log(row)\n    return result.tolist()\n"),
-        Valid(_TEMPLATE + "def run(data):\n    try:\n        result = model.predict(json.loads(data))\n"
-              "    except ValueError as e:\n        return {'error': str(e)}\n    finally:\n        logging.info('done')\n"
-              "    return result.tolist()\n"),
-        Valid(_TEMPLATE + "def run(data):\n    match json.loads(data):\n        case {'rows': rows}:\n"
-              "            return model.predict(rows).tolist()\n        case _:\n            raise ValueError('no rows')\n"),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception:
+                    logging.exception('scoring failed')
+                    raise
+            """),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                rows = json.loads(data)
+                if not rows:
+                    return []
+                elif len(rows) > 100:
+                    raise ValueError('too many rows')
+                else:
+                    return model.predict(rows).tolist()
+            """),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                while True:
+                    try:
+                        return model.predict(data)
+                    except TimeoutError:
+                        continue
+            """),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                with lock:
+                    result = model.predict(data)
+                for row in result:
+                    log(row)
+                return result.tolist()
+            """),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    result = model.predict(json.loads(data))
+                except ValueError as e:
+                    return {'error': str(e)}
+                finally:
+                    logging.info('done')
+                return result.tolist()
+            """),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                match json.loads(data):
+                    case {'rows': rows}:
+                        return model.predict(rows).tolist()
+                    case _:
+                        raise ValueError('no rows')
+            """),
         # a generator run is another mistake; a nested function's end is not run's
-        Valid(_TEMPLATE + "def run(data):\n    def log_it():\n        logging.info('x')\n    log_it()\n"
-              "    return {'ok': True}\n"),
+        Valid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                def log_it():
+                    logging.info('x')
+                log_it()
+                return {'ok': True}
+            """),
     ]
     INVALID = [
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception as e:\n        logging.error(e)\n", line=11, message_contains="`{}`",
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        return model.predict(json.loads(data)).tolist()\n"
-                "    except Exception as e:\n        logging.error(e)\n        raise\n"),
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception as e:
+                    logging.error(e)
+            """, line=11, message_contains="`{}`",
+                fixed="""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    return model.predict(json.loads(data)).tolist()
+                except Exception as e:
+                    logging.error(e)
+                    raise
+            """),
         # one branch per method, no else
         Invalid("""
             from azureml.contrib.services.aml_request import rawhttp
@@ -103,27 +210,119 @@ class RunMayReturnNone(Rule):
                     return AMLResponse(score(request.get_data()), 200)
             """,
                 line=11, message_contains="no branch"),
-        Invalid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data))\n"
-                "    print(result)\n", line=10, message_contains="end of `run`"),
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)\n    except ValueError:\n"
-                "        logging.warning('bad json')\n        return\n    return model.predict(rows).tolist()\n",
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data))
+                print(result)
+            """, line=10, message_contains="end of `run`"),
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)
+                except ValueError:
+                    logging.warning('bad json')
+                    return
+                return model.predict(rows).tolist()
+            """,
                 line=13, message_contains="bare `return`",
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)\n    except ValueError:\n"
-                "        logging.warning('bad json')\n        raise\n    return model.predict(rows).tolist()\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    rows = json.loads(data)\n    if rows is None:\n        return None\n"
-                "    return model.predict(rows).tolist()\n", line=11, message_contains="return None"),
+                fixed="""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)
+                except ValueError:
+                    logging.warning('bad json')
+                    raise
+                return model.predict(rows).tolist()
+            """),
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                rows = json.loads(data)
+                if rows is None:
+                    return None
+                return model.predict(rows).tolist()
+            """, line=11, message_contains="return None"),
         # two except blocks that only log, in a nested try
-        Invalid(_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)\n        try:\n"
-                "            return model.predict(rows).tolist()\n        except RuntimeError as err:\n"
-                "            logging.error('model failed: %s', err)\n    except ValueError:\n"
-                "        logging.error('bad input')\n", expected=2, line=13,
-                fixed=_TEMPLATE + "def run(data):\n    try:\n        rows = json.loads(data)\n        try:\n"
-                "            return model.predict(rows).tolist()\n        except RuntimeError as err:\n"
-                "            logging.error('model failed: %s', err)\n            raise\n    except ValueError:\n"
-                "        logging.error('bad input')\n        raise\n"),
-        Invalid(_TEMPLATE + "def run(data):\n    for attempt in range(3):\n        try:\n"
-                "            return model.predict(data).tolist()\n        except TimeoutError:\n"
-                "            pass  # try again\n", line=9, message_contains="loop"),
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)
+                    try:
+                        return model.predict(rows).tolist()
+                    except RuntimeError as err:
+                        logging.error('model failed: %s', err)
+                except ValueError:
+                    logging.error('bad input')
+            """, expected=2, line=13,
+                fixed="""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                try:
+                    rows = json.loads(data)
+                    try:
+                        return model.predict(rows).tolist()
+                    except RuntimeError as err:
+                        logging.error('model failed: %s', err)
+                        raise
+                except ValueError:
+                    logging.error('bad input')
+                    raise
+            """),
+        Invalid("""
+            import json
+            import logging
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                for attempt in range(3):
+                    try:
+                        return model.predict(data).tolist()
+                    except TimeoutError:
+                        pass  # try again
+            """, line=9, message_contains="loop"),
     ]
 
     def check(self) -> None:

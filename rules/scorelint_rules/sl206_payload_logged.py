@@ -21,18 +21,6 @@ _PAYLOAD_METHODS = frozenset({"get", "copy", "to_dict", "to_json", "tolist", "to
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "api-key", "azureml-model-key",
                              "ocp-apim-subscription-key", "proxy-authorization"})
 
-_TEMPLATE = """\
-import json
-import logging
-
-logger = logging.getLogger(__name__)
-
-def init():
-    global model
-    model = load()
-
-"""
-
 
 class PayloadLogged(Rule):
     """`run` writes the whole request payload or its headers to the logs.
@@ -77,8 +65,21 @@ class PayloadLogged(Rule):
     contract = "2. How run is called: the request body (or headers) is passed to run"
 
     VALID = [
-        Valid(_TEMPLATE + "def run(data):\n    rows = json.loads(data)['data']\n"
-              "    logger.info('Received %d rows', len(rows))\n    return model.predict(rows).tolist()\n"),
+        Valid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                rows = json.loads(data)['data']
+                logger.info('Received %d rows', len(rows))
+                return model.predict(rows).tolist()
+            """),
         # the request object prints as its URL, which the server logs anyway
         Valid("""
             from azureml.contrib.services.aml_request import rawhttp
@@ -92,13 +93,38 @@ class PayloadLogged(Rule):
                 print(request.method, request.path)
                 return 'ok'
             """),
-        Valid(_TEMPLATE + "def run(data, request_headers):\n"
-              "    logger.info('request id %s', request_headers.get('x-ms-request-id'))\n"
-              "    arr = model.predict(json.loads(data))\n    print('shape', arr.shape, type(data))\n"
-              "    return arr.tolist()\n"),
+        Valid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(data, request_headers):
+                logger.info('request id %s', request_headers.get('x-ms-request-id'))
+                arr = model.predict(json.loads(data))
+                print('shape', arr.shape, type(data))
+                return arr.tolist()
+            """),
         # logging the result is not logging the input
-        Valid(_TEMPLATE + "def run(data):\n    result = model.predict(json.loads(data)).tolist()\n"
-              "    logger.debug('result: %s', result)\n    return result\n"),
+        Valid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                result = model.predict(json.loads(data)).tolist()
+                logger.debug('result: %s', result)
+                return result
+            """),
         Valid("""
             import logging
             from azureml.contrib.services.aml_request import rawhttp
@@ -112,17 +138,66 @@ class PayloadLogged(Rule):
                 return 'ok'
             """),
         # a logger call outside run (init) is not per request
-        Valid(_TEMPLATE.replace("model = load()", "model = load()\n    logging.info('init %s', model)") +
-              "def run(data):\n    return data\n"),
+        Valid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+                logging.info('init %s', model)
+
+            def run(data):
+                return data
+            """),
     ]
     INVALID = [
-        Invalid(_TEMPLATE + "def run(data):\n    logger.info(f'Received: {data}')\n"
-                "    return model.predict(json.loads(data)['data']).tolist()\n", line=11,
+        Invalid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(data):
+                logger.info(f'Received: {data}')
+                return model.predict(json.loads(data)['data']).tolist()
+            """, line=11,
                 message_contains="request payload"),
-        Invalid(_TEMPLATE + "def run(raw_data):\n    data = json.loads(raw_data)['data']\n    print('input:', data)\n"
-                "    return model.predict(data).tolist()\n", line=12, message_contains="`data`"),
-        Invalid(_TEMPLATE + "def run(data, request_headers):\n    logging.debug('headers: %s', request_headers)\n"
-                "    return model.predict(json.loads(data)).tolist()\n", line=11, message_contains="headers"),
+        Invalid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(raw_data):
+                data = json.loads(raw_data)['data']
+                print('input:', data)
+                return model.predict(data).tolist()
+            """, line=12, message_contains="`data`"),
+        Invalid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            def run(data, request_headers):
+                logging.debug('headers: %s', request_headers)
+                return model.predict(json.loads(data)).tolist()
+            """, line=11, message_contains="headers"),
         Invalid("""
             import logging
             from azureml.contrib.services.aml_request import rawhttp
@@ -163,9 +238,27 @@ class PayloadLogged(Rule):
                 print('Inputs: {}'.format(Inputs))
                 return Inputs['data']
             """, line=9),
-        Invalid(_TEMPLATE + "class Scorer:\n    def __init__(self):\n        self.log = logging.getLogger('s')\n\n"
-                "scorer = Scorer()\n\ndef run(data):\n    payload = json.loads(data)\n"
-                "    scorer.log.warning('payload %s', json.dumps(payload))\n    return {'n': len(payload)}\n",
+        Invalid("""
+            import json
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def init():
+                global model
+                model = load()
+
+            class Scorer:
+                def __init__(self):
+                    self.log = logging.getLogger('s')
+
+            scorer = Scorer()
+
+            def run(data):
+                payload = json.loads(data)
+                scorer.log.warning('payload %s', json.dumps(payload))
+                return {'n': len(payload)}
+            """,
                 line=18),
     ]
 

@@ -12,15 +12,6 @@ from ._responses import first_param_name
 _BODY_ATTRS = frozenset({"data", "json", "form", "files", "stream"})
 _BODY_CALLS = frozenset({"get_data", "get_json"})
 
-_RAW = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 
 class RawhttpMethodUnchecked(Rule):
     """A `@rawhttp` `run` reads the request body without checking `request.method`, so GET requests reach the model.
@@ -67,22 +58,82 @@ class RawhttpMethodUnchecked(Rule):
     contract = "2. How run is called: with @rawhttp, GET and POST both reach run"
 
     VALID = [
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method != 'POST':\n"
-              "        return AMLResponse('Method not allowed', 405)\n    return AMLResponse(request.get_data(), 200)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method != 'POST':
+                    return AMLResponse('Method not allowed', 405)
+                return AMLResponse(request.get_data(), 200)
+            """),
         # the documents' style: one branch per method
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'GET':\n"
-              "        return AMLResponse(request.full_path, 200)\n    elif request.method == 'POST':\n"
-              "        return AMLResponse(request.get_data(False), 200)\n    else:\n"
-              "        return AMLResponse('bad request', 400)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse(request.full_path, 200)
+                elif request.method == 'POST':
+                    return AMLResponse(request.get_data(False), 200)
+                else:
+                    return AMLResponse('bad request', 400)
+            """),
         # the request is handed to a helper, which may check the method
-        Valid(_RAW + "def handle(req):\n    if req.method == 'GET':\n        return 'ready'\n    return req.get_json()\n\n"
-              "@rawhttp\ndef run(request):\n    body = request.get_json()\n    return handle(request)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def handle(req):
+                if req.method == 'GET':
+                    return 'ready'
+                return req.get_json()
+
+            @rawhttp
+            def run(request):
+                body = request.get_json()
+                return handle(request)
+            """),
         # the body is read inside a try that answers its absence (the azureml-examples binary-payload style)
-        Valid(_RAW + "@rawhttp\ndef run(req):\n    try:\n        data = req.files.getlist('file')[0]\n"
-              "    except IndexError:\n        return AMLResponse('No file uploaded', status_code=422)\n"
-              "    return AMLResponse(resize(data), 200)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(req):
+                try:
+                    data = req.files.getlist('file')[0]
+                except IndexError:
+                    return AMLResponse('No file uploaded', status_code=422)
+                return AMLResponse(resize(data), 200)
+            """),
         # GET-only use of the query string
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    return {'q': request.args.get('q')}\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return {'q': request.args.get('q')}
+            """),
         # not a @rawhttp script: run gets a string
         Valid("""
             def init():
@@ -93,17 +144,61 @@ class RawhttpMethodUnchecked(Rule):
             """),
     ]
     INVALID = [
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    data = request.get_json()\n"
-                "    return AMLResponse(str(len(data)), 200)\n", line=9, message_contains="GET",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    if request.method != \"POST\":\n"
-                "        return AMLResponse(\"Method not allowed\", 405, {\"Allow\": \"POST\"})\n"
-                "    data = request.get_json()\n    return AMLResponse(str(len(data)), 200)\n"),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                data = request.get_json()
+                return AMLResponse(str(len(data)), 200)
+            """, line=9, message_contains="GET",
+                fixed="""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method != "POST":
+                    return AMLResponse("Method not allowed", 405, {"Allow": "POST"})
+                data = request.get_json()
+                return AMLResponse(str(len(data)), 200)
+            """),
         # a docstring stays first; another parameter name
-        Invalid(_RAW + "@rawhttp\ndef run(req):\n    \"\"\"Score an image.\"\"\"\n    file = req.files['image']\n"
-                "    return AMLResponse(score(file), 200)\n", line=10,
-                fixed=_RAW + "@rawhttp\ndef run(req):\n    \"\"\"Score an image.\"\"\"\n    if req.method != \"POST\":\n"
-                "        return AMLResponse(\"Method not allowed\", 405, {\"Allow\": \"POST\"})\n"
-                "    file = req.files['image']\n    return AMLResponse(score(file), 200)\n"),
+        Invalid('''
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(req):
+                """Score an image."""
+                file = req.files['image']
+                return AMLResponse(score(file), 200)
+            ''', line=10,
+                fixed='''
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(req):
+                """Score an image."""
+                if req.method != "POST":
+                    return AMLResponse("Method not allowed", 405, {"Allow": "POST"})
+                file = req.files['image']
+                return AMLResponse(score(file), 200)
+            '''),
         # AMLResponse not imported by name: no fix
         Invalid("""
             import azureml.contrib.services.aml_request as aml

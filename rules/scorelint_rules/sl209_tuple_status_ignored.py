@@ -11,14 +11,6 @@ from ._responses import response_kind, status_codes
 
 _IMPORT = "from azureml.contrib.services.aml_response import AMLResponse\n"
 
-_HEADER = """\
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 
 class TupleStatusIgnored(Rule):
     """`run` returns a Flask-style `(body, status)` tuple, which the server sends as a JSON array with 200.
@@ -64,8 +56,17 @@ class TupleStatusIgnored(Rule):
     contract = "2. How run is called: the return value, if not a response object, is serialised and sent with 200"
 
     VALID = [
-        Valid(_HEADER + "def run(data):\n    if not data:\n        return AMLResponse({'error': 'empty'}, 400, "
-              "json_str=True)\n    return {'ok': True}\n"),
+        Valid("""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                if not data:
+                    return AMLResponse({'error': 'empty'}, 400, json_str=True)
+                return {'ok': True}
+            """),
         # a tuple of results is a JSON array on purpose
         Valid("""
             def init():
@@ -91,10 +92,28 @@ class TupleStatusIgnored(Rule):
             """),
     ]
     INVALID = [
-        Invalid(_HEADER + "def run(data):\n    if not data:\n        return {'error': 'empty input'}, 400\n"
-                "    return {'ok': True}\n", line=8, message_contains="[body, 400]",
-                fixed=_HEADER + "def run(data):\n    if not data:\n"
-                "        return AMLResponse({'error': 'empty input'}, 400, json_str=True)\n    return {'ok': True}\n"),
+        Invalid("""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                if not data:
+                    return {'error': 'empty input'}, 400
+                return {'ok': True}
+            """, line=8, message_contains="[body, 400]",
+                fixed="""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            def run(data):
+                if not data:
+                    return AMLResponse({'error': 'empty input'}, 400, json_str=True)
+                return {'ok': True}
+            """),
         # no AMLResponse imported yet: the fix imports it (the except block keeps its 400, not a raise's 500)
         Invalid("""
             import json
@@ -136,10 +155,30 @@ class TupleStatusIgnored(Rule):
                 return jsonify(result), 200
             """,
                 expected=2, line=11, message_contains="jsonify"),
-        Invalid(_HEADER + "BAD_REQUEST = 400\n\ndef run(data):\n    status = BAD_REQUEST\n"
-                "    return ('invalid input', status)\n", line=10,
-                fixed=_HEADER + "BAD_REQUEST = 400\n\ndef run(data):\n    status = BAD_REQUEST\n"
-                "    return AMLResponse('invalid input', status, json_str=True)\n"),
+        Invalid("""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            BAD_REQUEST = 400
+
+            def run(data):
+                status = BAD_REQUEST
+                return ('invalid input', status)
+            """, line=10,
+                fixed="""
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            BAD_REQUEST = 400
+
+            def run(data):
+                status = BAD_REQUEST
+                return AMLResponse('invalid input', status, json_str=True)
+            """),
     ]
 
     def check(self) -> None:

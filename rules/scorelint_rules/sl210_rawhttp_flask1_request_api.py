@@ -7,14 +7,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._responses import first_param_name
 
-_RAW = """\
-from azureml.contrib.services.aml_request import rawhttp
-
-def init():
-    pass
-
-"""
-
 
 class RawhttpFlask1RequestApi(Rule):
     """A `@rawhttp` `run` uses request API that inference server 1.4.0 removed with its Flask 1 layer.
@@ -64,26 +56,120 @@ class RawhttpFlask1RequestApi(Rule):
     min_server_version = (1, 4)
 
     VALID = [
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if 'X-Debug' in request.headers:\n        pass\n"
-              "    return request.get_json(force=True)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if 'X-Debug' in request.headers:
+                    pass
+                return request.get_json(force=True)
+            """),
         # the project still deploys server 1.3: Flask 1 semantics hold there
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    return request.json\n", target_version="1.3"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return request.json
+            """, target_version="1.3"),
         # not @rawhttp: run receives a string, whose .json would be the script's own attribute
-        Valid("def init():\n    pass\n\ndef run(data):\n    return data.json\n"),
+        Valid("""
+            def init():
+                pass
+
+            def run(data):
+                return data.json
+            """),
         # another object's .json (a response of requests) is not the request
-        Valid(_RAW + "import requests\n\n@rawhttp\ndef run(request):\n"
-              "    reply = requests.get('http://example.invalid')\n    return reply.json()\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            import requests
+
+            @rawhttp
+            def run(request):
+                reply = requests.get('http://example.invalid')
+                return reply.json()
+            """),
     ]
     INVALID = [
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    data = request.json\n    return data\n", line=8,
+        Invalid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                data = request.json
+                return data
+            """, line=8,
                 message_contains="415",
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    data = request.get_json(force=True)\n    return data\n"),
-        Invalid(_RAW + "@rawhttp\ndef run(req):\n    if req.headers.has_key('X-Debug'):\n        pass\n"
-                "    return req.get_data()\n", line=8, message_contains="AttributeError", target_version="1.4.0",
-                fixed=_RAW + "@rawhttp\ndef run(req):\n    if 'X-Debug' in req.headers:\n        pass\n"
-                "    return req.get_data()\n"),
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    return request.headers.has_keys('a')\n", line=8,
-                fixed=_RAW + "@rawhttp\ndef run(request):\n    return 'a' in request.headers\n"),
+                fixed="""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                data = request.get_json(force=True)
+                return data
+            """),
+        Invalid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(req):
+                if req.headers.has_key('X-Debug'):
+                    pass
+                return req.get_data()
+            """, line=8, message_contains="AttributeError", target_version="1.4.0",
+                fixed="""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(req):
+                if 'X-Debug' in req.headers:
+                    pass
+                return req.get_data()
+            """),
+        Invalid("""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return request.headers.has_keys('a')
+            """, line=8,
+                fixed="""
+            from azureml.contrib.services.aml_request import rawhttp
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return 'a' in request.headers
+            """),
     ]
 
     def check(self) -> None:

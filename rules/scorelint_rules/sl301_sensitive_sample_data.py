@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,23 +24,6 @@ _CONTAINERS = frozenset({"list", "tuple", "set", "frozenset"})
 
 _UNKNOWN: Any = object()  # a value the evaluator cannot know without running the script
 _MAX_DEPTH = 40
-
-_HEADER = """\
-import numpy as np
-import pandas as pd
-from inference_schema.schema_decorators import input_schema, output_schema
-from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
-from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
-from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
-
-def init():
-    pass
-
-"""
-
-
-def _example(body: str) -> str:
-    return _HEADER + textwrap.dedent(body)
 
 
 @dataclass
@@ -112,21 +94,51 @@ class SensitiveSampleData(Rule):
     Options = SensitiveSampleDataOptions
 
     VALID = [
-        Valid(_example("""\
+        Valid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             sample = pd.DataFrame({"age": [25, 26], "city": ["Paris", "Sydney"], "segment": ["Gold", "Silver"]})
 
             @input_schema("data", PandasParameterType(sample))
             def run(data):
                 return data
-            """)),
-        Valid(_example("""\
+            """),
+        Valid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             @input_schema("Inputs", StandardPythonParameterType({"data": [{"name": "Jane Doe", "email": "user@example.com",
                                                                            "phone": "+1 425 555 0100", "ip": "192.0.2.10"}]}))
             @output_schema(StandardPythonParameterType({"Results": [0.5, 0.7]}))
             def run(Inputs):
                 return {"Results": [0.5]}
-            """)),
-        Valid(_example("""\
+            """),
+        Valid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             input_sample = np.array([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]], dtype="float64")
             features = {"workclass": "Private", "education": "Bachelors", "sex": "Male", "native-country": "United-States",
                         "date": "2024-03-01", "model": "bert-base-uncased", "id": "550e8400-e29b-41d4-a716-446655440000"}
@@ -135,27 +147,57 @@ class SensitiveSampleData(Rule):
             @input_schema("meta", StandardPythonParameterType(features))
             def run(data, meta):
                 return data.tolist()
-            """)),
-        Valid(_example("""\
+            """),
+        Valid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             sample = {"text": "I bought a John Deere tractor last spring and it still runs.", "brand": "John Deere",
                       "password": "<password>", "ssn": "XXX-XX-XXXX", "card": "4111 1111 1111 1111"}
 
             @input_schema("data", StandardPythonParameterType(sample))
             def run(data):
                 return data
-            """)),
+            """),
         # Not a schema sample: data the script uses at run time is not published.
-        Valid(_example("""\
+        Valid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             ADMINS = ["sarah.connor@contoso.com"]
 
             @input_schema("data", StandardPythonParameterType({"query": "status"}))
             def run(data):
                 return {"admins": len(ADMINS)}
-            """)),
+            """),
     ]
     INVALID = [
         # The documents' own example: two first names in a DataFrame column.
-        Invalid(_example("""\
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             numpy_sample_input = NumpyParameterType(np.array([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], dtype="float64"))
             pandas_sample_input = PandasParameterType(pd.DataFrame({"name": ["Sarah", "John"], "age": [25, 26]}))
             standard_sample_input = StandardPythonParameterType(0.0)
@@ -167,16 +209,36 @@ class SensitiveSampleData(Rule):
             @input_schema("Inputs", sample_input)
             def run(Inputs):
                 return [1.0]
-            """), expected=2, line=12, message_contains="column 'name'"),
-        Invalid(_example("""\
+            """, expected=2, line=12, message_contains="column 'name'"),
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             sample = pd.DataFrame(data=[["Priya Sharma", "priya.sharma@outlook.com", 31]],
                                   columns=["customer", "contact", "age"])
 
             @input_schema("data", PandasParameterType(sample))
             def run(data):
                 return data.shape[0]
-            """), expected=2, line=11, message_contains="Swagger"),
-        Invalid(_example("""\
+            """, expected=2, line=11, message_contains="Swagger"),
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             @input_schema("data", StandardPythonParameterType({
                 "card_holder_name": "Kwame Mensah",
                 "card": "4539 1488 0343 6467",
@@ -186,16 +248,36 @@ class SensitiveSampleData(Rule):
             }))
             def run(data):
                 return data
-            """), expected=5, line=12, message_contains="'card_holder_name'"),
-        Invalid(_example("""\
+            """, expected=5, line=12, message_contains="'card_holder_name'"),
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             SETTINGS = {"storage": "DefaultEndpointsProtocol=https;AccountName=mlstore;AccountKey=c2VjcmV0S2V5VmFsdWUxMjM0NTY3ODkwYWJjZGVmZ2hpams=;EndpointSuffix=core.windows.net",
                         "aws_key": "AKIAZ3MSJV4WWYH6QK7N"}
 
             @input_schema("config", StandardPythonParameterType(SETTINGS))
             def run(config):
                 return "ok"
-            """), expected=2, line=11, message_contains="connection string"),
-        Invalid(_example("""\
+            """, expected=2, line=11, message_contains="connection string"),
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             import json
 
             raw = json.loads('{"patient": "Olga", "dob": "1987-06-14", "notes": "follow-up"}')
@@ -203,8 +285,18 @@ class SensitiveSampleData(Rule):
             @input_schema("record", StandardPythonParameterType(raw))
             def run(record):
                 return record
-            """), expected=2, line=13, message_contains="under key 'patient'"),
-        Invalid(_example("""\
+            """, expected=2, line=13, message_contains="under key 'patient'"),
+        Invalid("""
+            import numpy as np
+            import pandas as pd
+            from inference_schema.schema_decorators import input_schema, output_schema
+            from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+            from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
+            from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+
+            def init():
+                pass
+
             from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType as SPT
 
             rows = [{"user": "Mohammed", "phone": "+44 20 7123 4567"}]
@@ -214,7 +306,7 @@ class SensitiveSampleData(Rule):
             @output_schema(PandasParameterType(pd.DataFrame({"reviewer": out})))
             def run(data):
                 return data
-            """), expected=3, line=13, message_contains="under key 'user'"),
+            """, expected=3, line=13, message_contains="under key 'user'"),
     ]
 
     def check(self) -> None:

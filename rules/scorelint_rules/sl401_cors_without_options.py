@@ -5,15 +5,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._cors import cors_header_strings, handles_options, preferred_report_node
 
-_RAW = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 
 class CorsWithoutOptions(Rule):
     """A `@rawhttp` script sets `Access-Control-*` headers but `run` never answers the OPTIONS preflight.
@@ -60,15 +51,41 @@ class CorsWithoutOptions(Rule):
 
     VALID = [
         # the documents' CORS example
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    if request.method == 'POST':\n"
-              "        resp = AMLResponse(request.get_data(False), 200)\n"
-              "        resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'\n        return resp\n"
-              "    elif request.method == 'OPTIONS':\n        resp = AMLResponse('', 200)\n"
-              "        resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'\n        return resp\n"
-              "    else:\n        return AMLResponse('bad request', 400)\n"),
-        Valid(_RAW + "CORS = {'Access-Control-Allow-Origin': '*'}\n\n@rawhttp\ndef run(request):\n"
-              "    if request.method in ('OPTIONS', 'HEAD'):\n        return AMLResponse('', 204, CORS)\n"
-              "    return AMLResponse('ok', 200, CORS)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                if request.method == 'POST':
+                    resp = AMLResponse(request.get_data(False), 200)
+                    resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'
+                    return resp
+                elif request.method == 'OPTIONS':
+                    resp = AMLResponse('', 200)
+                    resp.headers['Access-Control-Allow-Origin'] = 'http://www.example.com'
+                    return resp
+                else:
+                    return AMLResponse('bad request', 400)
+            """),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            CORS = {'Access-Control-Allow-Origin': '*'}
+
+            @rawhttp
+            def run(request):
+                if request.method in ('OPTIONS', 'HEAD'):
+                    return AMLResponse('', 204, CORS)
+                return AMLResponse('ok', 200, CORS)
+            """),
         # without @rawhttp the server answers OPTIONS itself
         Valid("""
             from azureml.contrib.services.aml_response import AMLResponse
@@ -80,17 +97,52 @@ class CorsWithoutOptions(Rule):
                 return AMLResponse(data, 200, {'Access-Control-Allow-Origin': '*'})
             """),
         # a method string that only appears in a header value
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    return AMLResponse('ok', 200, {'Allow': 'GET, POST'})\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                return AMLResponse('ok', 200, {'Allow': 'GET, POST'})
+            """),
     ]
     INVALID = [
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    resp = AMLResponse(request.get_data(), 200)\n"
-                "    resp.headers['Access-Control-Allow-Origin'] = 'https://app.example.com'\n    return resp\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                resp = AMLResponse(request.get_data(), 200)
+                resp.headers['Access-Control-Allow-Origin'] = 'https://app.example.com'
+                return resp
+            """,
                 line=10, message_contains="OPTIONS"),
         # the headers in a module constant; "OPTIONS" listed in a header value is not a branch
-        Invalid(_RAW + "CORS_HEADERS = {\n    'Access-Control-Allow-Origin': '*',\n"
-                "    'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',\n}\n\n@rawhttp\ndef run(request):\n"
-                "    if request.method == 'GET':\n        return AMLResponse('ready', 200, CORS_HEADERS)\n"
-                "    return AMLResponse(request.get_data(), 200, CORS_HEADERS)\n", line=8),
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            CORS_HEADERS = {
+                'Access-Control-Allow-Origin': '*',
+                'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
+            }
+
+            @rawhttp
+            def run(request):
+                if request.method == 'GET':
+                    return AMLResponse('ready', 200, CORS_HEADERS)
+                return AMLResponse(request.get_data(), 200, CORS_HEADERS)
+            """, line=8),
     ]
 
     def check(self) -> None:

@@ -5,15 +5,6 @@ from scorelint.rule import Invalid, Rule, Valid
 
 from ._cors import cors_header_strings, preferred_report_node
 
-_RAW = """\
-from azureml.contrib.services.aml_request import AMLRequest, rawhttp
-from azureml.contrib.services.aml_response import AMLResponse
-
-def init():
-    pass
-
-"""
-
 
 class CorsOptionsNotRouted(Rule):
     """The script answers CORS by hand; Azure ML may not route OPTIONS to it, and `AML_CORS_ORIGINS` lets the server do it.
@@ -62,13 +53,34 @@ class CorsOptionsNotRouted(Rule):
                 return {'ok': True}
             """),
         # reading a request header is not setting a response header
-        Valid(_RAW + "@rawhttp\ndef run(request):\n    method = request.headers.get('Access-Control-Request-Method')\n"
-              "    return AMLResponse(str(method), 200)\n"),
+        Valid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                method = request.headers.get('Access-Control-Request-Method')
+                return AMLResponse(str(method), 200)
+            """),
     ]
     INVALID = [
-        Invalid(_RAW + "@rawhttp\ndef run(request):\n    resp = AMLResponse(request.get_data(), 200)\n"
-                "    resp.headers['Access-Control-Allow-Origin'] = '*'\n"
-                "    resp.headers['Access-Control-Allow-Headers'] = '*'\n    return resp\n",
+        Invalid("""
+            from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+            from azureml.contrib.services.aml_response import AMLResponse
+
+            def init():
+                pass
+
+            @rawhttp
+            def run(request):
+                resp = AMLResponse(request.get_data(), 200)
+                resp.headers['Access-Control-Allow-Origin'] = '*'
+                resp.headers['Access-Control-Allow-Headers'] = '*'
+                return resp
+            """,
                 line=10, message_contains="AML_CORS_ORIGINS"),
         Invalid("""
             from azureml.contrib.services.aml_response import AMLResponse

@@ -10,30 +10,6 @@ from scorelint.rule import ANY_SCRIPT, Invalid, Rule, Valid
 from ._placeholders import bare_annotation, placeholder
 
 
-_SCORE = """\
-import json
-import os
-import helpers
-
-def init():
-    helpers.load_model(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
-
-def run(data):
-    return helpers.predict(json.loads(data)["data"])
-"""
-_HELPERS = """\
-import joblib
-
-model = None
-
-def load_model(path):
-    model = joblib.load(path)
-
-def predict(rows):
-    return model.predict(rows).tolist()
-"""
-
-
 class ModelNeverLoaded(Rule):
     """`init` calls a loader of a sibling module that loads the model into a local, so the module's model stays None.
 
@@ -92,8 +68,28 @@ class ModelNeverLoaded(Rule):
 
     VALID = [
         # the loader declares the global
-        Valid(_SCORE, siblings=(("helpers.py", _HELPERS.replace("    model = joblib",
-                                                                "    global model\n    model = joblib")),)),
+        Valid("""
+            import json
+            import os
+            import helpers
+
+            def init():
+                helpers.load_model(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+
+            def run(data):
+                return helpers.predict(json.loads(data)["data"])
+            """, siblings=(("helpers.py", """
+            import joblib
+
+            model = None
+
+            def load_model(path):
+                global model
+                model = joblib.load(path)
+
+            def predict(rows):
+                return model.predict(rows).tolist()
+            """),)),
         # the loader returns the model and init keeps it in its own global
         Valid("""
             import json
@@ -106,14 +102,49 @@ class ModelNeverLoaded(Rule):
             def run(data):
                 return model.predict(json.loads(data)).tolist()
             """,
-              siblings=(("helpers.py", "import joblib\n\ndef load_model(path):\n    model = joblib.load(path)\n"
-                                      "    return model\n"),)),
+              siblings=(("helpers.py", """
+            import joblib
+
+            def load_model(path):
+                model = joblib.load(path)
+                return model
+            """),)),
         # a single file has no sibling module: nothing is guessed
-        Valid(_SCORE),
+        Valid("""
+            import json
+            import os
+            import helpers
+
+            def init():
+                helpers.load_model(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+
+            def run(data):
+                return helpers.predict(json.loads(data)["data"])
+            """),
     ]
     INVALID = [
         # modelled on a public two-file deployment: every request fails with AttributeError on None
-        Invalid(_SCORE, siblings=(("helpers.py", _HELPERS),), line=6,
+        Invalid("""
+            import json
+            import os
+            import helpers
+
+            def init():
+                helpers.load_model(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))
+
+            def run(data):
+                return helpers.predict(json.loads(data)["data"])
+            """, siblings=(("helpers.py", """
+            import joblib
+
+            model = None
+
+            def load_model(path):
+                model = joblib.load(path)
+
+            def predict(rows):
+                return model.predict(rows).tolist()
+            """),), line=6,
                 message_contains="helpers.py keeps its module-level `model = None`"),
         # a package that re-exports the loader and the predictor; the placeholder is a bare annotation
         Invalid("""
@@ -127,10 +158,20 @@ class ModelNeverLoaded(Rule):
             def run(data):
                 return helpers.predict(json.loads(data))
             """,
-                siblings=(("helpers/__init__.py", "from .loading import load_model, predict\n"),
-                          ("helpers/loading.py", "import joblib\n\nmodel: object\n\ndef load_model(path):\n"
-                                                 "    model = joblib.load(path)\n\ndef predict(rows):\n"
-                                                 "    return model.predict(rows).tolist()\n")),
+                siblings=(("helpers/__init__.py", """
+            from .loading import load_model, predict
+            """),
+                          ("helpers/loading.py", """
+            import joblib
+
+            model: object
+
+            def load_model(path):
+                model = joblib.load(path)
+
+            def predict(rows):
+                return model.predict(rows).tolist()
+            """)),
                 line=6, message_contains="NameError"),
         # run reads the module's global itself
         Invalid("""
@@ -143,7 +184,17 @@ class ModelNeverLoaded(Rule):
             def run(data):
                 return helpers.model.predict(json.loads(data)).tolist()
             """,
-                siblings=(("helpers.py", _HELPERS),), line=5, message_contains="`helpers.model`"),
+                siblings=(("helpers.py", """
+            import joblib
+
+            model = None
+
+            def load_model(path):
+                model = joblib.load(path)
+
+            def predict(rows):
+                return model.predict(rows).tolist()
+            """),), line=5, message_contains="`helpers.model`"),
     ]
 
     def check(self) -> None:
