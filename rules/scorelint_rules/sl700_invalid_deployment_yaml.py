@@ -122,14 +122,13 @@ class InvalidDeploymentYaml(DeploymentRule):
         )
 
         doc = self.deployment.doc
-        for key in mapping:
-            where = doc.key(mapping, key)
+        for key in mapping:  # (a key is located only when reported: most keys are fine)
             expected = fields.get(str(key))
             if expected is None:
                 near = difflib.get_close_matches(str(key), list(fields), n=1)
                 hint = f" (did you mean `{prefix}{near[0]}`?)" if near else ""
-                self.report_at(where, f"`{prefix}{key}` is not a key of a {_label(schema_kind(self.deployment.kind, doc.data))}"
-                               f"{hint}", help=_REFUSED)
+                kind = _label(schema_kind(self.deployment.kind, doc.data))
+                self.report_at(doc.key(mapping, key), f"`{prefix}{key}` is not a key of a {kind}{hint}", help=_REFUSED)
                 continue
             value = mapping[key]
             if expected in NESTED:
@@ -137,18 +136,18 @@ class InvalidDeploymentYaml(DeploymentRule):
                     continue  # a registered reference: checked in check()
                 if not isinstance(value, dict):
                     if value is not None:
-                        self.report_at(where, f"`{prefix}{key}` must be a mapping",
+                        self.report_at(doc.key(mapping, key), f"`{prefix}{key}` must be a mapping",
                                        help=f"A mapping of {', '.join(NESTED[expected])}; `az ml` refuses the file.")
                     continue
                 for required in NESTED_REQUIRED.get(expected, ()):
                     if required not in value:
-                        self.report_at(where, f"`{prefix}{key}` lacks `{required}`, which it requires",
+                        self.report_at(doc.key(mapping, key), f"`{prefix}{key}` lacks `{required}`, which it requires",
                                        help=_REFUSED)
                 self._mapping(value, NESTED[expected], f"{prefix}{key}.")
                 continue
             problem = None if self.deployment.is_template else type_problem(value, expected)
             if problem is not None:
-                located = doc.value(mapping, key) or where
+                located = doc.value(mapping, key) or doc.key(mapping, key)
                 self.report_at(located, f"`{prefix}{key}` must be {problem}, not `{value}`", help=_REFUSED)
 
 

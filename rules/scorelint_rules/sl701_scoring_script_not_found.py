@@ -96,6 +96,8 @@ class ScoringScriptNotFound(DeploymentRule):
                                 "into the folder, or widen `code`.")
             return
         if path.is_file():
+            if not _folds_case(path):
+                return  # the name as written is the name on disk (Linux): no folder listings needed
             actual = _spelling_on_disk(root, relative)
             if actual is None or actual == relative:
                 return
@@ -108,6 +110,16 @@ class ScoringScriptNotFound(DeploymentRule):
         self.report_at(script, f"The scoring script `{script.value}` does not exist in the code folder "
                        f"`{code.value if code else '.'}`",
                        help=f"{hint}The server finds no entry script and the deployment fails at start-up.")
+
+
+def _folds_case(path) -> bool:
+    """Whether the file system finds `path` under another case too (macOS, Windows), where a script spelled
+    `Score.py` is found although the file is `score.py`."""
+    swapped = path.with_name(path.name.swapcase())
+    try:
+        return swapped != path and os.path.samefile(swapped, path)
+    except OSError:
+        return False
 
 
 def _spelling_on_disk(root, relative: str) -> str | None:

@@ -22,6 +22,7 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import PurePath
 
 from .environment import Environment, canonical
 
@@ -93,11 +94,30 @@ class Metadata:
                 else:
                     # The Requires-Dist lines, without the email parser `Distribution.requires` goes through
                     # (a few ms per distribution).
-                    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
-                    lines = [line[len("Requires-Dist:"):].strip() for line in text.split("\n\n", 1)[0].splitlines()
+                    lines = [line[len("Requires-Dist:"):].strip() for line in _metadata_headers(found).splitlines()
                              if line.startswith("Requires-Dist:")]
                     self._requires[dist] = tuple(requirements(lines))
         return self._requires[dist]
+
+
+def _metadata_headers(dist) -> str:
+    """The header part of a distribution's METADATA (up to the first blank line), without reading the long
+    description after it (most of the file: 60 KB for some)."""
+    folder = getattr(dist, "_path", None)  # an installed dist-info folder (importlib's PathDistribution)
+    if not isinstance(folder, PurePath):  # (a zipped one, or another finder's: its own reader)
+        return (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").split("\n\n", 1)[0]
+    for name in ("METADATA", "PKG-INFO"):
+        try:
+            with open(folder / name, encoding="utf-8") as handle:
+                text = ""
+                while True:
+                    chunk = handle.read(8192)
+                    text += chunk
+                    if not chunk or "\n\n" in text[-len(chunk) - 1:]:
+                        return text.split("\n\n", 1)[0]
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+            continue
+    return ""
 
 
 @lru_cache(maxsize=8)
