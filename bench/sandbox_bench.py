@@ -14,8 +14,9 @@ sides see the same machine load:
 - warm: the same call through a `WarmWorker` that has already imported numpy, pandas and
   inference-schema (what the language server pays per request); its one-time start-up is shown too;
 - bwrap (when bubblewrap is installed): the cold API call with the child started under `bwrap
-  --unshare-all --die-with-parent` (a fresh /tmp, /run, /dev/shm, no capabilities) instead of
-  scorelint's own namespaces: the evaluation of docs/security.md, "Bubblewrap".
+  --unshare-all --die-with-parent` (only the system folders, the interpreter and the fixtures bound, a
+  fresh /tmp, /run, /dev/shm, no capabilities) instead of scorelint's own namespaces: the evaluation of
+  docs/security.md, "Bubblewrap".
 
 Prints per-script medians and the ratios to the server's time. Targets: cold CLI at most half the
 server's time; warm under 0.2 s.
@@ -97,12 +98,14 @@ def api_time(script: Path, worker=None) -> float:
 
 
 BWRAP_WRAPPER = """#!/bin/bash
-# The sandbox's child under bubblewrap: its last argument is the request, in ROOT/request.json; ROOT/box is
-# the only writable folder.
+# The sandbox's child under bubblewrap, set up as scorelint's own view: only the system folders, the interpreter,
+# this checkout and the fixtures are bound, read-only. Its last argument is the request, in ROOT/request.json;
+# ROOT/box is the only writable folder.
 request="${{@: -1}}"
 root="$(dirname "$request")"
 exec bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL \\
-  --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp --tmpfs /run --tmpfs /dev/shm \\
+  --ro-bind /usr /usr --ro-bind /etc /etc --ro-bind /sys /sys {links} {binds} \\
+  --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp --tmpfs /run --tmpfs /dev/shm \\
   --ro-bind "$root" "$root" --bind "$root/box" "$root/box" --chdir "$root/box/work" \\
   {python} "$@"
 """
@@ -110,12 +113,19 @@ exec bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL \\
 
 def bwrap_interpreter(folder: Path) -> Path | None:
     """An interpreter that starts under bubblewrap (None: bwrap is not installed)."""
+    import shlex
     import shutil
 
     if shutil.which("bwrap") is None:
         return None
+    links = " ".join(f"--symlink {shlex.quote(os.readlink(top))} {top}" for top in ("/bin", "/sbin", "/lib", "/lib64")
+                     if os.path.islink(top))
+    needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, ROOT, FIXTURES, *sys.path) if p}
+    needed = sorted(p for p in needed if os.path.exists(p) and not p.startswith(("/usr/", "/etc/")))
+    binds = " ".join(f"--ro-bind {shlex.quote(p)} {shlex.quote(p)}" for p in needed
+                     if not any(p.startswith(q + "/") for q in needed))
     wrapper = folder / "python-in-bwrap"
-    wrapper.write_text(BWRAP_WRAPPER.format(python=sys.executable))
+    wrapper.write_text(BWRAP_WRAPPER.format(python=sys.executable, links=links, binds=binds))
     wrapper.chmod(0o755)
     return wrapper
 

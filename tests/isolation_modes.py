@@ -5,7 +5,9 @@
 
 - unprivileged: uid/gid 65534 (nobody), no supplementary groups, no capabilities. Folders on the way to
   this interpreter that such a user cannot enter (pyenv under /root) are opened in a private mount
-  namespace only: a tmpfs over them, with the needed folder bound back. Nothing on the machine changes.
+  namespace only: a tmpfs over them, with the needed folder bound back. The only change on the machine
+  is a folder under /var/lib that the user owns while the command runs (SCORELINT_HOSTILE_ELSEWHERE:
+  where the hostile suite plants what the sandbox must not see, outside /tmp), removed afterwards.
 - fallback: a user namespace whose nested user namespaces are capped at 0
   (/proc/sys/user/max_user_namespaces, which is per namespace) and a process without capabilities:
   unshare() of any namespace fails as it does on machines that refuse them, so the sandbox runs on its
@@ -45,13 +47,21 @@ def unprivileged(command: list[str]) -> int:
                    f"mkdir -p '{child}'", f"mount --move '{stage}' '{child}'"]
     home = tempfile.mkdtemp(prefix="scorelint-nobody-")
     os.chown(home, NOBODY, NOBODY)
+    made = [home]
+    elsewhere = ""
+    if os.path.isdir("/var/lib"):
+        made.append(tempfile.mkdtemp(prefix="scorelint-nobody-", dir="/var/lib"))
+        os.chown(made[-1], NOBODY, NOBODY)
+        os.chmod(made[-1], 0o755)
+        elsewhere = f"SCORELINT_HOSTILE_ELSEWHERE={made[-1]}"
     script.append(f'exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups --inh-caps=-all '
-                  f'env HOME={home} TMPDIR={home} XDG_CONFIG_HOME={home}/.config "$@"')
+                  f'env HOME={home} TMPDIR={home} XDG_CONFIG_HOME={home}/.config {elsewhere} "$@"')
     try:
         return subprocess.call(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script),
                                 "sh", *command])
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def fallback(command: list[str]) -> int:

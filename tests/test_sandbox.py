@@ -434,3 +434,24 @@ def test_folders_of_dead_parents_are_removed(tmp_path, monkeypatch):
     (alive / ".owner").write_text(_process._process_identity(os.getpid()))
     _process.remove_stale_folders()
     assert not orphan.exists() and alive.exists()
+
+
+def test_a_run_without_the_view_of_the_needed_folders_has_less_isolation():
+    """Where the bind-only view could not be built, the child falls back to the whole file system read-only
+    and says why: that run is one of less isolation, named so (and --require-isolation refuses it)."""
+    from scorelint.sandbox._process import ChildRun
+    from scorelint.sandbox.results import reduced_isolation
+
+    whole = ["network namespace (no network)", "PID namespace",
+             "read-only file system except the sandbox folder (nosuid, nodev)", "hidden: /tmp, /var/tmp, /run",
+             "Landlock ABI 7 (writes only in the sandbox folder, reads only in the folders the run needs, no TCP)",
+             "seccomp (no Unix sockets but socketpair, no io_uring)"]
+    run = ChildRun(python=sys.executable, layers=whole,
+                   notes=["the view of only the needed folders could not be built (pivot_root: EINVAL): the "
+                          "whole file system is visible, read-only"])
+    said = reduced_isolation(run, SandboxOptions())
+    assert said and "no view of only the folders the run needs" in said and "pivot_root: EINVAL" in said, said
+    assert "reads in the folders the run needs" in said and "can read what this user can read" not in said
+    full = [*whole[:3], "only the folders the run needs are visible (7 bound; empty /tmp, /var/tmp and /run; "
+            "a private /dev/shm)"]
+    assert reduced_isolation(ChildRun(python=sys.executable, layers=full), SandboxOptions()) is None

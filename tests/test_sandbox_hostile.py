@@ -799,3 +799,134 @@ def test_check_sandbox_reports_the_other_files_and_says_when_isolation_is_reduce
                               "--require-isolation", str(project / "good_score.py")], capture_output=True,
                              text=True, env=env, timeout=120)
     assert refused.returncode == 2 and "isolation is required" in refused.stdout + refused.stderr, refused
+
+
+# ==================================================================================================
+# Only the folders the run needs are visible (docs/security.md, "What the script sees")
+# ==================================================================================================
+HIDDEN_WHOLESALE = ("/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm")
+
+
+@pytest.fixture
+def elsewhere():
+    """A fresh folder outside the folders the sandbox hides wholesale (/tmp, /run...) and outside every folder
+    the run needs, open to everyone (mode 755): in the unprivileged mode only isolation, not permissions, keeps
+    it from the script. Made in SCORELINT_HOSTILE_ELSEWHERE (which tests/isolation_modes.py prepares for the
+    unprivileged user), else in /var/lib as root, else in the home folder."""
+    given = os.environ.get("SCORELINT_HOSTILE_ELSEWHERE")
+    base = Path(given) if given else Path("/var/lib") if os.geteuid() == 0 else HOME
+    if any(str(base.resolve()).startswith(folder + "/") or str(base.resolve()) == folder
+           for folder in HIDDEN_WHOLESALE):
+        pytest.skip(f"no folder outside /tmp and /run to plant in ({base})")
+    folder = base / f"scorelint-hostile-{uuid.uuid4().hex[:12]}"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for item in folder.iterdir():
+            item.unlink()
+        folder.rmdir()
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_unix_socket_outside_the_shared_folders(attack, elsewhere):
+    """A listener at a path the shared-folder tmpfs does not cover (an agent under a home folder, /srv,
+    /var/lib): not reachable from the script, nor from a program it starts (no audit hook there)."""
+    path = elsewhere / "agent.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    path.chmod(0o777)  # anyone may connect: only isolation stops the sandbox
+    thread, connections = _accepting(listener, 5)
+    try:
+        case = attack("""
+            import socket, subprocess, sys
+            code = "import socket; s = socket.socket(socket.AF_UNIX); s.connect({path!r}); s.sendall(b'leak')"
+            shell = subprocess.run(["sh", "-c", sys.executable + ' -c "$0"; echo "shell: $?"', code],
+                                   capture_output=True, text=True)
+            print(shell.stdout.strip(), shell.stderr.strip().splitlines()[-1:], flush=True)
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect({path!r})
+                s.sendall(b"leak")
+                print("script: connected", flush=True)
+            except OSError as exc:
+                print("script:", type(exc).__name__, exc, flush=True)
+        """, tail=True, path=str(path))
+        result = swagger(case.script, case.options())
+    finally:
+        thread.join()
+        listener.close()
+    assert connections == [], "the sandbox reached a Unix socket of the host: " + result.stdout
+    assert "shell: 1" in result.stdout and "script: connected" not in result.stdout, result.stdout + result.stderr
+    case.contained(result)
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_a_folder_the_run_does_not_need_is_neither_readable_nor_listable(attack, elsewhere):
+    """A secret in a folder no part of the run needs (another project, another user's home, /srv): neither
+    its content nor its name reaches the script, from Python or from a shell."""
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    (elsewhere / "token-file.txt").write_text(secret)
+    (elsewhere / "token-file.txt").chmod(0o644)
+    case = attack("""
+        import os, subprocess
+        for command in ("cat {folder}/token-file.txt", "ls -a {folder}", "ls -a {parent}"):
+            done = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+            print("shell:", command, "->", repr(done.stdout), flush=True)
+        for path in ("{folder}/token-file.txt", "{folder}", "{parent}"):
+            try:
+                found = os.listdir(path) if os.path.isdir(path) else open(path).read()
+                print("script:", path, "->", found, flush=True)
+            except OSError as exc:
+                print("script:", path, "->", type(exc).__name__, flush=True)
+    """, tail=True, folder=str(elsewhere), parent=str(elsewhere.parent))
+    result = swagger(case.script, case.options())
+    said = [line.split(" -> ", 1)[1] for line in result.stdout.splitlines() if " -> " in line]
+    assert len(said) == 6, result.stdout + result.stderr
+    assert not any(secret in text for text in said), "the script read a file in a folder it does not need"
+    assert not any("token-file" in text for text in said), "the script listed a folder it does not need"
+    assert not any(elsewhere.name in text for text in said), "the script listed the folder's parent"
+    assert secret not in result.stderr + repr(result.documents)
+    case.contained(result)
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_what_the_run_needs_is_still_there(attack):
+    """The other side of the view: the interpreter's packages (numpy, pandas), a pool of processes, a shell,
+    the CPU count, the script's own folder and the model folder all work inside."""
+    case = attack("""
+        import json, multiprocessing, os, subprocess
+        import numpy, pandas
+        here = os.path.dirname(os.path.abspath(__file__))
+        report = {{"cpus": os.cpu_count(), "sum": float(numpy.arange(4).sum()),
+                  "frame": len(pandas.DataFrame({{"a": [1, 2]}})),
+                  "sibling": open(os.path.join(here, "labels.json")).read(),
+                  "model": sorted(os.listdir(os.environ["AZUREML_MODEL_DIR"])),
+                  "shell": subprocess.run(["sh", "-c", "echo ok; cat /etc/os-release >/dev/null && echo etc"],
+                                          capture_output=True, text=True).stdout.split()}}
+        try:
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                report["pool"] = pool.map(abs, [-1, -2, -3])
+        except PermissionError as exc:
+            report["pool"] = "refused: %s" % exc
+        print("REPORT" + json.dumps(report), flush=True)
+    """, tail=True)
+    (case.project / "labels.json").write_text('["cat", "dog"]')
+    model = case.project.parent / "model"
+    model.mkdir()
+    (model / "weights.bin").write_bytes(bytes(16))
+    case.before = _snapshot(case.project)
+    result = swagger(case.script, case.options(timeout=30, model_dir=str(model)))
+    assert result.failure is None, (result.failure, result.stdout, result.stderr)
+    import json as jsonlib
+
+    report = jsonlib.loads(result.stdout.split("REPORT", 1)[1].splitlines()[0])
+    assert report["cpus"] >= 1 and report["sum"] == 6.0 and report["frame"] == 2
+    assert report["sibling"] == '["cat", "dog"]' and report["model"] == ["weights.bin"]
+    assert report["shell"] == ["ok", "etc"], report
+    if any("private /dev/shm" in layer for layer in result.layers):
+        assert report["pool"] == [1, 2, 3], report
+    else:  # the fallback: multiprocessing's locks would need the host's shared /dev/shm, which stays closed
+        assert report["pool"] == [1, 2, 3] or str(report["pool"]).startswith("refused"), report
+    case.contained(result)

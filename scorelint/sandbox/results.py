@@ -206,22 +206,29 @@ def common_fields(run: ChildRun, script: Path, options: SandboxOptions) -> dict:
     }
 
 
-FULL_ISOLATION = ("network namespace", "PID namespace", "read-only file system")
+# The layers of the full isolation (as their names start) and, when one is missing, what the run lacked.
+FULL_ISOLATION = {"network namespace": "network namespace", "PID namespace": "PID namespace",
+                  "read-only file system": "read-only file system",
+                  "only the folders the run needs": "view of only the folders the run needs"}
 
 
 def reduced_isolation(run: ChildRun, options: SandboxOptions) -> str | None:
     """What the run lacked of the full OS isolation, in one sentence (None: it had it all)."""
     if not run.layers and not run.notes:
         return None  # the child did not get as far as isolating (it failed to start)
-    missing = [layer for layer in FULL_ISOLATION if not any(got.startswith(layer) for got in run.layers)]
+    missing = [words for layer, words in FULL_ISOLATION.items()
+               if not any(got.startswith(layer) for got in run.layers)]
     if not missing:
         return None
     why = "namespaces are turned off in the settings" if not options.namespaces else \
         "; ".join(note for note in run.notes if "namespace" in note or "read-only" in note) or "the machine refused"
-    if any(layer.startswith("Landlock") for layer in run.layers):
+    landlock = next((layer for layer in run.layers if layer.startswith("Landlock")), None)
+    if landlock:
         sockets = "" if any(layer.startswith("seccomp") for layer in run.layers) else " and Unix sockets"
-        left = ("Landlock still keeps writes in the sandbox folder and refuses TCP, but a program the script "
-                f"starts can read what this user can read and use UDP{sockets}")
+        reads = "reads only" in landlock
+        left = ("Landlock still keeps writes in the sandbox folder" + (" and reads in the folders the run needs"
+                if reads else "") + ", and refuses TCP, but a program the script starts can "
+                + ("" if reads else "read what this user can read and ") + f"use UDP{sockets}")
     else:
         left = "a program the script starts can write outside the sandbox folder and use the network"
     return (f"the sandbox ran with less isolation ({why}): no {', no '.join(missing)}; {left} "

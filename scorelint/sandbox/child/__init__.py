@@ -10,8 +10,8 @@ Processes, for one request (Linux; each layer is skipped where the machine refus
 result says which layers were in force):
 
     C  the process the parent started (or the warm worker forked): joins a pids cgroup, leaves the
-       network, mount, IPC and PID namespaces (unshare), makes every mount read-only except the
-       sandbox's own folder, hides credential folders and /run, sets resource limits, then forks:
+       network, mount, IPC and PID namespaces (unshare), pivots into a view of only the folders the run
+       needs (read-only but the sandbox's own folder), sets resource limits, then forks:
     I  pid 1 of the new PID namespace: mounts a /proc of that namespace, drops every capability,
        forks W and reaps orphans; when W ends, I ends, and the kernel kills whatever is left in the
        namespace (threads, daemons, fork bombs). I and W die with their parent (PR_SET_PDEATHSIG).
@@ -25,7 +25,8 @@ so nothing the script prints can be mistaken for a result: {"t": "phase"|"layers
 
 The modules, by job:
     channel.py            the result channel to the parent
-    isolation.py          the OS layers: namespaces, read-only mounts, capabilities, limits (C and I)
+    isolation.py          the OS layers: namespaces, the view of the needed folders, capabilities, limits,
+                          Landlock and seccomp (C, I and W)
     guard.py              the audit hook (W)
     azureml_stand_ins.py  stand-ins for azureml modules the environment lacks (W)
     loading.py            importing the script and the server's checks on it: the one place user code is

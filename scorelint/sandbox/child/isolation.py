@@ -1,4 +1,4 @@
-"""Operating-system isolation (Linux): namespaces, a read-only file system, no capabilities, limits."""
+"""Operating-system isolation (Linux): namespaces, a view of only the needed folders, no capabilities, limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import errno
 import os
 import sys
 
-from . import IS_LINUX
+from . import IS_LINUX, SANDBOX_DIR
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -16,6 +16,14 @@ PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS =
 SYS_MOUNT_SETATTR = {"x86_64": 442, "aarch64": 442}
 MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, AT_RECURSIVE, AT_FDCWD = 1, 2, 4, 0x8000, -100
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/run", "/var/run")  # where other programs keep their Unix sockets
+# The folders every run reads, bound read-only into the view (links, such as /bin -> usr/bin on merged-/usr
+# systems, are recreated as links); /sys because numpy, torch and BLAS count CPUs there.
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+# Never bound whole, even when a needed path names them (a script directly in /tmp: only the file is bound).
+NEVER_WHOLE = ("/", "/tmp", "/var/tmp", "/run", "/var/run", "/dev", "/dev/shm", "/proc", "/home", "/var")
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+MNT_DETACH = 2
 CREDENTIAL_PATHS = (".ssh", ".azure", ".aws", ".config/gcloud", ".kube", ".docker", ".gnupg", ".netrc",
                     ".git-credentials", ".pypirc", ".config/gh", ".databrickscfg", ".azureml")
 
@@ -66,7 +74,7 @@ def join_cgroup(path, layers) -> None:
 
 def enter_namespaces(request, layers, notes) -> dict:
     """unshare() into new network, mount, IPC and PID namespaces (with a user namespace when not root)."""
-    state = {"pid": False, "mount": False, "user": False}
+    state = {"pid": False, "mount": False, "user": False, "view": False}
     if not IS_LINUX or not request["isolation"].get("namespaces", True):
         return state
     uid, gid = os.geteuid(), os.getegid()
@@ -86,39 +94,43 @@ def enter_namespaces(request, layers, notes) -> dict:
     state["pid"] = state["mount"] = True
     layers.append("network namespace (no network)")
     layers.append("PID namespace")
-    _read_only_filesystem(request, layers, notes)
+    state["view"] = _read_only_filesystem(request, layers, notes)
     return state
 
 
-def _read_only_filesystem(request, layers, notes) -> None:
-    import ctypes
+_MountAttr = []
 
+
+def _mount_attr():
+    """struct mount_attr, made once."""
+    if not _MountAttr:
+        import ctypes
+
+        class MountAttr(ctypes.Structure):
+            _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                        ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+        _MountAttr.append(MountAttr)
+    return _MountAttr[0]
+
+
+def _read_only_filesystem(request, layers, notes) -> bool:
+    """The bind-only view (True), else the whole file system read-only with the shared folders hidden."""
     sandbox = request["sandbox_dir"]
     if not _mount(None, "/", None, MS_REC | MS_PRIVATE):
         notes.append("mount namespace unusable (%s): writes are guarded by audit hooks only" % _errno())
-        return
-
-    class MountAttr(ctypes.Structure):
-        _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
-                    ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
-
+        return False
+    MountAttr = _mount_attr()
     number = SYS_MOUNT_SETATTR.get(os.uname().machine)
-    done = False
-    if number is not None:
-        attr = MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0)
-        done = libc().syscall(number, AT_FDCWD, b"/", AT_RECURSIVE, ctypes.byref(attr), ctypes.sizeof(attr)) == 0
-    if not done:  # kernels before 5.12: remount each mount point read-only
-        try:
-            with open("/proc/self/mountinfo") as handle:
-                points = [line.split()[4] for line in handle]
-        except OSError:
-            points = []
-        for point in sorted(set(points), key=len):
-            _mount(None, point.replace("\\040", " "), None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-        done = bool(points)
+    why = bind_view(request, layers)
+    if why is None:
+        return True
+    notes.append("the view of only the needed folders could not be built (%s): the whole file system is "
+                 "visible, read-only" % why)
+    done = _restrict("/", MOUNT_ATTR_RDONLY)
     if not done:
         notes.append("could not make the file system read-only (%s)" % _errno())
-        return
+        return False
     hidden = _fresh_shared_folders(request, number, MountAttr)
     # The sandbox's own folder stays writable (a bind mount of itself, read-write again), but set-uid bits
     # and device files mean nothing there: root's set-uid copy of a shell must not be root's anywhere.
@@ -141,6 +153,7 @@ def _read_only_filesystem(request, layers, notes) -> None:
             hidden.append(path)
     if hidden:
         layers.append("hidden: " + ", ".join(hidden))
+    return False
 
 
 def _setattr(number, MountAttr, path, attr_set, attr_clr, flags=0) -> bool:
@@ -160,11 +173,7 @@ def _fresh_shared_folders(request, number, MountAttr) -> list:
     What the run needs from inside them (the sandbox folder, the script's folder, the interpreter's
     environment) is bound back at the same path, read-only but for the sandbox folder."""
     sandbox = request["sandbox_dir"]
-    # What this interpreter imports from (its sys.path: the real environment even behind a wrapper script)
-    # and the child's own code: a checkout or a virtual environment may live under /tmp.
-    own = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))] + [p for p in sys.path if p]
-    needed = [sandbox] + [os.path.realpath(p) for p in list(request["isolation"].get("visible") or ()) + own
-                          if os.path.exists(p)]
+    needed = [sandbox] + [os.path.realpath(p) for p in needed_paths(request)]
     hidden = []
     for path in SHARED_FOLDERS:
         real = os.path.realpath(path)
@@ -201,10 +210,258 @@ def _fresh_shared_folders(request, number, MountAttr) -> list:
     return hidden
 
 
-def mount_own_proc(layers) -> None:
-    """In pid 1 of the new namespace: a /proc that shows only the sandbox's processes."""
+def needed_paths(request) -> list:
+    """What a run reads, as the process and the request name them (existing paths only): the interpreter and
+    everything it imports from (sys.path, the source folders of editable installs: a checkout or a virtual
+    environment may be anywhere), the child's own code, the script and the folders the parent named
+    (`visible`: the script's folder, the model folder, the environment), LD_LIBRARY_PATH."""
+    paths = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), SANDBOX_DIR,
+             request["script"], request["app_root"]]
+    paths += [p for p in sys.path if p] + _editable_sources()
+    paths += list(request["isolation"].get("visible") or ())
+    paths += ((request.get("env") or {}).get("LD_LIBRARY_PATH") or "").split(os.pathsep)
+    return [p for p in dict.fromkeys(os.path.abspath(p) for p in paths if p) if os.path.exists(p)]
+
+
+def _editable_sources() -> list:
+    """Folders of packages installed in editable mode through an import hook: setuptools' generated
+    `__editable___*_finder` modules map package names to folders that sys.path does not list."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        mapping = getattr(module, "MAPPING", None) if name.startswith("__editable__") else None
+        if isinstance(mapping, dict):
+            found += [folder for folder in mapping.values() if isinstance(folder, str)]
+    return found
+
+
+def _links_on_the_way(path: str) -> dict:
+    """{link: target} for every symbolic link met while resolving `path`, in the order the kernel meets them:
+    recreated in the view, so that a path the request names through a link (a home folder that is a link,
+    /bin -> usr/bin) still leads to its bound folder."""
+    found, parts, current, budget = {}, [p for p in path.split("/") if p], "/", 40
+    while parts and budget:
+        part = parts.pop(0)
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        step = os.path.join(current, part)
+        if part != "." and os.path.islink(step):
+            budget -= 1
+            target = os.readlink(step)
+            found[step] = target
+            parts[:0] = [p for p in target.split("/") if p]
+            current = "/" if target.startswith("/") else current
+        elif part != ".":
+            current = step
+    return found
+
+
+def _plan_view(request):
+    """({real path: writable}, {link: target}): what the view binds, outermost first, and the links to recreate.
+    A folder inside another one bound the same way (or inside the writable sandbox folder) is not bound again;
+    the sandbox folder inside a read-only one is bound over it."""
+    sandbox = os.path.realpath(request["sandbox_dir"])
+    binds, links = {}, {}
+    for folder in SYSTEM_FOLDERS:
+        if os.path.islink(folder):
+            links[folder] = os.readlink(folder)
+        elif os.path.isdir(folder):
+            binds[folder] = False
+    for path in needed_paths(request) + [request["sandbox_dir"], request["work_dir"]]:
+        links.update(_links_on_the_way(path))
+        real = os.path.realpath(path)
+        if real not in NEVER_WHOLE and not _under(real, "/proc") and not _under(real, "/dev"):
+            binds.setdefault(real, False)
+    binds[sandbox] = True
+    ordered = sorted(binds, key=len)
+    kept = {}
+    for path in ordered:
+        outer = [q for q in kept if _under(path, q)]
+        if not outer or (binds[path] and not kept[outer[-1]]):
+            kept[path] = binds[path]
+    return kept, links
+
+
+class _ViewError(Exception):
+    pass
+
+
+def bind_view(request, layers):
+    """Only what the run needs is visible, as bubblewrap sets a sandbox up: a fresh tmpfs becomes the root
+    (pivot_root), and into it are bound the system folders (SYSTEM_FOLDERS), the interpreter and what it
+    imports from, the child's own code and the folders of the request, read-only, nosuid and nodev; the
+    sandbox folder read-write (nosuid, nodev); a /dev of the harmless devices with a private /dev/shm; the
+    host's /proc until pid 1 mounts its own; empty, read-only /tmp, /var/tmp and /run. The host's tree is then
+    detached: no other folder, and no Unix socket of the host, is reachable by any path. Credential folders
+    under the home are not bound, and are hidden where a bound folder holds them (the home itself as a
+    script's folder); a needed path inside one is bound alone. Returns None when in force, else why not: then
+    nothing has changed and the caller falls back to the whole file system, read-only."""
+    pivot = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if pivot is None:
+        return "pivot_root: unknown machine %s" % os.uname().machine
+    binds, links = _plan_view(request)
+    # Handles first: every source stays reachable (/proc/self/fd/N) whatever the new root's mount point covers.
+    handles = {}
+    for path in list(binds) + ["/proc"] + ["/dev/" + name for name in DEVICES]:
+        try:
+            handles[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            pass  # a folder this user cannot enter is not visible to the run either
+    stage = os.path.dirname(os.path.realpath(request["sandbox_dir"]))  # any folder: the mount point of the root
+    mask = os.umask(0o022)
+    try:
+        if "/proc" not in handles or os.path.realpath(request["sandbox_dir"]) not in handles:
+            return "cannot open /proc or the sandbox folder"
+        if not _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m"):
+            return "tmpfs: %s" % _errno()
+        try:
+            hidden = _build_view(stage, binds, links, handles, request)
+            os.mkdir(stage + "/.host")
+            if libc().syscall(pivot, stage.encode(), (stage + "/.host").encode()) != 0:
+                raise _ViewError("pivot_root: %s" % _errno())
+        except (_ViewError, OSError) as exc:
+            libc().umount2(stage.encode(), MNT_DETACH)
+            return str(exc)
+    finally:
+        os.umask(mask)
+        for fd in handles.values():
+            os.close(fd)
+    os.chdir("/")
+    # Past the pivot there is no going back: a failure here ends the run rather than leave the host's tree
+    # reachable (never seen: the mount namespace is this process's own).
+    if libc().umount2(b"/.host", MNT_DETACH) != 0 or not _rmdir("/.host") or \
+            not _restrict("/", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, recursive=False):
+        os.write(2, b"scorelint sandbox: cannot detach the host's file system (%s)\n" % _errno().encode())
+        os._exit(71)
+    layers.append("read-only file system except the sandbox folder (nosuid, nodev)")
+    layers.append("only the folders the run needs are visible (%d bound; empty /tmp, /var/tmp and /run; "
+                  "a private /dev/shm)" % len(binds))
+    if hidden:
+        layers.append("hidden: " + ", ".join(hidden))
+    return None
+
+
+def _build_view(stage, binds, links, handles, request) -> list:
+    """The view's tree under `stage` (see bind_view); returns the credential paths hidden."""
+    for path, writable in binds.items():
+        fd = handles.get(path)
+        if fd is None:
+            continue
+        target = stage + path
+        _mount_point(target, os.path.isdir("/proc/self/fd/%d" % fd))
+        if not _mount("/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC):
+            raise _ViewError("binding %s: %s" % (path, _errno()))
+        if not _restrict(target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (0 if writable else MOUNT_ATTR_RDONLY)):
+            raise _ViewError("making %s read-only: %s" % (path, _errno()))
+    for link, target in links.items():
+        if not os.path.lexists(stage + link):  # else it is inside a bound folder already
+            os.makedirs(os.path.dirname(stage + link), 0o755, exist_ok=True)
+            os.symlink(target, stage + link)
+    for folder in ("/tmp", "/var/tmp", "/run", "/proc"):
+        os.makedirs(stage + folder, 0o755, exist_ok=True)
+    # The host's /proc, read-only, until pid 1 of the new PID namespace mounts its own over it.
+    if not _mount("/proc/self/fd/%d" % handles["/proc"], stage + "/proc", None, MS_BIND | MS_REC) or \
+            not _restrict(stage + "/proc", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV):
+        raise _ViewError("binding /proc: %s" % _errno())
+    _build_dev(stage + "/dev", handles, request)
+    hidden = []
+    home = request.get("real_home") or ""
+    for relative in CREDENTIAL_PATHS if home else ():
+        path = os.path.realpath(os.path.join(home, relative))
+        if not os.path.lexists(stage + path) or not any(_under(path, b) and path != b for b in binds):
+            continue  # not in the view, or the folder the user named itself
+        if os.path.isdir(stage + path):
+            done = _mount("tmpfs", stage + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=4k,mode=000")
+        else:
+            null = handles.get("/dev/null")
+            done = null is not None and _mount("/proc/self/fd/%d" % null, stage + path, None, MS_BIND)
+        if not done:
+            raise _ViewError("hiding %s: %s" % (path, _errno()))
+        hidden.append(path)
+    return hidden
+
+
+def _build_dev(dev, handles, request) -> None:
+    """A small /dev: the harmless devices bound from the host's, std* links, a private /dev/shm (multiprocessing's
+    semaphores and shared memory), the rest read-only."""
+    os.makedirs(dev, 0o755, exist_ok=True)
+    if not _mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k"):
+        raise _ViewError("tmpfs on /dev: %s" % _errno())
+    for name in DEVICES:
+        fd = handles.get("/dev/" + name)
+        if fd is not None:
+            _mount_point(dev + "/" + name, False)
+            if not _mount("/proc/self/fd/%d" % fd, dev + "/" + name, None, MS_BIND) or \
+                    not _restrict(dev + "/" + name, MOUNT_ATTR_NOSUID, recursive=False):
+                raise _ViewError("binding /dev/%s: %s" % (name, _errno()))
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, dev + "/" + name)
+    os.mkdir(dev + "/shm")
+    size = max(16, int(request["limits"].get("file_mb") or 64))
+    if not _mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=%dm,mode=1777" % size):
+        raise _ViewError("tmpfs on /dev/shm: %s" % _errno())
+    if not _restrict(dev, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, recursive=False):
+        raise _ViewError("read-only /dev: %s" % _errno())
+
+
+def _rmdir(path: str) -> bool:
+    try:
+        os.rmdir(path)
+        return True
+    except OSError:
+        return False
+
+
+def _mount_point(target: str, directory: bool) -> None:
+    if not os.path.lexists(target):
+        os.makedirs(os.path.dirname(target), 0o755, exist_ok=True)
+        if directory:
+            os.mkdir(target, 0o755)
+        else:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644))
+
+
+# statvfs flags a remount must keep (a user namespace may not clear them), and their mount(2) flags.
+KEPT_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: 1024, 2048: 2048, 4096: 1 << 21}
+
+
+def _restrict(path: str, attrs: int, recursive: bool = True) -> bool:
+    """Set MOUNT_ATTR_* `attrs` (RDONLY, NOSUID, NODEV: the same bits as MS_*) on the mount at `path` and, if
+    `recursive`, every mount below: mount_setattr, or on kernels before 5.12 a remount of each that keeps
+    the flags it has."""
+    number = SYS_MOUNT_SETATTR.get(os.uname().machine)
+    if number is not None and _setattr(number, _mount_attr(), path, attrs, 0, AT_RECURSIVE if recursive else 0):
+        return True
+    points = [path]
+    if recursive:
+        try:
+            with open("/proc/self/mountinfo") as handle:
+                points += [p for p in (line.split()[4].replace("\\040", " ") for line in handle)
+                           if p != path and _under(p, path)]
+        except OSError:
+            pass
+    done = True
+    for point in points:
+        try:
+            have = os.statvfs(point).f_flag
+        except OSError:
+            have = 0
+        kept = sum(flag for bit, flag in KEPT_FLAGS.items() if have & bit)
+        done = _mount(None, point, None, MS_REMOUNT | MS_BIND | kept | attrs) and done
+    return done
+
+
+def mount_own_proc(layers, view: bool = False) -> None:
+    """In pid 1 of the new namespace: a /proc that shows only the sandbox's processes. In the view, the host's
+    /proc beneath must not stay reachable (its /proc/PID/root links lead to the host's tree): without a
+    private one there is no /proc at all, or no run."""
     if _mount("proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC):
         layers.append("private /proc")
+    elif view and libc().umount2(b"/proc", MNT_DETACH) != 0:
+        os.write(2, b"scorelint sandbox: cannot hide the host's /proc (%s)\n" % _errno().encode())
+        os._exit(71)
 
 
 def drop_privileges(layers) -> None:
@@ -305,10 +562,20 @@ LANDLOCK_FILE_WRITE = (1 << 1) | (1 << 14)  # write, truncate: the rights a sing
 WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/tty")
 
 
-def restrict_with_landlock(sandbox: str, layers) -> bool:
-    """Writes only under `sandbox` (and to /dev/null and the like), no TCP connect or bind, no signals
-    to and no abstract Unix sockets of processes outside: for the script and every program it starts.
-    The OS layer that still holds where namespaces are refused."""
+LANDLOCK_READ_ACCESS = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read a file, read a directory (ABI 1)
+LANDLOCK_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)  # what a rule on a file may hold
+
+
+def readable_paths(request) -> list:
+    """What a run may read where no bind-only view hides the rest (Landlock): the same folders as the view."""
+    return [folder for folder in SYSTEM_FOLDERS + ("/proc",) if os.path.exists(folder)] + needed_paths(request)
+
+
+def restrict_with_landlock(sandbox: str, layers, readable=None, shm: bool = False) -> bool:
+    """Writes only under `sandbox` (and to /dev/null and the like; in /dev/shm too when `shm`: a private one),
+    no TCP connect or bind, no signals to and no abstract Unix sockets of processes outside; with `readable`,
+    reading, listing and executing only there (and in the sandbox folder): for the script and every program
+    it starts. The OS layer that still holds where namespaces are refused."""
     if not IS_LINUX:
         return False
     import ctypes
@@ -325,7 +592,7 @@ def restrict_with_landlock(sandbox: str, layers) -> bool:
         _pack_ = 1
         _fields_ = [("allowed", ctypes.c_uint64), ("fd", ctypes.c_int32)]
 
-    fs = 0
+    fs = LANDLOCK_READ_ACCESS if readable is not None else 0
     for right, since in LANDLOCK_WRITE_ACCESS.items():
         if abi >= since:
             fs |= right
@@ -336,16 +603,23 @@ def restrict_with_landlock(sandbox: str, layers) -> bool:
     ruleset = lib.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
         return False
+    read_file = LANDLOCK_READ_ACCESS & LANDLOCK_FILE_RIGHTS
     try:
-        rules = [(sandbox, fs)] + [(device, LANDLOCK_FILE_WRITE & fs) for device in WRITABLE_DEVICES]
+        rules = [(sandbox, fs)] + [(device, (LANDLOCK_FILE_WRITE | read_file) & fs) for device in WRITABLE_DEVICES]
+        rules += [(device, read_file & fs) for device in ("/dev/random", "/dev/urandom")]
+        rules += [("/dev/shm", fs)] if shm else []
+        rules += [(path, LANDLOCK_READ_ACCESS & fs) for path in readable or ()]
         for path, allowed in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             except OSError:
                 continue
             try:
-                rule = PathBeneath(allowed, fd)
-                lib.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
+                if not os.path.isdir("/proc/self/fd/%d" % fd):
+                    allowed &= LANDLOCK_FILE_RIGHTS
+                if allowed:
+                    rule = PathBeneath(allowed, fd)
+                    lib.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0)  # PATH_BENEATH
             finally:
                 os.close(fd)
         lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -353,8 +627,8 @@ def restrict_with_landlock(sandbox: str, layers) -> bool:
             return False
     finally:
         os.close(ruleset)
-    what = ["writes only in the sandbox folder"] + (["no TCP"] if net else []) + \
-        (["no signals or abstract sockets outside"] if scoped else [])
+    what = ["writes only in the sandbox folder"] + (["reads only in the folders the run needs"] if readable else []) \
+        + (["no TCP"] if net else []) + (["no signals or abstract sockets outside"] if scoped else [])
     layers.append("Landlock ABI %d (%s)" % (abi, ", ".join(what)))
     return True
 

@@ -12,8 +12,8 @@ from .azureml_stand_ins import StandInFinder
 from .channel import Channel
 from .guard import Guard, _shared_counter
 from .isolation import (become_subreaper, die_with_parent, drop_privileges, enter_namespaces, join_cgroup,
-                        kill_tree, mount_own_proc, refuse_unix_sockets, restrict_with_landlock,
-                        set_limits)
+                        kill_tree, mount_own_proc, readable_paths, refuse_unix_sockets,
+                        restrict_with_landlock, set_limits)
 from .loading import LoadError, describe_exception, load, safe_str
 from .stand_ins import AbsentModules, stand_in_culprit, upgrade_azureml
 from .work import do_swagger, do_try
@@ -33,8 +33,8 @@ def run_request(request: dict, result_fd: int) -> None:
     state = enter_namespaces(request, layers, notes)
     set_limits(request, layers)
     request["_pidns"] = state["pid"]
-    request["_mountns"] = state["mount"] and any(layer.startswith("read-only") for layer in layers)
-    if request["isolation"].get("required") and not (state["pid"] and state["mount"]):
+    request["_view"] = state["view"]  # only the needed folders are visible, by any path
+    if request["isolation"].get("required") and not (state["pid"] and state["mount"] and state["view"]):
         # --require-isolation: the script is not imported at all with less than the full OS layers.
         channel.send("layers", layers=layers, notes=notes)
         channel.send("unisolated", reason="; ".join(notes) or "namespaces are off")
@@ -72,7 +72,7 @@ def _wait(pid: int) -> int:
 
 def _pid_one(request, channel, layers, notes) -> None:
     die_with_parent()
-    mount_own_proc(layers)
+    mount_own_proc(layers, request.get("_view"))
     drop_privileges(layers)
     channel.send("layers", layers=layers, notes=notes)
     worker = os.fork()
@@ -106,8 +106,10 @@ def _worker(request: dict, channel: Channel) -> None:
         _prepare_process(request)
         _watch_for_hangs(request)
         added = []
-        restrict_with_landlock(request["sandbox_dir"], added)
-        if not request.get("_mountns"):
+        view = request.get("_view")
+        # Without the bind-only view, Landlock keeps reads to the same folders, and seccomp refuses AF_UNIX.
+        restrict_with_landlock(request["sandbox_dir"], added, None if view else readable_paths(request), shm=view)
+        if not view:
             refuse_unix_sockets(added)
         for layer in added:
             channel.send("layer", layer=layer)
