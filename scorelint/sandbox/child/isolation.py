@@ -234,48 +234,48 @@ def _editable_sources() -> list:
     return found
 
 
-def _links_on_the_way(path: str) -> dict:
-    """{link: target} for every symbolic link met while resolving `path`, in the order the kernel meets them:
-    recreated in the view, so that a path the request names through a link (a home folder that is a link,
-    /bin -> usr/bin) still leads to its bound folder."""
-    found, parts, current, budget = {}, [p for p in path.split("/") if p], "/", 40
+def _resolve(path: str, links: dict, known: dict) -> str:
+    """The real path of `path`, resolved one component at a time as the kernel does; every symbolic link met
+    on the way goes into `links` ({link: target}), to be recreated in the view so that a path the request
+    names through a link (a home folder that is a link, /bin -> usr/bin) still leads to its bound folder.
+    `known` caches what each step is (the needed paths share most of their prefixes)."""
+    parts, current, budget = [p for p in path.split("/") if p], "/", 40
     while parts and budget:
         part = parts.pop(0)
-        if part == "..":
-            current = os.path.dirname(current)
+        if part in (".", ".."):
+            current = os.path.dirname(current) if part == ".." else current
             continue
         step = os.path.join(current, part)
-        if part != "." and os.path.islink(step):
-            budget -= 1
-            target = os.readlink(step)
-            found[step] = target
-            parts[:0] = [p for p in target.split("/") if p]
-            current = "/" if target.startswith("/") else current
-        elif part != ".":
+        if step not in known:
+            known[step] = os.readlink(step) if os.path.islink(step) else None
+        target = known[step]
+        if target is None:
             current = step
-    return found
+            continue
+        budget -= 1
+        links[step] = target
+        parts[:0] = [p for p in target.split("/") if p]
+        current = "/" if target.startswith("/") else current
+    return current
 
 
 def _plan_view(request):
     """({real path: writable}, {link: target}): what the view binds, outermost first, and the links to recreate.
     A folder inside another one bound the same way (or inside the writable sandbox folder) is not bound again;
     the sandbox folder inside a read-only one is bound over it."""
-    sandbox = os.path.realpath(request["sandbox_dir"])
-    binds, links = {}, {}
+    binds, links, known = {}, {}, {}
     for folder in SYSTEM_FOLDERS:
         if os.path.islink(folder):
             links[folder] = os.readlink(folder)
         elif os.path.isdir(folder):
             binds[folder] = False
-    for path in needed_paths(request) + [request["sandbox_dir"], request["work_dir"]]:
-        links.update(_links_on_the_way(path))
-        real = os.path.realpath(path)
+    for path in needed_paths(request) + [request["work_dir"]]:
+        real = _resolve(path, links, known)
         if real not in NEVER_WHOLE and not _under(real, "/proc") and not _under(real, "/dev"):
             binds.setdefault(real, False)
-    binds[sandbox] = True
-    ordered = sorted(binds, key=len)
+    binds[_resolve(request["sandbox_dir"], links, known)] = True
     kept = {}
-    for path in ordered:
+    for path in sorted(binds, key=len):
         outer = [q for q in kept if _under(path, q)]
         if not outer or (binds[path] and not kept[outer[-1]]):
             kept[path] = binds[path]
@@ -307,10 +307,11 @@ def bind_view(request, layers):
             handles[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
         except OSError:
             pass  # a folder this user cannot enter is not visible to the run either
-    stage = os.path.dirname(os.path.realpath(request["sandbox_dir"]))  # any folder: the mount point of the root
+    sandbox = next(path for path, writable in binds.items() if writable)
+    stage = os.path.dirname(sandbox)  # any folder would do as the new root's mount point
     mask = os.umask(0o022)
     try:
-        if "/proc" not in handles or os.path.realpath(request["sandbox_dir"]) not in handles:
+        if "/proc" not in handles or sandbox not in handles:
             return "cannot open /proc or the sandbox folder"
         if not _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m"):
             return "tmpfs: %s" % _errno()
@@ -365,8 +366,9 @@ def _build_view(stage, binds, links, handles, request) -> list:
         raise _ViewError("binding /proc: %s" % _errno())
     _build_dev(stage + "/dev", handles, request)
     hidden = []
-    home = request.get("real_home") or ""
-    for relative in CREDENTIAL_PATHS if home else ():
+    home = os.path.realpath(request.get("real_home") or "/nonexistent")
+    holds_home = any(_under(home, folder) for folder in binds)  # else no credential folder is in the view
+    for relative in CREDENTIAL_PATHS if holds_home else ():
         path = os.path.realpath(os.path.join(home, relative))
         if not os.path.lexists(stage + path) or not any(_under(path, b) and path != b for b in binds):
             continue  # not in the view, or the folder the user named itself
