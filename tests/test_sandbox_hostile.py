@@ -824,9 +824,9 @@ def elsewhere():
     try:
         yield folder
     finally:
-        for item in folder.iterdir():
-            item.unlink()
-        folder.rmdir()
+        import shutil
+
+        shutil.rmtree(folder)
 
 
 @pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
@@ -863,7 +863,8 @@ def test_unix_socket_outside_the_shared_folders(attack, elsewhere):
 
 
 @pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
-def test_a_folder_the_run_does_not_need_is_neither_readable_nor_listable(attack, elsewhere):
+@pytest.mark.parametrize("how", ["cold", "warm"])
+def test_a_folder_the_run_does_not_need_is_neither_readable_nor_listable(attack, elsewhere, how):
     """A secret in a folder no part of the run needs (another project, another user's home, /srv): neither
     its content nor its name reaches the script, from Python or from a shell."""
     secret = f"s3cr3t-{uuid.uuid4().hex}"
@@ -881,7 +882,11 @@ def test_a_folder_the_run_does_not_need_is_neither_readable_nor_listable(attack,
             except OSError as exc:
                 print("script:", path, "->", type(exc).__name__, flush=True)
     """, tail=True, folder=str(elsewhere), parent=str(elsewhere.parent))
-    result = swagger(case.script, case.options())
+    if how == "warm":  # the editor's warm worker forks each request's child: the same view
+        with WarmWorker() as worker:
+            result = swagger(case.script, case.options(), worker=worker)
+    else:
+        result = swagger(case.script, case.options())
     said = [line.split(" -> ", 1)[1] for line in result.stdout.splitlines() if " -> " in line]
     assert len(said) == 6, result.stdout + result.stderr
     assert not any(secret in text for text in said), "the script read a file in a folder it does not need"
@@ -930,3 +935,36 @@ def test_what_the_run_needs_is_still_there(attack):
     else:  # the fallback: multiprocessing's locks would need the host's shared /dev/shm, which stays closed
         assert report["pool"] == [1, 2, 3] or str(report["pool"]).startswith("refused"), report
     case.contained(result)
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_a_script_saved_in_the_home_folder_does_not_see_its_credentials(elsewhere, monkeypatch):
+    """A script saved in the home folder itself makes the home its folder, needed and visible; the credential
+    folders in it (~/.ssh, ~/.azure) and files (~/.netrc) stay out of reach, from Python and from a shell."""
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    for relative in (".ssh/id_rsa", ".azure/credentials", ".netrc"):
+        (elsewhere / relative).parent.mkdir(mode=0o755, exist_ok=True)
+        (elsewhere / relative).write_text(secret)
+        (elsewhere / relative).chmod(0o644)
+    (elsewhere / "labels.json").write_text('["cat"]')
+    script = elsewhere / "score.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, subprocess
+        home = {str(elsewhere)!r}
+        print("own:", open(os.path.join(home, "labels.json")).read(), flush=True)
+        for relative in (".ssh/id_rsa", ".azure/credentials", ".netrc"):
+            path = os.path.join(home, relative)
+            done = subprocess.run(["cat", path], capture_output=True, text=True)
+            print("shell:", relative, "->", repr(done.stdout), flush=True)
+            try:
+                print("script:", relative, "->", open(path).read(), flush=True)
+            except OSError as exc:
+                print("script:", relative, "->", type(exc).__name__, flush=True)
+    """) + SCHEMA_TAIL)
+    monkeypatch.setenv("HOME", str(elsewhere))  # the home scorelint runs with: where it looks for credentials
+    result = swagger(script, SandboxOptions(timeout=5))
+    assert result.failure is None, (result.failure, result.stderr)
+    assert 'own: ["cat"]' in result.stdout, result.stdout
+    said = [line.split(" -> ", 1)[1] for line in result.stdout.splitlines() if " -> " in line]
+    assert len(said) == 6, result.stdout + result.stderr
+    assert not any(secret in text for text in said), result.stdout

@@ -569,8 +569,32 @@ LANDLOCK_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)  #
 
 
 def readable_paths(request) -> list:
-    """What a run may read where no bind-only view hides the rest (Landlock): the same folders as the view."""
-    return [folder for folder in SYSTEM_FOLDERS + ("/proc",) if os.path.exists(folder)] + needed_paths(request)
+    """What a run may read where no bind-only view hides the rest (Landlock): the same folders as the view,
+    none of NEVER_WHOLE whole, and a folder that holds a credential folder (the home as a script's folder)
+    entry by entry but that one: Landlock only allows, so leaving a folder out means granting its siblings."""
+    home = os.path.realpath(request.get("real_home") or "/nonexistent")
+    credentials = {os.path.join(home, relative) for relative in CREDENTIAL_PATHS}
+    paths = [folder for folder in SYSTEM_FOLDERS + ("/proc",) if os.path.exists(folder)]
+    for path in needed_paths(request):
+        real = os.path.realpath(path)
+        if real not in NEVER_WHOLE or os.path.isfile(real):
+            paths += _around(real, credentials)
+    return list(dict.fromkeys(paths))
+
+
+def _around(path: str, hidden: set) -> list:
+    """[path], or where it holds one of `hidden` (strictly inside), what it holds but that, recursively."""
+    if not any(_under(folder, path) and folder != path for folder in hidden):
+        return [path]
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if os.path.join(path, name) not in hidden:
+            found += _around(os.path.join(path, name), hidden)
+    return found
 
 
 def restrict_with_landlock(sandbox: str, layers, readable=None, shm: bool = False) -> bool:
