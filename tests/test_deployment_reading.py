@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import sys
 from importlib import metadata
 
 import pytest
 import yaml
 
-from scorelint.deployment.installed import _TOP_IN_RECORD, _record_modules
+from scorelint.deployment.installed import _record_tops, scan
 from scorelint.deployment.yamlfile import YamlDocument, YamlError, _without_comment
 from scorelint.discovery import may_be_deployment
 
@@ -22,17 +23,27 @@ sys.path.insert(0, str(ROOT / "rules"))
 from scorelint_rules.sl709_model_file_not_in_model_path import _model_dir_paths  # noqa: E402
 
 
+# What a RECORD's lines name at the top (a package folder, a module, an extension), every line matched.
+_TOP_LINE = re.compile(r"^([A-Za-z_]\w*)(?:/|\.py,|\.[\w.-]*\.(?:so|pyd),)", re.M)
+
+
 def _every_line(record: str) -> set[str]:
-    return set(_TOP_IN_RECORD.findall(record)) - {"__pycache__"}
+    return set(_TOP_LINE.findall(record)) - {"__pycache__"}
 
 
-def test_record_top_names_match_every_line_on_the_installed_distributions():
-    checked = 0
+def test_scan_names_what_every_line_names_on_the_installed_distributions():
+    found = scan()
+    checked, seen = 0, set()
     for dist in metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        top = dist.read_text("top_level.txt")
         record = dist.read_text("RECORD")
-        if record:
-            assert _record_modules(record, depth=1) == _every_line(record), dist.metadata["Name"]
-            checked += 1
+        if name in seen or top or not record:
+            seen.add(name)
+            continue  # (the first of a name on sys.path is the one scan reads)
+        seen.add(name)
+        assert set(found[name]["modules"]) == _every_line(record), name
+        checked += 1
     assert checked > 20
 
 
@@ -42,10 +53,13 @@ def test_record_top_names_match_every_line_on_the_installed_distributions():
     "a/x,,\naa/y,,\na/z,,\n",  # a name that starts with another
     "a/x.py,,\na/y.py,,\nfoo-1.0.dist-info/RECORD,,\n../../bin/tool,,\nz.py,,",  # no final newline
     "a-1.0.dist-info/METADATA,,\na/__init__.py,,\n__pycache__/six.cpython-311.pyc,,\nsix.py,,\n",
+    "a/x,,\r\nb.py,,\r\na/y,,\r\n", "a/x,,\rb/y,,\r",  # the line ends of other systems
+    "café/x.py,,\nb.py,,\n", "été/x.py,,\nb€/y.py,,\nc.py,,\n",  # names with non-ASCII letters (or not)
     "", "\n\n", "a/", "a/x,,\n\na/y,,\n",
 ])
 def test_record_top_names_when_a_package_is_not_one_block(record):
-    assert _record_modules(record, depth=1) == _every_line(record)
+    text = record.replace("\r\n", "\n").replace("\r", "\n")  # as a text-mode read gives it
+    assert _record_tops(record.encode()) - {"__pycache__"} == _every_line(text)
 
 
 _DOCUMENTS = [
