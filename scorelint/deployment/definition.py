@@ -16,12 +16,12 @@ from pathlib import Path
 from .environment import Environment, read_conda_file
 from .yamlfile import Located, YamlDocument, YamlError
 
-_SCHEMA_KINDS = (
-    (re.compile(r"managedOnlineDeployment", re.I), "online"),
-    (re.compile(r"kubernetesOnlineDeployment", re.I), "kubernetes-online"),
-    (re.compile(r"pipelineComponentBatchDeployment", re.I), "pipeline-batch"),
-    (re.compile(r"(model)?BatchDeployment", re.I), "batch"),
-    (re.compile(r"OnlineDeployment", re.I), "online"),
+_SCHEMA_KINDS = (  # the first whose name the `$schema` URL holds, in any case
+    ("managedonlinedeployment", "online"),
+    ("kubernetesonlinedeployment", "kubernetes-online"),
+    ("pipelinecomponentbatchdeployment", "pipeline-batch"),
+    ("batchdeployment", "batch"),  # and modelBatchDeployment
+    ("onlinedeployment", "online"),
 )
 _DEPLOYMENT_KEYS = ("code_configuration", "model", "environment")
 PROBES = ("liveness_probe", "readiness_probe")
@@ -100,8 +100,9 @@ def deployment_kind(data: object) -> str | None:
         return None
     schema = data.get("$schema")
     if isinstance(schema, str):
-        for pattern, kind in _SCHEMA_KINDS:
-            if pattern.search(schema):
+        lowered = schema.lower()
+        for name, kind in _SCHEMA_KINDS:
+            if name in lowered:
                 return kind
         if re.search(r"(Endpoint|Environment|Job|Component|Model|Data|Compute|Workspace)\.schema", schema, re.I):
             return None  # an endpoint, environment, job... YAML
