@@ -216,7 +216,17 @@ class Verdict:
 
 def name_matches(dist: str, module: str) -> bool:
     """Whether a distribution's name says it provides `module` (deptry's guess, plus namespace packages)."""
-    top = module.split(".")[0].lower()
+    forms, dotted = _name_forms(dist)
+    if module.partition(".")[0].lower() in forms:
+        return True
+    module = module.lower()
+    return module == dotted or module.startswith(dotted + ".") or dotted.startswith(module + ".")
+
+
+@lru_cache(maxsize=4096)
+def _name_forms(dist: str) -> tuple[frozenset[str], str]:
+    """The import names a distribution's name suggests (`python-dateutil`: dateutil), and its dotted form
+    (`azure-storage-blob`: azure.storage.blob). Asked for every import of every deployment: worked out once."""
     forms = {dist.replace("-", "_")}
     for prefix in ("python-", "py"):
         if dist.startswith(prefix):
@@ -224,10 +234,7 @@ def name_matches(dist: str, module: str) -> bool:
     for suffix in ("-python", "-py"):
         if dist.endswith(suffix):
             forms.add(dist[: -len(suffix)].replace("-", "_"))
-    if top in forms:
-        return True
-    dotted = dist.replace("-", ".")
-    return module.lower() == dotted or module.lower().startswith(dotted + ".") or dotted.startswith(module.lower() + ".")
+    return frozenset(forms), dist.replace("-", ".")
 
 
 def judge(module: str, env: Environment, meta: Metadata, provided: Closure) -> Verdict:
