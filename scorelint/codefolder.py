@@ -199,9 +199,14 @@ class CodeFolder:
         self._imports[script] = found
         return found
 
-    def is_local(self, module: str, importer: Path, script: Path) -> bool:
-        top = module.split(".")[0]
-        return any(top in module_names(folder) for folder in {self.root, script.parent, importer.parent})
+    def local_names(self, importer: Path, script: Path) -> frozenset[str]:
+        """The top-level names an import in `importer` finds in the code folder: beside the importer, beside
+        the script, at the root."""
+        names = module_names(self.root)
+        for folder in (script.parent, importer.parent):
+            if folder != self.root:
+                names = names | module_names(folder)
+        return names
 
     def _read_imports(self, script: Path) -> ScriptImports:
         found = ScriptImports(self.root, script)
@@ -224,10 +229,13 @@ class CodeFolder:
             lines = text.splitlines()
             if path == script:
                 found.script_tree, found.script_source = tree, text
+            local_names = None
             for site in _import_sites(tree, path, lines):
                 if site.module in sys.stdlib_module_names or site.top in sys.stdlib_module_names:
                     continue
-                if site.module.startswith(".") or self.is_local(site.module, path, script):
+                if local_names is None:
+                    local_names = self.local_names(path, script)
+                if site.module.startswith(".") or site.top in local_names:
                     joint = "" if site.module.endswith(".") else "."  # `from . import utils`: ".utils"
                     for name in (site.module, *(f"{site.module}{joint}{n}" for n in site.names)):
                         local = self.module_path(name, importer=path, also=(script.parent,))

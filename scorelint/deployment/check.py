@@ -34,15 +34,17 @@ def load(path: Path) -> tuple[Deployment | None, str | None]:
         return None, str(exc)
 
 
-def check_deployment(deployment: Deployment, linter: Linter, python: str | None = None) -> dict[Path, LintResult]:
+def check_deployment(deployment: Deployment, linter: Linter, python: str | None = None,
+                     comments: Comments | None = None) -> dict[Path, LintResult]:
     """Run the deployment rules `linter` selects for the YAML (its code folders are the project's: a script's
-    imports are read once for every deployment and rule); results by file (the YAML's is always there)."""
+    imports are read once for every deployment and rule); results by file (the YAML's is always there).
+    `comments`: the suppression comments already read in this run (deployments share scripts and conda files)."""
     selection = linter.selection
     ctx = DeploymentContext(deployment, python, linter.code_folders)
     yaml_result = LintResult(str(deployment.path))
     results: dict[Path, LintResult] = {deployment.path: yaml_result}
     rules = deployment_rules(selection.rules_for(deployment.path))
-    comments = _Comments()
+    comments = comments if comments is not None else Comments()
     for rule_class in rules:
         rule = rule_class(ctx, selection.options.get(rule_class.code))
         try:
@@ -65,8 +67,8 @@ def check_deployment(deployment: Deployment, linter: Linter, python: str | None 
     return results
 
 
-class _Comments:
-    """Suppression comments by file and line, read once per file."""
+class Comments:
+    """Suppression comments by file and line, read once per file (and run)."""
 
     def __init__(self) -> None:
         self._files: dict[Path, tuple[dict[int, tuple[bool, frozenset[str] | None]], set[int]]] = {}

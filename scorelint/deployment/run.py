@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Diagnostic, LintResult
-from .check import check_deployment, load
+from .check import Comments, check_deployment, load
 
 if TYPE_CHECKING:
     from ..project import Pipeline
@@ -92,13 +92,14 @@ class DeploymentRun:
         merged = list(outcomes)
         for error in self.errors:
             merged.append(FileOutcome(Path(error.path), error))
+        comments = Comments()
         for deployment in self.deployments:
             try:
                 linter = pipeline.linter_for(deployment.path)
             except ConfigError as exc:
                 merged.append(FileOutcome(deployment.path, LintResult(str(deployment.path)), config_error=str(exc)))
                 continue
-            for path, result in check_deployment(deployment, linter, python).items():
+            for path, result in check_deployment(deployment, linter, python, comments).items():
                 key = _key(path)
                 outcome = by_key.get(key)
                 if outcome is None:
