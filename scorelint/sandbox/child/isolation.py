@@ -299,7 +299,10 @@ def bind_view(request, layers):
     pivot = SYS_PIVOT_ROOT.get(os.uname().machine)
     if pivot is None:
         return "pivot_root: unknown machine %s" % os.uname().machine
-    binds, links = _plan_view(request)
+    try:
+        binds, links = _plan_view(request)
+    except OSError as exc:  # a link that changed under the walk
+        return "reading %s: %s" % (exc.filename, exc.strerror)
     # Handles first: every source stays reachable (/proc/self/fd/N) whatever the new root's mount point covers.
     handles = {}
     for path in list(binds) + ["/proc"] + ["/dev/" + name for name in DEVICES]:
