@@ -12,6 +12,9 @@
   (/proc/sys/user/max_user_namespaces, which is per namespace) and a process without capabilities:
   unshare() of any namespace fails as it does on machines that refuse them, so the sandbox runs on its
   fallback layers (Landlock, the audit hook, the subreaper and the process-tree kill).
+- chroot (root only): a chroot whose root is not a mount point: the network and PID namespaces work but no
+  mount can be made private or pivoted, so there is no view of the needed folders: the sandbox must say so
+  and still keep reads and Unix sockets out of reach (Landlock, seccomp).
 """
 
 from __future__ import annotations
@@ -70,6 +73,31 @@ def fallback(command: list[str]) -> int:
     return subprocess.call(["unshare", "--user", "--map-root-user", "sh", "-c", script, "sh", *command])
 
 
+
+def chroot(command: list[str]) -> int:
+    """As root, in a chroot whose root is not a mount point (the whole system bound into a plain folder):
+    namespaces work, but the mount namespace cannot be made private nor pivoted, so the sandbox has no
+    view of the needed folders and no read-only mounts, and must say so."""
+    if os.geteuid() != 0:
+        return 77
+    root = tempfile.mkdtemp(prefix="scorelint-chroot-")
+    script = ['set -e', 'cd /', 'for entry in /*; do', '  name=$(basename "$entry")',
+              '  if [ -L "$entry" ]; then ln -s "$(readlink "$entry")" "$0/$name"',
+              '  elif [ -d "$entry" ]; then mkdir -p "$0/$name"; mount --rbind "$entry" "$0/$name"; fi', 'done',
+              f'exec chroot "$0" sh -c \'cd "$0" && exec "$@"\' {os.getcwd()!r} "$@"']
+    try:
+        return subprocess.call(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script),
+                                root, *command])
+    finally:  # links and empty folders only (never rmtree: mounts live only in the private namespace)
+        for name in os.listdir(root):
+            path = os.path.join(root, name)
+            try:
+                os.unlink(path) if os.path.islink(path) else os.rmdir(path)
+            except OSError:
+                pass
+        os.rmdir(root)
+
+
 if __name__ == "__main__":
     mode, command = sys.argv[1], sys.argv[2:]
-    sys.exit({"unprivileged": unprivileged, "fallback": fallback}[mode](command))
+    sys.exit({"unprivileged": unprivileged, "fallback": fallback, "chroot": chroot}[mode](command))

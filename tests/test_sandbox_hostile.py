@@ -968,3 +968,21 @@ def test_a_script_saved_in_the_home_folder_does_not_see_its_credentials(elsewher
     said = [line.split(" -> ", 1)[1] for line in result.stdout.splitlines() if " -> " in line]
     assert len(said) == 6, result.stdout + result.stderr
     assert not any(secret in text for text in said), result.stdout
+
+
+@pytest.mark.skipif(not LINUX, reason="Linux sandbox layers")
+def test_a_run_without_the_view_says_so_and_require_isolation_refuses_it(tmp_path):
+    """Whichever mode this suite runs in: a run that had the view of only the needed folders has full
+    isolation; one that did not (no namespaces, or a chroot where no mount can be made private) names what
+    it lacked, and with require_isolation the script is not imported at all."""
+    script = _fresh(tmp_path) / "score.py"
+    script.write_text(SCHEMA_TAIL)
+    result = swagger(script, SandboxOptions(timeout=10))
+    assert result.failure is None, result.failure
+    if any(layer.startswith("only the folders the run needs") for layer in result.layers):
+        assert result.reduced_isolation is None, result.reduced_isolation
+        return
+    assert result.reduced_isolation and "no view of only the folders the run needs" in result.reduced_isolation
+    refused = swagger(script, SandboxOptions(timeout=10, require_isolation=True))
+    assert refused.failure is not None and "isolation is required" in refused.failure.message, refused.failure
+    assert "not imported" in refused.failure.message

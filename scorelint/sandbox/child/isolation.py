@@ -118,7 +118,8 @@ def _read_only_filesystem(request, layers, notes) -> bool:
     """The bind-only view (True), else the whole file system read-only with the shared folders hidden."""
     sandbox = request["sandbox_dir"]
     if not _mount(None, "/", None, MS_REC | MS_PRIVATE):
-        notes.append("mount namespace unusable (%s): writes are guarded by audit hooks only" % _errno())
+        notes.append("mount namespace unusable (%s, as in a chroot): no read-only mounts and no view of the "
+                     "needed folders; Landlock and the audit hook guard the files" % _errno())
         return False
     MountAttr = _mount_attr()
     number = SYS_MOUNT_SETATTR.get(os.uname().machine)
