@@ -432,8 +432,12 @@ def test_folders_of_dead_parents_are_removed(tmp_path, monkeypatch):
     alive = tmp_path / f"{_process.PREFIX}alive"
     alive.mkdir()
     (alive / ".owner").write_text(_process._process_identity(os.getpid()))
+    being_made = tmp_path / f"{_process.PREFIX}being-made"  # -j 2: another process between creating and writing
+    being_made.mkdir()
+    (being_made / ".owner").write_text("")
     _process.remove_stale_folders()
     assert not orphan.exists() and alive.exists()
+    assert being_made.exists(), "a folder whose owner file is still empty was swept while being made"
 
 
 def test_a_run_without_the_view_of_the_needed_folders_has_less_isolation():

@@ -240,7 +240,7 @@ def remove_stale_folders(max_age: float = 3600.0) -> None:
             stale = not text or _process_identity(int(text.split()[0])) != text
         except (UnicodeDecodeError, ValueError):
             stale = True
-        if owner is None:
+        if not owner:  # none yet, or still empty: another process (-j 2) may be writing it right now
             stale = time.time() - info.st_mtime > max_age
         if stale:
             remove_tree(root)
