@@ -87,6 +87,27 @@ def test_the_user_may_trust_the_project(tmp_path, user_home):
     assert (folder / "RAN").exists() and "ignored" not in done.stderr
 
 
+def test_the_project_cannot_show_the_sandbox_a_folder_outside_it(tmp_path, user_home):
+    """The sandbox binds the model folder and the application root into its view: a project's table naming a
+    folder outside the project (a link out of it included) is ignored with a note; one inside is taken."""
+    outside = tmp_path / "keys"
+    outside.mkdir()
+    (outside / "id_rsa").write_text("s3cr3t")
+    folder = project(tmp_path, f'model-dir = "{outside}"\napp-root = "linked"\n')
+    (folder / "linked").symlink_to(outside)
+    (folder / "score.py").write_text("import os\nprint('model:', os.listdir(os.environ['AZUREML_MODEL_DIR']))\n"
+                                     + SCRIPT)
+    done = scorelint("try", folder / "score.py", cwd=folder)  # try shows what the script printed
+    assert done.returncode == 0, done.stderr
+    assert f"model-dir = '{outside}' is ignored" in done.stderr and "app-root = 'linked' is ignored" in done.stderr
+    assert "model: []" in done.stdout + done.stderr and "id_rsa" not in done.stdout + done.stderr, done
+    (folder / "model").mkdir()
+    (folder / "model" / "weights.bin").write_bytes(bytes(4))
+    (folder / "pyproject.toml").write_text('[tool.scorelint.sandbox]\nmodel-dir = "model"\n')
+    inside = scorelint("try", folder / "score.py", cwd=folder)  # try shows what the script printed
+    assert "ignored" not in inside.stderr and "weights.bin" in inside.stdout + inside.stderr, inside
+
+
 def test_the_command_line_chooses_the_interpreter(tmp_path, user_home):
     folder = project(tmp_path, "timeout = 5\n")
     evil = evil_interpreter(folder)

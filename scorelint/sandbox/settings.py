@@ -5,7 +5,8 @@ user's own file `$XDG_CONFIG_HOME/scorelint/config.toml` (`[sandbox]` table, def
 ~/.config/scorelint/config.toml), then the command line or the editor's settings. The project's files
 are someone else's when scorelint checks a pull request or a cloned repository, so the project table
 cannot choose the interpreter (`python`) nor weaken isolation (`namespaces = false`,
-`require-isolation = false`): such values are ignored with a note, unless the user trusts the project
+`require-isolation = false`, an `app-root` or `model-dir` outside the project, which the sandbox would
+show the script): such values are ignored with a note, unless the user trusts the project
 (`trusted-projects` in the user file, or an editor's trusted workspace). See docs/security.md.
 
 Kept free of heavy imports: config.py validates the table with `validate_table` when it loads a
@@ -49,6 +50,9 @@ PROJECT_MAY_NOT = {"python": (None, "choose the interpreter that runs"),
                    "namespaces": (False, "turn the OS isolation off"),
                    "require_isolation": (False, "allow reduced isolation")}
 USER_ONLY_KEYS = {"trusted_projects", "trust_project"}  # trust-project: an editor's trusted workspace
+# Folders the sandbox shows the script (read-only): the project's files may name only folders of their own,
+# or a pull request's model-dir = "~/.ssh" would put that folder in the sandbox's view.
+PROJECT_OWN_FOLDERS = {"app_root", "model_dir"}
 
 
 def _describe(value: Any) -> str:
@@ -159,11 +163,26 @@ def resolve(project: dict[str, Any], root: Path | None, config_file: Path | None
                              f"files may not {what} (say so on the command line, or list the project under "
                              f"trusted-projects in {user_path})")
                 continue
+        if name in PROJECT_OWN_FOLDERS and not trusted and root is not None and \
+                not _inside(_path(name, value, root), root):
+            notes.append(f"{where} {name.replace('_', '-')} = {value!r} is ignored: the checked project's files "
+                         f"may only show the sandbox folders of the project (say so on the command line, or "
+                         f"list the project under trusted-projects in {user_path})")
+            continue
         values[name] = _path(name, value, root)
     for name, value in overrides.items():
         if value is not None:
             values[name] = value
     return values, notes
+
+
+def _inside(path: str, root: Path) -> bool:
+    """Whether `path`, links resolved, is `root` or lies in it."""
+    try:
+        real, folder = Path(path).resolve(), Path(root).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return real == folder or folder in real.parents
 
 
 def _path(name: str, value: Any, base: Path | None) -> Any:
