@@ -290,9 +290,14 @@ def build_request(mode: str, script: Path, options: SandboxOptions, box: Sandbox
 
 
 def _needed_folders(python: str, script: str, app_root: str, model_dir: str) -> list[str]:
-    environment = os.path.dirname(os.path.dirname(os.path.abspath(python)))  # a virtual environment's root
-    folders = [app_root, os.path.dirname(script), model_dir, environment,
-               os.path.dirname(os.path.dirname(os.path.realpath(python)))]
+    """The folders the sandbox shows the script besides the interpreter's own (the child adds those): the
+    script's, the application root, the model folder, and the environment `python` belongs to when it is
+    one (a virtual environment or a conda environment: not the home folder of a wrapper script in ~/bin)."""
+    folders = [app_root, os.path.dirname(script), model_dir]
+    for executable in (os.path.abspath(python), os.path.realpath(python)):
+        environment = os.path.dirname(os.path.dirname(executable))
+        if any(os.path.exists(os.path.join(environment, marker)) for marker in ("pyvenv.cfg", "conda-meta")):
+            folders.append(environment)
     return list(dict.fromkeys(os.path.realpath(f) for f in folders))
 
 
