@@ -152,10 +152,14 @@ class CodeFolder:
         if cached is not None and cached[0] == stamp:
             return cached[1]
         ctx = None
-        if st.st_size <= MAX_FILE_BYTES and len(self._parsed) < MAX_MODULES and self._spent < TIME_BUDGET:
+        # The budget bounds the modules a folder makes scorelint read, not the edits of one of them: a
+        # sibling edited all day in the editor is parsed again each time.
+        known = cached is not None
+        if st.st_size <= MAX_FILE_BYTES and (known or (len(self._parsed) < MAX_MODULES and self._spent < TIME_BUDGET)):
             started = time.perf_counter()
             ctx = _parse(path, self)
-            self._spent += time.perf_counter() - started
+            if not known:
+                self._spent += time.perf_counter() - started
             self.parsed += 1
         self._parsed[path] = (stamp, ctx)
         return ctx

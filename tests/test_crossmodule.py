@@ -196,6 +196,23 @@ def test_an_edited_sibling_is_seen_in_the_same_process(tmp_path):
     assert folders.of_script(tmp_path / "score.py") is folders.of_script(tmp_path / "score.py")  # one per folder
 
 
+def test_a_sibling_edited_all_session_is_still_followed(tmp_path):
+    """The time budget bounds how many modules a folder makes scorelint parse, not how often one edited
+    sibling is parsed again: after a long editor session the rule still follows it."""
+    from scorelint.codefolder import TIME_BUDGET
+
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("def predict(x):\n    return x\n")
+    folder = CodeFolder(tmp_path)
+    assert folder.function("helpers.predict") is not None
+    folder._spent = TIME_BUDGET  # the budget spent by hours of edits
+    helpers.write_text("def predict(x):\n    return x.tolist()\n")
+    found = folder.function("helpers.predict")
+    assert found is not None and "tolist" in found.ctx.source.text
+    (tmp_path / "other.py").write_text("def predict(x):\n    return x\n")
+    assert folder.function("other.predict") is None  # a new module: the budget holds
+
+
 def test_an_edited_sibling_misses_the_result_cache(tmp_path):
     folder = tmp_path / "code"
     folder.mkdir()
