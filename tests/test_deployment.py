@@ -231,3 +231,19 @@ def test_sdk_call_with_variables_is_not_guessed(tmp_path):
         "    code_configuration=CodeConfiguration(code=folder, scoring_script='pipeline/score.py'))\n")
     out = scorelint(str(tmp_path))
     assert "SL701" not in out.stdout, out.stdout
+
+
+def test_a_deployment_yaml_created_later_is_found_by_a_long_lived_process(tmp_path, monkeypatch):
+    """The language server runs for hours: the project's list of deployment YAML is trusted for a few
+    seconds (pre-commit's many files of one project share one walk), not for the whole process."""
+    from scorelint.deployment import related
+
+    shutil.copytree(FIXTURES / "online", tmp_path / "project")
+    (tmp_path / "project" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    script = tmp_path / "project" / "src" / "main.py"
+    before = {p.name for p in related.candidate_yaml(script)}
+    assert before == {"blue-deployment.yml", "green-deployment.yml"}
+    shutil.copy(tmp_path / "project" / "deploy" / "blue-deployment.yml", tmp_path / "project" / "deploy" / "red.yml")
+    assert {p.name for p in related.candidate_yaml(script)} == before  # within the window: the same walk
+    monkeypatch.setattr(related, "FRESH_SECONDS", 0.0)
+    assert {p.name for p in related.candidate_yaml(script)} == before | {"red.yml"}

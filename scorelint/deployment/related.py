@@ -12,12 +12,13 @@ deployment YAML in a sibling folder of the code, environment and model folders i
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+import time
 from pathlib import Path
 
 MAX_LEVELS = 4
 MAX_DEPTH = 6
 MAX_FILES = 5000
+FRESH_SECONDS = 5.0  # how long a project's list of YAML files is trusted (the language server runs for hours)
 _YAML = (".yml", ".yaml")
 
 
@@ -38,9 +39,24 @@ def candidate_yaml(path: Path) -> list[Path]:
     return [p for p in _project_yaml(project_root(path)) if p != path.absolute()]
 
 
-@lru_cache(maxsize=32)
+_LISTED: dict[Path, tuple[float, tuple[Path, ...]]] = {}
+
+
 def _project_yaml(root: Path) -> tuple[Path, ...]:
-    """Read once per run (pre-commit passes many files of one project)."""
+    """Walked at most once every FRESH_SECONDS per project: pre-commit passes many files of one project at
+    once, and an editor session must still see a deployment YAML created after it started."""
+    now = time.monotonic()
+    listed = _LISTED.get(root)
+    if listed is not None and now - listed[0] < FRESH_SECONDS:
+        return listed[1]
+    if len(_LISTED) > 32:
+        _LISTED.clear()
+    found = _walk_project(root)
+    _LISTED[root] = (now, found)
+    return found
+
+
+def _walk_project(root: Path) -> tuple[Path, ...]:
     from ..config import is_excluded_dir
     from ..discovery import may_be_deployment
 
