@@ -96,11 +96,9 @@ class ImportSite:
 class ScriptImports:
     """What a scoring script brings in: its third-party imports and those of the local modules it imports."""
 
-    root: Path
     script: Path
     imports: list[ImportSite] = field(default_factory=list)  # third-party candidates, script and siblings
     local_files: list[Path] = field(default_factory=list)  # the script and the local modules read
-    unparsable: list[Path] = field(default_factory=list)
     stamps: tuple[int, ...] = ()  # modification times of local_files when read
     script_tree: ast.Module | None = None  # the scoring script, parsed (for rules that read its code)
     script_source: str = ""
@@ -136,10 +134,6 @@ class CodeFolder:
                 if candidate.is_file():
                     return candidate
         return None
-
-    def is_sibling(self, dotted: str) -> bool:
-        """Whether an imported module is part of the folder (cheap: a listing and stats, no parse)."""
-        return self.module_path(dotted) is not None
 
     # --- sibling functions, on scorelint's own parse ------------------------------------------------
     def module(self, path: Path) -> FileContext | None:
@@ -213,7 +207,7 @@ class CodeFolder:
         return names
 
     def _read_imports(self, script: Path) -> ScriptImports:
-        found = ScriptImports(self.root, script)
+        found = ScriptImports(script)
         todo = [script]
         seen: set[Path] = set()
         while todo and len(seen) < MAX_LOCAL_MODULES:
@@ -227,8 +221,7 @@ class CodeFolder:
                 source = path.read_bytes()
                 tree = ast.parse(source)
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-                found.unparsable.append(path)
-                continue
+                continue  # unreadable or not Python: the script's own lint reports it
             text = source.decode("utf-8", "replace")
             lines = text.splitlines()
             if path == script:
